@@ -1,0 +1,64 @@
+"""The contract between the code generator and the operator lowerings.
+
+Each operator family (ops/conv.py, ops/reduce.py, ...) exports LOWERINGS, a list of OpLowering.
+For one operator the generator calls, in order:
+  check(op, graph)          -> raise UnsupportedError(reason) if these operands are not supported
+  scratch_bytes(op, graph)  -> bytes of kernel scratch the memory planner must provide
+  emit(op, ctx)             -> EmittedOp: C declarations (file scope) and the C call (in _run)
+
+C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>.c); a lowering names
+the headers and sources it needs so the MLF ships exactly those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from ..ir import Graph, Operator
+
+
+class LowerContext(Protocol):
+    """What emit() may ask the code generator for. All returned strings are C expressions."""
+
+    graph: Graph
+    prefix: str  # unique C identifier prefix for this operator's file-scope declarations, e.g. "op3"
+
+    def buf(self, tensor_index: int) -> str:
+        """Typed pointer to a non-constant tensor's data, e.g. "((int8_t*)(pool + 1024))"."""
+
+    def const(self, hint: str, array: np.ndarray) -> str:
+        """Emit `array` as an aligned `const` array in the constants section; return its identifier.
+        Only arrays registered here end up in the binary (shape operands need not be)."""
+
+    def scratch(self) -> str:
+        """`(void*)` pointer to this operator's scratch buffer (scratch_bytes() bytes, 16-aligned)."""
+
+
+@dataclass(frozen=True)
+class EmittedOp:
+    call: str  # one or more C statements executed in order inside tvmgen_<name>_run
+    decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
+
+
+def _no_scratch(op: Operator, graph: Graph) -> int:
+    return 0
+
+
+def _no_macs(op: Operator, graph: Graph) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class OpLowering:
+    opcode: str
+    check: Callable[[Operator, Graph], None]
+    emit: Callable[[Operator, LowerContext], EmittedOp]
+    headers: tuple[str, ...] = ()  # e.g. ("mtvm/conv.h",), relative to runtime/include
+    sources: tuple[str, ...] = ()  # e.g. ("conv.c",), relative to runtime/src
+    scratch_bytes: Callable[[Operator, Graph], int] = _no_scratch
+    macs: Callable[[Operator, Graph], int] = _no_macs
+    # True when the output is the input's bytes reinterpreted (RESHAPE, SQUEEZE): the planner
+    # gives the output the input's storage and emit() is not called.
+    alias_input: bool = False
