@@ -54,10 +54,16 @@ def rounding_divide_by_pot(x: int, exponent: int) -> int:
     return (x >> exponent) + (1 if remainder > threshold else 0)
 
 
+def wrap_int32(x: int) -> int:
+    """Two's-complement wrap to int32, as C's int32 arithmetic does on every target we support."""
+    return ((x + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
 def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int:
     left = shift if shift > 0 else 0
     right = 0 if shift > 0 else -shift
-    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x * (1 << left), multiplier), right)
+    shifted = wrap_int32(x * (1 << left))  # TFLite's `x * (1 << left_shift)` wraps in int32
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right)
 
 
 def per_channel_multipliers(real_multipliers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +76,8 @@ def activation_range_int8(activation: str, scale: float, zero_point: int, qmin: 
     """TFLite's CalculateActivationRangeQuantized for a fused activation on a quantized output."""
 
     def quantize(v: float) -> int:
-        return zero_point + _round_half_away(v / scale)
+        # TFLite divides in float32 (both operands are floats), then rounds half away from zero.
+        return zero_point + _round_half_away(float(np.float32(v) / np.float32(scale)))
 
     if activation == "NONE":
         return qmin, qmax

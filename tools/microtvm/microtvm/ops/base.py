@@ -26,7 +26,8 @@ class LowerContext(Protocol):
     prefix: str  # unique C identifier prefix for this operator's file-scope declarations, e.g. "op3"
 
     def buf(self, tensor_index: int) -> str:
-        """Typed pointer to a non-constant tensor's data, e.g. "((int8_t*)(pool + 1024))"."""
+        """Typed pointer to a tensor's data, e.g. "((int8_t*)(pool + 1024))". For a constant tensor
+        the generator emits it once as a const array and returns that array's name."""
 
     def const(self, hint: str, array: np.ndarray) -> str:
         """Emit `array` as an aligned `const` array in the constants section; return its identifier.

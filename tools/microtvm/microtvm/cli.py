@@ -1,0 +1,252 @@
+"""`microtvmc`: the command line over compiler.compile_model (Bazel's rules call the same code).
+
+    microtvmc compile MODEL.tflite -o OUT(.tar|dir) [options]
+    microtvmc inspect MODEL.tflite [options]
+
+A user mistake (errors.UserError: unreadable model, unsupported operator, bad option) prints
+one line "microtvmc: error: ..." on stderr and exits with code 2, without a traceback and
+without writing anything.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+from . import mlf
+from .compiler import VERSION, CompileOptions, Compilation, check_graph, compile_graph, read_model
+from .errors import UnsupportedError, UserError
+from .ir import Graph
+from .memory import PoolSpec, plan_memory
+from .ops import LOWERINGS_BY_OPCODE
+from .passes import resolve_storage, run_all
+
+PROG = "microtvmc"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _resolve_paths_for_bazel_run(args)
+    try:
+        if args.command == "compile":
+            return _compile(args)
+        return _inspect(args, sys.stdout)
+    except UserError as error:
+        print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:  # e.g. an output directory we may not write to
+        print(f"{PROG}: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+def _resolve_paths_for_bazel_run(args: argparse.Namespace) -> None:
+    """Under `bazel run` the process starts in its runfiles; relative paths mean the user's directory."""
+    base = os.environ.get("BUILD_WORKING_DIRECTORY")
+    if not base:
+        return
+    for name in ("model", "output"):
+        path = getattr(args, name, None)
+        if path is not None and not path.is_absolute():
+            setattr(args, name, Path(base) / path)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compile TensorFlow Lite models ahead of time to C (TVM's Model Library Format).",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compile_ = commands.add_parser("compile", help="write the Model Library Format (.tar or directory)")
+    compile_.add_argument("model", type=Path, help="the .tflite model")
+    compile_.add_argument("-o", "--output", type=Path, required=True, help="OUT.tar for an archive, else a directory")
+    _add_options(compile_)
+
+    inspect = commands.add_parser("inspect", help="print operators, MACs, weights and the memory plan")
+    inspect.add_argument("model", type=Path, help="the .tflite model")
+    _add_options(inspect)
+    return parser
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    defaults = CompileOptions()
+    parser.add_argument("--module-name", default=defaults.module_name, help="the N in tvmgen_N_run (default: %(default)s)")
+    parser.add_argument(
+        "--workspace-pools",
+        default="",
+        metavar="NAME[:BYTES][,NAME...]",
+        help="the caller passes the workspace as these pools (struct tvmgen_N_workspace_pools); "
+        "an optional size limit sends what does not fit to the next pool. Default: one internal static pool",
+    )
+    parser.add_argument("--use-workspace-io", action="store_true", help="place inputs and outputs in the workspace (tvmgen_N_map_inputs/_outputs)")
+    parser.add_argument("--target-cpu", default=None, help="e.g. cortex-m4 (recorded in metadata.json)")
+    parser.add_argument("--constants-section", default=defaults.constants_section, help="section of constant arrays (default: %(default)s)")
+    parser.add_argument("--workspace-section", default=defaults.workspace_section, help="section of the internal pool (default: %(default)s)")
+    parser.add_argument("--alignment", type=int, default=defaults.alignment, help="alignment of buffers, pools and constants in bytes (default: %(default)s)")
+    parser.add_argument("--runtime-dir", type=Path, default=None, help="the kernel library (runtime/) to ship; default: the one next to this compiler")
+
+
+def _options(args: argparse.Namespace) -> CompileOptions:
+    pools = tuple(p.strip() for p in args.workspace_pools.split(",") if p.strip())
+    return CompileOptions(
+        module_name=args.module_name,
+        workspace_pools=pools,
+        use_workspace_io=args.use_workspace_io,
+        target_cpu=args.target_cpu,
+        constants_section=args.constants_section,
+        workspace_section=args.workspace_section,
+        alignment=args.alignment,
+        runtime_dir=args.runtime_dir,
+    )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read the model {path}: {error.strerror or error}") from None
+
+
+def _compile(args: argparse.Namespace) -> int:
+    options = _options(args)
+    data = _read(args.model)
+    compilation = compile_graph(read_model(data, args.model.name), data, options)
+    mlf.write(compilation.files, args.output)  # only after everything succeeded: no partial output
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# inspect
+
+
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
+    options = _options(args)
+    data = _read(args.model)
+    graph = read_model(data, args.model.name)
+    problems = _support(graph)
+    _print_model(graph, out)
+    _print_operators(graph, problems, out)
+    if problems:
+        print("\nthe model cannot be compiled as it is:", file=out)
+        for index, reason in sorted(problems.items()):
+            where = "model" if index < 0 else f"operator {index}"
+            print(f"  {where}: {_one_line(reason)}", file=out)
+        _print_plan_only(graph, problems, options, out)
+        return 0
+    compilation = compile_graph(graph, data, options)
+    _print_plan(compilation, out)
+    return 0
+
+
+def _support(graph: Graph) -> dict[int, str]:
+    """operator index -> why it is not supported (absent when it is)."""
+    problems = {}
+    for op in graph.operators:
+        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        if lowering is None:
+            problems[op.index] = f"{op.opcode} has no lowering"
+            continue
+        try:
+            lowering.check(op, graph)
+        except UnsupportedError as error:
+            problems[op.index] = str(error)
+    if not problems:
+        try:
+            check_graph(graph)
+        except UnsupportedError as error:  # model-wide problems (hybrid, int16, structure)
+            problems[-1] = str(error)
+    return problems
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO, right: Sequence[int] = ()) -> None:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    print(line(cells[0]), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells[1:]:
+        print(line(row), file=out)
+
+
+def _describe(graph: Graph, index: int) -> str:
+    t = graph.tensor(index)
+    return f"{t.dtype}{list(t.shape)}"
+
+
+def _print_model(graph: Graph, out: TextIO) -> None:
+    print(f"model: {graph.source_name} (sha256 {graph.source_sha256})", file=out)
+    for label, indices in (("input", graph.inputs), ("output", graph.outputs)):
+        for i in indices:
+            print(f"{label}: {_short(graph.tensor(i).name)} {_describe(graph, i)}", file=out)
+
+
+def _print_operators(graph: Graph, problems: dict[int, str], out: TextIO) -> None:
+    rows, total = [], 0
+    for op in graph.operators:
+        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        supported = op.index not in problems
+        macs = int(lowering.macs(op, graph)) if lowering is not None and supported else 0
+        total += macs
+        outputs = ", ".join(_describe(graph, t) for t in op.outputs)
+        rows.append((op.index, op.opcode, "yes" if supported else "NO", f"{macs:,}", outputs))
+    print("\noperators:", file=out)
+    _table(("#", "operator", "supported", "MACs", "output"), rows, out, right=(0, 3))
+    weights = sum(t.nbytes for t in graph.tensors if t.is_constant)
+    print(f"\ntotal MACs: {total:,}", file=out)
+    print(f"weights: {weights:,} bytes in {sum(1 for t in graph.tensors if t.is_constant)} constant tensors", file=out)
+
+
+def _short(name: str, limit: int = 48) -> str:
+    """TFLite names list every fused layer ("a/Relu;a/BiasAdd;..."): the first one is enough."""
+    name = name.split(";")[0]
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
+def _buffer_rows(graph: Graph, plan) -> list[tuple]:
+    rows = []
+    for b in sorted(plan.buffers, key=lambda b: (b.pool is None, b.pool or "", b.offset, b.key)):
+        what = _short(graph.tensor(b.tensor).name) if b.tensor is not None else f"scratch of operator {b.op}"
+        where = b.pool if b.pool is not None else "caller"
+        offset = f"{b.offset:,}" if b.pool is not None else "-"
+        rows.append((b.key, b.kind, what, f"{b.size:,}", where, offset, f"{b.start}..{b.end}"))
+    return rows
+
+
+def _print_plan(compilation: Compilation, out: TextIO) -> None:
+    plan = compilation.plan
+    print(f"\nmemory plan (alignment {plan.alignment} bytes):", file=out)
+    for pool in plan.pools:
+        kind = "external" if pool.external else "internal static"
+        print(f"  pool {pool.name} ({kind}): {pool.size:,} bytes", file=out)
+    print(f"  workspace: {plan.workspace_size:,} bytes; peak of live bytes (lower bound): {plan.peak_live_bytes:,}", file=out)
+    print(f"  generated constants: {compilation.code.constants_bytes:,} bytes", file=out)
+    print("", file=out)
+    _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(compilation.graph, plan), out, right=(3, 5))
+
+
+def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:
+    """A plan without code generation (scratch of unsupported operators unknown, counted as 0)."""
+    graph = run_all(graph)
+    storage = resolve_storage(graph)
+    scratch = {}
+    for op in graph.operators:
+        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        if lowering is not None and op.index not in problems and not lowering.alias_input:
+            scratch[op.index] = int(lowering.scratch_bytes(op, graph))
+    plan = plan_memory(graph, storage, scratch, pools=(PoolSpec("workspace"),), alignment=options.alignment)
+    print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
+    print(f"  workspace: {plan.workspace_size:,} bytes; peak of live bytes (lower bound): {plan.peak_live_bytes:,}", file=out)
+    print("", file=out)
+    _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(graph, plan), out, right=(3, 5))
+

@@ -1,0 +1,273 @@
+"""C code generation: the embedded C interface, constants and the operator sequence.
+
+Output files (paths relative to the MLF root):
+  codegen/host/include/tvmgen_<m>.h   the public interface (TVM's --interface-api=c ABI)
+  codegen/host/src/<m>_constants.h    extern declarations of the constant arrays
+  codegen/host/src/<m>_lib0.c         constant arrays and the runtime metadata struct
+  codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, tvmgen_<m>_run
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from ..ir import Graph
+from ..memory import MemoryPlan
+from ..ops import LOWERINGS_BY_OPCODE
+from ..passes import Copy, Storage
+from .arrays import array_body, float_literal, needs_math_h
+from .context import BufferResolver, Constants, OpContext, pool_variable
+from .interface import Interface, IOTensor, make_interface
+from .names import c_comment, c_string
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class CodegenOptions:
+    module_name: str = "default"
+    external_pools: tuple[str, ...] = ()  # --workspace-pools; empty: one internal static pool
+    use_workspace_io: bool = False
+    constants_section: str = ".rodata.tvm"
+    workspace_section: str = ".bss.noinit.tvm"
+    alignment: int = 16
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    files: dict[str, bytes]
+    interface: Interface
+    runtime_headers: tuple[str, ...]  # relative to runtime/include, e.g. "mtvm/conv.h"
+    runtime_sources: tuple[str, ...]  # relative to runtime/src, e.g. "conv.c"
+    constants_bytes: int
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        autoescape=False,
+    )
+    env.filters["comment"] = c_comment
+    return env
+
+
+@dataclass(frozen=True)
+class _EmittedStep:
+    index: int
+    opcode: str
+    call: str
+    decls: str
+    note: str = ""
+
+
+def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenOptions) -> GeneratedCode:
+    iface = make_interface(graph, options.module_name, options.external_pools)
+    constants = Constants(options.module_name)
+    resolver = BufferResolver(graph, plan, iface, constants)
+
+    steps, headers, sources = _emit_operators(graph, storage, resolver)
+
+    run_used_pools = set(resolver.used_pools)
+    map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
+    map_outputs, map_outputs_locals = _map_function(iface.outputs, resolver, iface)
+
+    env = environment()
+    P, M = iface.prefix, iface.macro_prefix
+    pools_param = f"struct {P}_workspace_pools* workspace_pools" if iface.pools else "void"
+    if options.use_workspace_io:
+        run_params = pools_param
+    else:
+        run_params = f"struct {P}_inputs* inputs, struct {P}_outputs* outputs"
+        if iface.pools:
+            run_params += f", struct {P}_workspace_pools* workspace_pools"
+
+    prologue = [_pool_local(pool, iface) for pool in sorted(run_used_pools, key=_pool_order(plan))]
+    if not options.use_workspace_io:
+        prologue += ["MTVM_UNUSED(inputs);", "MTVM_UNUSED(outputs);"]
+    if iface.pools:
+        prologue.append("MTVM_UNUSED(workspace_pools);")
+
+    common = dict(
+        iface=iface,
+        P=P,
+        M=M,
+        source_name=graph.source_name or "(unnamed model)",
+        alignment=options.alignment,
+        workspace_io=options.use_workspace_io,
+        pools_param=pools_param,
+        run_params=run_params,
+        constants_header=f"{iface.module}_constants.h",
+    )
+    header = env.get_template("header.h.j2").render(
+        **common,
+        guard=f"TVMGEN_{iface.module.upper()}_H_",
+        workspace_size=plan.workspace_size,
+        pools=[p for p in plan.pools if p.external],
+    )
+    const_items = [_ConstView(c.identifier, c.array, c.c_type, c.length) for c in constants.items]
+    constants_h = env.get_template("constants.h.j2").render(
+        module=iface.module, guard=f"TVMGEN_{iface.module.upper()}_CONSTANTS_H_", constants=const_items
+    )
+    lib1 = env.get_template("lib1.c.j2").render(
+        **common,
+        headers=sorted(headers),
+        internal_pools=[p for p in plan.pools if not p.external and p.size > 0],
+        section=c_string(options.workspace_section),
+        ops=steps,
+        prologue=prologue,
+        map_inputs=map_inputs,
+        map_outputs=map_outputs,
+        map_inputs_locals=map_inputs_locals,
+        map_outputs_locals=map_outputs_locals,
+    )
+    # lib0 is rendered last: the metadata and every constant registered above are known now.
+    lib0 = env.get_template("lib0.c.j2").render(
+        **common,
+        constants=const_items,
+        math_h=any(needs_math_h(c.array) for c in constants.items),
+        section=c_string(options.constants_section),
+        meta_inputs=[_meta(io, f"{P}_in{i}") for i, io in enumerate(iface.inputs)],
+        meta_outputs=[_meta(io, f"{P}_out{i}") for i, io in enumerate(iface.outputs)],
+        model_name=c_string(iface.module),
+        sha256=graph.source_sha256,
+        workspace_size=plan.workspace_size,
+    )
+    src = "codegen/host/src"
+    files = {
+        f"codegen/host/include/tvmgen_{iface.module}.h": header,
+        f"{src}/{iface.module}_constants.h": constants_h,
+        f"{src}/{iface.module}_lib0.c": lib0,
+        f"{src}/{iface.module}_lib1.c": lib1,
+    }
+    return GeneratedCode(
+        files={path: _tidy(text).encode("utf-8") for path, text in files.items()},
+        interface=iface,
+        runtime_headers=tuple(sorted(headers | {"mtvm/platform.h"})),
+        runtime_sources=tuple(sorted(sources)),
+        constants_bytes=constants.total_bytes,
+    )
+
+
+def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) -> tuple[list[_EmittedStep], set[str], set[str]]:
+    """Each operator's lowering, in order, plus the copies some outputs need (passes/aliases.py)."""
+    headers: set[str] = set()
+    sources: set[str] = set()
+    steps: list[_EmittedStep] = []
+    copies_after = {}
+    for copy in storage.copies:
+        copies_after.setdefault(copy.step, []).append(copy)
+    for step, op in enumerate(graph.operators):
+        lowering = LOWERINGS_BY_OPCODE[op.opcode]
+        if lowering.alias_input:
+            source = graph.tensor(op.inputs[0])
+            steps.append(_EmittedStep(op.index, op.opcode, "", "", f" (aliases tensor {source.index} \"{_comment(source.name)}\", no code)"))
+        else:
+            emitted = lowering.emit(op, OpContext(resolver, op.index))
+            headers.update(lowering.headers)
+            sources.update(lowering.sources)
+            steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
+        for copy in copies_after.get(step, []):
+            steps.append(_copy_step(graph, copy, resolver))
+    if not graph.operators:
+        for copy in storage.copies:
+            steps.append(_copy_step(graph, copy, resolver))
+    return steps, headers, sources
+
+
+def _copy_step(graph: Graph, copy: Copy, resolver: BufferResolver) -> _EmittedStep:
+    dst = graph.tensor(copy.dst)
+    call = f"    memcpy({resolver.storage(copy.dst)}, {resolver.raw(copy.src)}, {dst.nbytes});"
+    return _EmittedStep(-1, "", call, "", f"copy to output \"{_comment(dst.name)}\" (its bytes live in a buffer that cannot move)")
+
+
+@dataclass(frozen=True)
+class _ConstView:
+    identifier: str
+    array: np.ndarray
+    c_type: str
+    length: int
+
+    @property
+    def body(self) -> str:
+        return array_body(self.array) if self.array.size else "  0"
+
+
+@dataclass(frozen=True)
+class _MetaView:
+    id: str
+    name: str
+    dtype: str
+    shape: list[int]
+    nbytes: int
+    scales: list[str]
+    zero_points: list[int]
+    axis: int
+
+
+def _meta(io: IOTensor, ident: str) -> _MetaView:
+    quant = io.quant
+    return _MetaView(
+        id=ident,
+        name=c_string(io.name),
+        dtype=io.dtype,
+        shape=[int(d) for d in io.shape],
+        nbytes=io.nbytes,
+        scales=[float_literal(float(np.float32(s))) for s in quant.scale] if quant else [],
+        zero_points=[int(z) for z in quant.zero_point] if quant else [],
+        axis=int(quant.axis) if quant else 0,
+    )
+
+
+@dataclass(frozen=True)
+class _MapEntry:
+    member: str
+    pointer: str
+
+
+def _map_function(ios: tuple[IOTensor, ...], resolver: BufferResolver, iface: Interface) -> tuple[list[_MapEntry], list[str]]:
+    """Entries and pool locals of tvmgen_<m>_map_inputs/_outputs (workspace-I/O mode)."""
+    before = set(resolver.used_pools)
+    resolver.used_pools.clear()
+    entries = [_MapEntry(io.c_name, resolver.storage(io.tensor)) for io in ios]
+    locals_ = [_pool_local(pool, iface) for pool in sorted(resolver.used_pools)]
+    if iface.pools and not resolver.used_pools:
+        locals_.append("MTVM_UNUSED(workspace_pools);")
+    resolver.used_pools = before
+    return entries, locals_
+
+
+def _pool_local(pool: str, iface: Interface) -> str:
+    if iface.pools:
+        return f"uint8_t* const {pool_variable(pool)} = (uint8_t*)workspace_pools->{pool};"
+    return f"uint8_t* const {pool_variable(pool)} = {iface.prefix}_{pool}_pool;"
+
+
+def _pool_order(plan: MemoryPlan):
+    order = {p.name: i for i, p in enumerate(plan.pools)}
+    return lambda name: order[name]
+
+
+def _indent(code: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in code.strip("\n").splitlines())
+
+
+def _comment(text: str) -> str:
+    return c_comment(text)
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines left by template conditionals; end with one newline."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and out and out[-1] == "":
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

@@ -1,0 +1,373 @@
+"""Read a .tflite flatbuffer into the graph IR (main subgraph only).
+
+The tflite package's generated accessors trust the file: on a truncated or corrupt file they
+raise whatever the flatbuffers library happens to hit (struct.error, IndexError, ValueError,
+TypeError, ...) or silently read garbage. So every read happens inside `_reading(...)`, which
+turns any such exception into a one-line ModelFormatError naming the file and the part being
+read, and the values read are checked (indices in range, sizes consistent, enums known).
+
+Valid files that use things the compiler does not handle (custom operators, control flow,
+sparse tensors, dynamic shapes, string/complex types) raise UnsupportedError. Builtin operators
+without a lowering are read normally: passes/validate.py reports those, all at once.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import struct
+from pathlib import PurePath
+from typing import Any, Iterator, Optional
+
+import numpy as np
+import tflite
+
+from .. import ir
+from ..errors import ModelFormatError, UnsupportedError, UserError
+from .dtypes import NUMPY_DTYPE_BY_TENSOR_TYPE, UNSUPPORTED_TENSOR_TYPES
+from .options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, OptionsSpec, union_type
+
+_FILE_IDENTIFIER = b"TFL3"
+_SCHEMA_VERSION = 3
+_MAX_TENSOR_BYTES = 1 << 31  # nothing this large fits a microcontroller; larger means garbage
+_CUSTOM = "CUSTOM"
+# schema.fbs field numbers of the strings we read (see _string).
+_TENSOR_NAME_SLOT = 3
+_OPERATOR_CODE_CUSTOM_CODE_SLOT = 1
+# Operators that run other subgraphs.
+_CONTROL_FLOW = frozenset({"IF", "WHILE", "CALL_ONCE", "CALL"})
+# Operators whose trailing optional inputs may be left out of the file instead of given as -1;
+# the IR always has them, as -1 when absent, so lowerings can index op.inputs directly.
+_INPUT_COUNT = {"CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 3}
+
+
+def read_tflite(data: bytes, source_name: str) -> ir.Graph:
+    """Parse TFLite flatbuffer `data`; `source_name` (the file name) is used in messages."""
+    name = PurePath(source_name).name or source_name
+    data = bytes(data)
+    _check_header(data, name)
+    model = _root(data, name)
+    graph = _read_main_subgraph(data, model, name)
+    graph.source_name = name
+    graph.source_sha256 = hashlib.sha256(data).hexdigest()
+    return graph
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure
+
+
+@contextlib.contextmanager
+def _reading(name: str, what: str) -> Iterator[None]:
+    """Convert anything the flatbuffer accessors raise into one clear line about the file."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the flatbuffers library raises arbitrary types
+        raise ModelFormatError(
+            f"{name}: corrupt TFLite file: cannot read {what}; the file is truncated or damaged "
+            "(re-export or re-download it)"
+        ) from exc
+
+
+def _check_header(data: bytes, name: str) -> None:
+    if not data:
+        raise ModelFormatError(f"{name}: empty file; expected a TFLite model (.tflite flatbuffer)")
+    if len(data) < 8:
+        raise ModelFormatError(f"{name}: only {len(data)} bytes, too short to be a TFLite model")
+    identifier = data[4:8]
+    if identifier != _FILE_IDENTIFIER:
+        raise ModelFormatError(
+            f"{name}: not a TFLite model: file identifier is {identifier!r}, expected b'TFL3' "
+            "(is this a .tflite file?)"
+        )
+    (root,) = struct.unpack_from("<I", data, 0)
+    if not 8 <= root < len(data):
+        raise ModelFormatError(f"{name}: corrupt TFLite file: root table offset {root} is outside the {len(data)}-byte file")
+
+
+def _root(data: bytes, name: str) -> Any:
+    with _reading(name, "the model header"):
+        model = tflite.Model.GetRootAs(data, 0)
+        version = model.Version()
+    if version != _SCHEMA_VERSION:
+        raise ModelFormatError(
+            f"{name}: TFLite schema version {version}, expected {_SCHEMA_VERSION}; "
+            "convert the model again with a current TFLite converter"
+        )
+    return model
+
+
+def _count(data: bytes, n: int, name: str, what: str, elem_size: int = 4) -> int:
+    """A vector length read from the file, checked against the file size (garbage lengths would
+    otherwise make us loop for billions of elements before failing)."""
+    if n < 0 or n * elem_size > len(data):
+        raise ModelFormatError(f"{name}: corrupt TFLite file: {what} claims {n} entries in a {len(data)}-byte file")
+    return n
+
+
+def _int_vector(obj: Any, field: str) -> Optional[np.ndarray]:
+    """An integer vector field as numpy, or None when the file does not store it.
+    (The generated XAsNumpy() returns the int 0 for an absent vector.)"""
+    if getattr(obj, field + "IsNone")():
+        return None
+    return getattr(obj, field + "AsNumpy")()
+
+
+def _string(obj: Any, slot: int) -> str:
+    """A string field, checked to lie inside the file. (The generated accessors slice the bytes,
+    so a string cut off by truncation would come back short instead of failing.)"""
+    tab = obj._tab
+    field_offset = tab.Offset(4 + 2 * slot)  # vtable entries start after two uint16 headers
+    if field_offset == 0:
+        return ""
+    start = tab.Indirect(tab.Pos + field_offset)
+    (length,) = struct.unpack_from("<I", tab.Bytes, start)
+    end = start + 4 + length
+    if end >= len(tab.Bytes):  # the terminating NUL must be inside the file too
+        raise ValueError(f"string of {length} bytes at {start} runs past the end of the file")
+    return bytes(tab.Bytes[start + 4 : end]).decode("utf-8", errors="replace")
+
+
+def _indices(values: Optional[np.ndarray], limit: int, name: str, what: str, allow_absent: bool) -> tuple[int, ...]:
+    if values is None:
+        return ()
+    result = tuple(int(v) for v in values)
+    low = -1 if allow_absent else 0
+    for v in result:
+        if not low <= v < limit:
+            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} refers to tensor {v}, but there are {limit} tensors")
+    return result
+
+
+def _read_main_subgraph(data: bytes, model: Any, name: str) -> ir.Graph:
+    with _reading(name, "the model tables"):
+        n_subgraphs = _count(data, model.SubgraphsLength(), name, "the subgraph list")
+        n_buffers = _count(data, model.BuffersLength(), name, "the buffer list")
+        n_codes = _count(data, model.OperatorCodesLength(), name, "the operator code list")
+        if n_subgraphs == 0:
+            raise ModelFormatError(f"{name}: not a usable TFLite model: it has no subgraphs")
+        subgraph = model.Subgraphs(0)
+        n_tensors = _count(data, subgraph.TensorsLength(), name, "the tensor list")
+        n_ops = _count(data, subgraph.OperatorsLength(), name, "the operator list")
+
+    opcodes = [_read_opcode(model, k, name) for k in range(n_codes)]
+    tensors = [_read_tensor(data, model, subgraph, i, n_buffers, name) for i in range(n_tensors)]
+    operators = [_read_operator(subgraph, i, opcodes, n_tensors, n_subgraphs, name) for i in range(n_ops)]
+    with _reading(name, "the subgraph inputs and outputs"):
+        inputs = _indices(_int_vector(subgraph, "Inputs"), n_tensors, name, "the model inputs", False)
+        outputs = _indices(_int_vector(subgraph, "Outputs"), n_tensors, name, "the model outputs", False)
+    return ir.Graph(tensors=tensors, operators=operators, inputs=inputs, outputs=outputs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Operators
+
+
+def _read_opcode(model: Any, k: int, name: str) -> tuple[str, str]:
+    """(builtin operator name, custom code). The schema split the code in two when it outgrew an
+    int8: old files fill only deprecated_builtin_code, new ones clamp it to 127 and fill
+    builtin_code; the larger of the two is the real one either way."""
+    with _reading(name, f"operator code {k}"):
+        code_table = model.OperatorCodes(k)
+        code = max(int(code_table.DeprecatedBuiltinCode()), int(code_table.BuiltinCode()))
+        custom = _string(code_table, _OPERATOR_CODE_CUSTOM_CODE_SLOT)
+    if code < 0:
+        raise ModelFormatError(f"{name}: corrupt TFLite file: operator code {k} is {code}")
+    opcode = tflite.BUILTIN_OPCODE2NAME.get(code, f"BUILTIN_OPERATOR_{code}")
+    return opcode, custom
+
+
+def _read_operator(
+    subgraph: Any, i: int, opcodes: list[tuple[str, str]], n_tensors: int, n_subgraphs: int, name: str
+) -> ir.Operator:
+    where = f"operator {i}"
+    with _reading(name, where):
+        op = subgraph.Operators(i)
+        code_index = int(op.OpcodeIndex())
+        if not 0 <= code_index < len(opcodes):
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {where} uses operator code {code_index}, but there are {len(opcodes)}"
+            )
+        opcode, custom_code = opcodes[code_index]
+        if opcode == _CUSTOM:
+            raise UnsupportedError(
+                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}; custom operators "
+                "are not supported, only TFLite builtin operators. Replace it with builtin operators "
+                "(or remove it) when exporting the model."
+            )
+        if opcode in _CONTROL_FLOW:
+            raise UnsupportedError(
+                f"{name}: {where} in subgraph 0 is {opcode}, which runs other subgraphs (control flow, "
+                f"{n_subgraphs} subgraphs in the model); only single-subgraph models without control flow "
+                "are supported. Export the model without control flow (e.g. unroll loops)."
+            )
+        inputs = _indices(_int_vector(op, "Inputs"), n_tensors, name, f"the inputs of {where}", True)
+        outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
+        inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
+        options = _read_options(op, opcode, f"{where} ({opcode})", name)
+    return ir.Operator(index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options)
+
+
+def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]:
+    spec: Optional[OptionsSpec] = OPTIONS_BY_OPCODE.get(opcode)
+    if spec is None:
+        return {}
+    table = None
+    stored_type = int(op.BuiltinOptionsType())
+    if stored_type != 0:  # 0 = NONE: the operator relies on the defaults
+        if stored_type != union_type(spec):
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {where} carries options of type {stored_type}, expected {spec.table}"
+            )
+        stored = op.BuiltinOptions()
+        if stored is not None:
+            table = getattr(importlib.import_module(f"tflite.{spec.table}"), spec.table)()
+            table.Init(stored.Bytes, stored.Pos)
+
+    options: dict[str, Any] = {}
+    for field in spec.fields:
+        if field.kind == INT32_VECTOR:
+            values = None if table is None else _int_vector(table, field.accessor)
+            if values is not None:
+                options[field.name] = tuple(int(v) for v in values)
+            continue
+        value = field.default if table is None else getattr(table, field.accessor)()
+        if field.kind in ENUMS and table is not None:
+            names = ENUMS[field.kind]
+            if value not in names:
+                raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has {field.name} = {value}, not a {field.kind}")
+            value = names[value]
+        elif field.kind == BOOL:
+            value = bool(value)
+        elif field.kind == FLOAT32:
+            value = float(value)
+        elif field.kind == INT32:
+            value = int(value)
+        options[field.name] = value
+    return options
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensors
+
+
+def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int, name: str) -> ir.Tensor:
+    with _reading(name, f"tensor {i}"):
+        t = subgraph.Tensors(i)
+        tensor_name = _string(t, _TENSOR_NAME_SLOT)
+        what = f"tensor {i} ({tensor_name!r})"
+        dtype = _dtype(int(t.Type()), what, name)
+        shape_array = _int_vector(t, "Shape")
+        shape = () if shape_array is None else tuple(int(d) for d in shape_array)
+        if any(d < 0 for d in shape):
+            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has shape {list(shape)}")
+        if int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize > _MAX_TENSOR_BYTES:
+            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has an implausible shape {list(shape)}")
+        _check_static(_int_vector(t, "ShapeSignature"), what, name)
+        if t.Sparsity() is not None:
+            raise UnsupportedError(
+                f"{name}: {what} is stored sparse (TFLite sparsity); sparse tensors are not supported. "
+                "Convert the model without sparsity."
+            )
+        quant = _read_quantization(t.Quantization(), shape, what, name)
+        buffer_index = int(t.Buffer())
+        if not 0 <= buffer_index < n_buffers:
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {what} uses buffer {buffer_index}, but there are {n_buffers} buffers"
+            )
+        raw = _buffer_bytes(data, model, buffer_index, name)
+    constant = None
+    if raw:  # buffer 0 and empty buffers mean "no data": an activation, filled at run time
+        constant = _constant(raw, dtype, shape, what, name)
+    return ir.Tensor(index=i, name=tensor_name, shape=shape, dtype=dtype, quant=quant, data=constant)
+
+
+def _dtype(tensor_type: int, what: str, name: str) -> str:
+    if tensor_type in NUMPY_DTYPE_BY_TENSOR_TYPE:
+        return NUMPY_DTYPE_BY_TENSOR_TYPE[tensor_type]
+    if tensor_type in UNSUPPORTED_TENSOR_TYPES:
+        raise UnsupportedError(
+            f"{name}: {what} has type {UNSUPPORTED_TENSOR_TYPES[tensor_type]}, which is not supported; "
+            "supported tensor types are int8, int32 and float32 (plus the other plain numeric types as constants)"
+        )
+    raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has unknown tensor type {tensor_type}")
+
+
+def _check_static(signature: Optional[np.ndarray], what: str, name: str) -> None:
+    """The converter marks a free batch size with -1 in the first dimension of shape_signature;
+    `shape` then holds the batch size to compile for (1), so that is fine. -1 elsewhere means
+    the size is known only at run time."""
+    if signature is None:
+        return
+    dims = [int(d) for d in signature]
+    if any(d < 0 for d in dims[1:]):
+        raise UnsupportedError(
+            f"{name}: {what} has a dynamic shape (shape_signature {dims}); only static shapes are "
+            "supported. Export the model with fixed input sizes."
+        )
+
+
+def _read_quantization(q: Any, shape: tuple[int, ...], what: str, name: str) -> Optional[ir.Quantization]:
+    if q is None:
+        return None
+    if int(q.DetailsType()) != 0:
+        raise UnsupportedError(
+            f"{name}: {what} uses custom quantization details, which are not supported; "
+            "use TFLite's standard (affine) int8 quantization"
+        )
+    scales = q.ScaleAsNumpy() if not q.ScaleIsNone() else np.zeros(0, np.float32)
+    zero_points = q.ZeroPointAsNumpy() if not q.ZeroPointIsNone() else np.zeros(0, np.int64)
+    if len(scales) == 0:
+        return None  # e.g. only min/max recorded: not quantized
+    if len(zero_points) == 0:
+        zero_points = np.zeros(len(scales), np.int64)
+    if len(zero_points) != len(scales):
+        raise ModelFormatError(
+            f"{name}: corrupt TFLite file: {what} has {len(scales)} scales but {len(zero_points)} zero points"
+        )
+    axis = int(q.QuantizedDimension())
+    if len(scales) > 1 and not (0 <= axis < len(shape) and shape[axis] == len(scales)):
+        raise ModelFormatError(
+            f"{name}: corrupt TFLite file: {what} of shape {list(shape)} has {len(scales)} per-channel "
+            f"scales along dimension {axis}"
+        )
+    return ir.Quantization(
+        scale=tuple(float(s) for s in scales),
+        zero_point=tuple(int(z) for z in zero_points),
+        axis=axis,
+    )
+
+
+def _buffer_bytes(data: bytes, model: Any, index: int, name: str) -> bytes:
+    """The bytes of buffer `index`: inline in the flatbuffer, or (models over 2 GB) at an offset
+    in the file after the flatbuffer."""
+    buffer = model.Buffers(index)
+    offset = int(buffer.Offset())
+    if offset > 1:  # 0 and 1 are the schema's "not used" markers
+        size = int(buffer.Size())
+        if offset + size > len(data):
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: buffer {index} lies at bytes {offset}..{offset + size}, "
+                f"past the end of the {len(data)}-byte file"
+            )
+        return data[offset : offset + size]
+    if buffer.DataIsNone():
+        return b""
+    _count(data, buffer.DataLength(), name, f"buffer {index}", elem_size=1)
+    return buffer.DataAsNumpy().tobytes()
+
+
+def _constant(raw: bytes, dtype: str, shape: tuple[int, ...], what: str, name: str) -> np.ndarray:
+    expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    if len(raw) != expected:
+        raise ModelFormatError(
+            f"{name}: corrupt TFLite file: {what} is {dtype}{list(shape)} ({expected} bytes) "
+            f"but its buffer holds {len(raw)} bytes"
+        )
+    # TFLite stores data little-endian; convert to the native byte order the rest of the code uses.
+    array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype, copy=False)
+    array = array.reshape(shape)
+    array.setflags(write=False)
+    return array

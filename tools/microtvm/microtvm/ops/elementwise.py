@@ -1,0 +1,542 @@
+"""Elementwise operators: ADD, SUB, MUL, MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, HARD_SWISH.
+
+Everything that does not depend on the data is computed here, at generation time, reproducing the
+arithmetic of TFLite's Prepare functions (which parts in float, which in double) so that the C
+kernels in runtime/src/elementwise.c match LiteRT's reference kernels bit for bit:
+
+- binary operators get a `static const` parameter struct with the requantization constants, the
+  fused activation range and a broadcast description (merged dimensions and per-input strides);
+- int8 unary operators become a 256-entry lookup table: the reference kernel's fixed-point
+  arithmetic is replayed here in Python for every possible input byte;
+- float32 unary operators get a small struct (clamp range, alpha).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .. import quant
+from ..errors import UnsupportedError
+from ..ir import Graph, Operator, Tensor
+from .base import EmittedOp, LowerContext, OpLowering
+
+HEADERS = ("mtvm/quant.h", "mtvm/elementwise.h")
+SOURCES = ("elementwise.c",)
+
+# Must equal MTVM_BCAST_MAX_DIMS in runtime/include/mtvm/elementwise.h.
+MAX_BROADCAST_DIMS = 6
+
+SUPPORTED_DTYPES = ("int8", "float32")
+SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+BINARY_OPCODES = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
+UNARY_OPCODES = ("RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH")
+
+INT8_MIN, INT8_MAX = -128, 127
+INT32_MAX = (1 << 31) - 1
+F32 = np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks shared by all operators of the family
+# ---------------------------------------------------------------------------------------------
+
+
+def _where(op: Operator) -> str:
+    return f"{op.opcode} (operator {op.index})"
+
+
+def _tensors(op: Operator, graph: Graph) -> tuple[list[Tensor], Tensor]:
+    return [graph.tensor(i) for i in op.inputs], graph.tensor(op.outputs[0])
+
+
+def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
+    """Operand count, one dtype for everything (int8 or float32), per-tensor int8 quantization."""
+    if len(op.inputs) != num_inputs or len(op.outputs) != 1 or any(i < 0 for i in op.inputs):
+        raise UnsupportedError(f"{_where(op)}: expected {num_inputs} input(s) and 1 output")
+    inputs, output = _tensors(op, graph)
+    dtypes = sorted({t.dtype for t in (*inputs, output)})
+    if len(dtypes) != 1:
+        raise UnsupportedError(
+            f"{_where(op)}: mixed tensor types {', '.join(dtypes)} are not supported (hybrid models are out "
+            "of scope); all inputs and the output must be int8, or all float32"
+        )
+    if dtypes[0] not in SUPPORTED_DTYPES:
+        raise UnsupportedError(
+            f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 (per-tensor quantized) or float32"
+        )
+    if dtypes[0] == "int8":
+        for t in (*inputs, output):
+            if t.quant is None or not t.quant.scale:
+                raise UnsupportedError(f"{_where(op)}: int8 tensor '{t.name}' has no quantization parameters")
+            if t.quant.per_channel:
+                raise UnsupportedError(
+                    f"{_where(op)}: tensor '{t.name}' is quantized per channel; elementwise operators "
+                    "support per-tensor quantization only"
+                )
+            if not INT8_MIN <= t.quant.zero_point[0] <= INT8_MAX:
+                raise UnsupportedError(f"{_where(op)}: zero point of '{t.name}' is outside the int8 range")
+            if not t.quant.scale[0] > 0.0:
+                raise UnsupportedError(f"{_where(op)}: scale of '{t.name}' must be positive")
+
+
+def _activation(op: Operator) -> str:
+    activation = op.options.get("fused_activation_function", "NONE")
+    if activation not in SUPPORTED_ACTIVATIONS:
+        raise UnsupportedError(
+            f"{_where(op)}: fused activation {activation} is not supported; supported: "
+            + ", ".join(SUPPORTED_ACTIVATIONS)
+        )
+    return activation
+
+
+def _scale(t: Tensor) -> float:
+    return t.quant.scale[0]
+
+
+def _zero_point(t: Tensor) -> int:
+    return int(t.quant.zero_point[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixed-point helpers with TFLite's exact integer behaviour (wrap-around included)
+# ---------------------------------------------------------------------------------------------
+
+
+def _wrap32(x: int) -> int:
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def _wrap16(x: int) -> int:
+    return ((x + (1 << 15)) & 0xFFFF) - (1 << 15)
+
+
+def _round_f32(x: np.float32) -> int:
+    """roundf: halves away from zero, on a float32 value."""
+    v = float(x)
+    return int(math.floor(abs(v) + 0.5)) * (1 if v >= 0 else -1)
+
+
+def _multiply(x: int, multiplier: int, shift: int) -> int:
+    """MultiplyByQuantizedMultiplier on int32 values; the left shift wraps like the C code does."""
+    left, right = max(shift, 0), max(-shift, 0)
+    high = quant.saturating_rounding_doubling_high_mul(_wrap32(x << left), multiplier)
+    return quant.rounding_divide_by_pot(high, right)
+
+
+def _srdhm16(a: int, b: int) -> int:
+    """gemmlowp's SaturatingRoundingDoublingHighMul on int16."""
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    ab = a * b + ((1 << 14) if a * b >= 0 else 1 - (1 << 14))
+    q = abs(ab) >> 15  # C's division truncates toward zero
+    return _wrap16(q if ab >= 0 else -q)
+
+
+def _sdhm16(a: int, b: int) -> int:
+    """HARD_SWISH's SaturatingDoublingHighMul: like _srdhm16 but truncating toward zero."""
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    ab = a * b
+    q = abs(ab) >> 15
+    return _wrap16(q if ab >= 0 else -q)
+
+
+def _rdbpot16(x: int, exponent: int) -> int:
+    """gemmlowp's RoundingDivideByPOT on int16 (every intermediate is an int16)."""
+    mask = _wrap16((1 << exponent) - 1)
+    remainder = _wrap16(x & mask)
+    threshold = _wrap16((mask >> 1) + (1 if x < 0 else 0))
+    return _wrap16((x >> exponent) + (1 if remainder > threshold else 0))
+
+
+def _saturating_left_shift16(x: int, amount: int) -> int:
+    return max(-(1 << 15), min((1 << 15) - 1, x * (1 << amount)))
+
+
+def _downscale_multiplier16(multiplier: int) -> int:
+    """DownScaleInt32ToInt16Multiplier: a Q31 multiplier rounded to Q15."""
+    if multiplier >= INT32_MAX - (1 << 15):
+        return (1 << 15) - 1
+    return (multiplier + (1 << 15)) >> 16
+
+
+def activation_range_int8(activation: str, output: Tensor) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized, computing f / scale in float32 as TFLite does."""
+    scale, zero_point = F32(_scale(output)), _zero_point(output)
+
+    def quantize(value: float) -> int:
+        return zero_point + _round_f32(F32(value) / scale)
+
+    lo, hi = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}[activation]
+    act_min = INT8_MIN if lo is None else max(INT8_MIN, quantize(lo))
+    act_max = INT8_MAX if hi is None else min(INT8_MAX, quantize(hi))
+    return act_min, act_max
+
+
+def activation_range_f32(activation: str) -> tuple[float, float]:
+    """CalculateActivationRange<float>: NONE clamps to the finite float range, like TFLite."""
+    lowest, highest = float(np.finfo(np.float32).min), float(np.finfo(np.float32).max)
+    return {
+        "NONE": (lowest, highest),
+        "RELU": (0.0, highest),
+        "RELU6": (0.0, 6.0),
+        "RELU_N1_TO_1": (-1.0, 1.0),
+    }[activation]
+
+
+# ---------------------------------------------------------------------------------------------
+# Broadcasting
+# ---------------------------------------------------------------------------------------------
+
+
+def broadcast_shape(shape1: Sequence[int], shape2: Sequence[int]) -> Optional[tuple[int, ...]]:
+    """numpy/TFLite broadcast of two shapes, or None when they are incompatible."""
+    rank = max(len(shape1), len(shape2))
+    a = (1,) * (rank - len(shape1)) + tuple(shape1)
+    b = (1,) * (rank - len(shape2)) + tuple(shape2)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def broadcast_plan(
+    shape1: Sequence[int], shape2: Sequence[int], out_shape: Sequence[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """Merged output extents and per-input element strides (0 = broadcast) for the C walk.
+
+    Returns empty lists when no broadcast is needed (both inputs have the output's layout).
+    Unit output dimensions are dropped, and adjacent dimensions are merged when each input is
+    either full along both or broadcast along both: [2,3,4,5] + [5] becomes extents [24, 5]
+    with strides [5, 1] for the first input and [0, 1] for the second.
+    """
+    rank = len(out_shape)
+    a = (1,) * (rank - len(shape1)) + tuple(shape1)
+    b = (1,) * (rank - len(shape2)) + tuple(shape2)
+    # [extent, input 1 is full along it, input 2 is full along it] per non-unit dimension.
+    dims: list[list] = []
+    for extent, x, y in zip(out_shape, a, b):
+        if extent == 1:
+            continue
+        full1, full2 = x == extent, y == extent
+        if dims and dims[-1][1:] == [full1, full2]:
+            dims[-1][0] *= extent
+        else:
+            dims.append([extent, full1, full2])
+    if all(full1 and full2 for _, full1, full2 in dims):
+        return [], [], []
+
+    def strides(which: int) -> list[int]:
+        """Strides of input `which` (1 or 2) in its own contiguous layout; 0 where broadcast."""
+        result, stride = [], 1
+        for extent, *full in reversed(dims):
+            is_full = full[which - 1]
+            result.append(stride if is_full else 0)
+            stride *= extent if is_full else 1
+        return result[::-1]
+
+    return [extent for extent, _, _ in dims], strides(1), strides(2)
+
+
+def _check_broadcast(op: Operator, graph: Graph) -> None:
+    (in1, in2), output = _tensors(op, graph)
+    expected = broadcast_shape(in1.shape, in2.shape)
+    if expected is None:
+        raise UnsupportedError(f"{_where(op)}: input shapes {list(in1.shape)} and {list(in2.shape)} do not broadcast")
+    if tuple(output.shape) != expected:
+        raise UnsupportedError(
+            f"{_where(op)}: output shape {list(output.shape)} is not the broadcast shape {list(expected)}"
+        )
+    if output.num_elements and in1.shape != in2.shape:
+        shape, _, _ = broadcast_plan(in1.shape, in2.shape, expected)
+        if len(shape) > MAX_BROADCAST_DIMS:
+            raise UnsupportedError(
+                f"{_where(op)}: this broadcast needs {len(shape)} dimensions; at most {MAX_BROADCAST_DIMS} are supported"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# C emission helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def c_float(value: float) -> str:
+    """An exact C float literal (shortest round-trip decimal of the float32 value)."""
+    v = float(F32(value))
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    text = repr(v)
+    if "e" not in text and "." not in text:
+        text += ".0"
+    return text + "f"
+
+
+def _c_value(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f".{k} = {_c_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(_c_value(v) for v in value) + "}"
+    if isinstance(value, str):
+        return value  # already a C expression (float literals)
+    return str(int(value))
+
+
+def _params_decl(ctx: LowerContext, c_type: str, fields: dict) -> tuple[str, str]:
+    """(`static const` definition, identifier) of one operator's parameter struct."""
+    name = f"{ctx.prefix}_params"
+    body = "".join(f"  .{k} = {_c_value(v)},\n" for k, v in fields.items())
+    return f"static const {c_type} {name} = {{\n{body}}};\n", name
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary operators
+# ---------------------------------------------------------------------------------------------
+
+
+_ADDSUB_LEFT_SHIFT = 20  # headroom bits of TFLite's int8 ADD/SUB (15 is for int16)
+
+
+def _addsub_scales(in1: Tensor, in2: Tensor, output: Tensor) -> tuple[float, float, float]:
+    """ADD/SUB Prepare for int8, in double: each input is rescaled to twice the larger input
+    scale; the sum is rescaled from there (with the headroom bits) to the output scale."""
+    s1, s2, s_out = _scale(in1), _scale(in2), _scale(output)
+    twice_max_input_scale = 2.0 * max(s1, s2)
+    real_output = twice_max_input_scale / (float(1 << _ADDSUB_LEFT_SHIFT) * s_out)
+    return s1 / twice_max_input_scale, s2 / twice_max_input_scale, real_output
+
+
+def addsub_constants(in1: Tensor, in2: Tensor, output: Tensor) -> dict[str, int]:
+    """The int8 ADD/SUB members of mtvm_addsub_s8_params_t (all shifts <= 0)."""
+    real1, real2, real_output = _addsub_scales(in1, in2, output)
+    m1, sh1 = quant.quantize_multiplier(real1)
+    m2, sh2 = quant.quantize_multiplier(real2)
+    mo, sho = quant.quantize_multiplier(real_output)
+    return {
+        "input1_offset": -_zero_point(in1),
+        "input1_multiplier": m1,
+        "input1_shift": sh1,
+        "input2_offset": -_zero_point(in2),
+        "input2_multiplier": m2,
+        "input2_shift": sh2,
+        "left_shift": _ADDSUB_LEFT_SHIFT,
+        "output_multiplier": mo,
+        "output_shift": sho,
+        "output_offset": _zero_point(output),
+    }
+
+
+def mul_constants(in1: Tensor, in2: Tensor, output: Tensor) -> dict[str, int]:
+    """MUL Prepare for int8: the multiplier s1 * s2 / s_out is computed in float32, then widened."""
+    real = F32(F32(_scale(in1)) * F32(_scale(in2))) / F32(_scale(output))
+    multiplier, shift = quant.quantize_multiplier(float(real))
+    return {
+        "input1_offset": -_zero_point(in1),
+        "input2_offset": -_zero_point(in2),
+        "output_multiplier": multiplier,
+        "output_shift": shift,
+        "output_offset": _zero_point(output),
+    }
+
+
+def _check_binary(op: Operator, graph: Graph) -> None:
+    _check_common(op, graph, 2)
+    _check_broadcast(op, graph)
+    (in1, in2), output = _tensors(op, graph)
+    if op.opcode in ("ADD", "SUB", "MUL"):
+        _activation(op)
+    if output.dtype != "int8":
+        return
+    if op.opcode in ("ADD", "SUB"):
+        # TFLite only supports a real output multiplier below 1 (it aborts or misbehaves above).
+        if not _addsub_scales(in1, in2, output)[2] < 1.0:
+            raise UnsupportedError(
+                f"{_where(op)}: the output scale {_scale(output):g} is too small for input scales "
+                f"{_scale(in1):g} and {_scale(in2):g} (TFLite requires 2 * max(input scales) < 2**20 * output scale)"
+            )
+    if op.opcode == "MUL" and mul_constants(in1, in2, output)["output_shift"] > 30:
+        raise UnsupportedError(
+            f"{_where(op)}: the requantization multiplier s1 * s2 / s_out is too large (at most 2**30 is supported)"
+        )
+
+
+def _binary_fields(op: Operator, graph: Graph) -> dict:
+    """size and bcast members shared by every binary parameter struct."""
+    (in1, in2), output = _tensors(op, graph)
+    fields: dict = {"size": output.num_elements}
+    if in1.shape == in2.shape or output.num_elements == 0:
+        shape: list[int] = []
+        stride1: list[int] = []
+        stride2: list[int] = []
+    else:
+        shape, stride1, stride2 = broadcast_plan(in1.shape, in2.shape, output.shape)
+    if shape:
+        fields["bcast"] = {"rank": len(shape), "shape": shape, "stride1": stride1, "stride2": stride2}
+    else:
+        fields["bcast"] = {"rank": 0}
+    return fields
+
+
+def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
+    graph = ctx.graph
+    (in1, in2), output = _tensors(op, graph)
+    fields = _binary_fields(op, graph)
+    suffix = "s8" if output.dtype == "int8" else "f32"
+    kernel = f"mtvm_{op.opcode.lower()}_{suffix}"
+    if op.opcode in ("MAXIMUM", "MINIMUM"):
+        c_type = "mtvm_minmax_params_t"
+    elif output.dtype == "float32":
+        c_type = "mtvm_arith_f32_params_t"
+        act_min, act_max = activation_range_f32(_activation(op))
+        fields.update(act_min=c_float(act_min), act_max=c_float(act_max))
+    else:
+        if op.opcode == "MUL":
+            c_type = "mtvm_mul_s8_params_t"
+            fields.update(mul_constants(in1, in2, output))
+        else:
+            c_type = "mtvm_addsub_s8_params_t"
+            fields.update(addsub_constants(in1, in2, output))
+        act_min, act_max = activation_range_int8(_activation(op), output)
+        fields.update(act_min=act_min, act_max=act_max)
+    decl, params = _params_decl(ctx, c_type, fields)
+    # ctx.buf also resolves constant operands (ADD of a constant tensor, ...) to their array,
+    # registered once however many operators read it.
+    a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
+    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl)
+
+
+def _binary_macs(op: Operator, graph: Graph) -> int:
+    return graph.tensor(op.outputs[0]).num_elements
+
+
+# ---------------------------------------------------------------------------------------------
+# Unary operators: int8 lookup tables replaying the reference arithmetic
+# ---------------------------------------------------------------------------------------------
+
+_INPUTS = range(INT8_MIN, INT8_MAX + 1)
+
+
+def relu_table(input_: Tensor, output: Tensor, upper: Optional[float]) -> np.ndarray:
+    """RELU (upper None) / RELU6 (upper 6.0): requantize by s_in / s_out (float32) and clamp."""
+    real = F32(_scale(input_)) / F32(_scale(output))
+    multiplier, shift = quant.quantize_multiplier(float(real))
+    zp_in, zp_out, s_out = _zero_point(input_), _zero_point(output), F32(_scale(output))
+    act_min = max(INT8_MIN, zp_out + _round_f32(F32(0.0) / s_out))
+    act_max = INT8_MAX if upper is None else min(INT8_MAX, zp_out + _round_f32(F32(upper) / s_out))
+    values = [zp_out + _multiply(q - zp_in, multiplier, shift) for q in _INPUTS]
+    return np.array([min(act_max, max(act_min, v)) for v in values], dtype=np.int8)
+
+
+def leaky_relu_table(input_: Tensor, output: Tensor, alpha: float) -> np.ndarray:
+    """LEAKY_RELU: one multiplier for x >= 0 (s_in / s_out), one for x < 0 (s_in * alpha / s_out),
+    both computed in float32. A negative alpha multiplier is applied to |multiplier| and negated."""
+    s_in, s_out = F32(_scale(input_)), F32(_scale(output))
+    m_alpha, sh_alpha = quant.quantize_multiplier(float(F32(s_in * F32(alpha)) / s_out))
+    m_id, sh_id = quant.quantize_multiplier(float(s_in / s_out))
+    zp_in, zp_out = _zero_point(input_), _zero_point(output)
+    table = []
+    for q in _INPUTS:
+        x = q - zp_in
+        if x >= 0:
+            v = zp_out + _multiply(x, m_id, sh_id)
+        elif m_alpha < 0:
+            v = zp_out - _multiply(x, -m_alpha, sh_alpha)
+        else:
+            v = zp_out + _multiply(x, m_alpha, sh_alpha)
+        table.append(min(INT8_MAX, max(INT8_MIN, v)))
+    return np.array(table, dtype=np.int8)
+
+
+def hard_swish_constants(input_: Tensor, output: Tensor) -> tuple[int, int, int, int]:
+    """HardSwishPrepare: (output multiplier Q15, output exponent, reluish multiplier Q15, reluish exponent)."""
+    hires_input_scale = F32(1.0 / 128.0) * F32(_scale(input_))
+    reluish_scale = F32(3.0) / F32(32768.0)
+    out_m32, out_exp = quant.quantize_multiplier(float(hires_input_scale / F32(_scale(output))))
+    rel_m32, rel_exp = quant.quantize_multiplier(float(hires_input_scale / reluish_scale))
+    return _downscale_multiplier16(out_m32), out_exp, _downscale_multiplier16(rel_m32), rel_exp
+
+
+def hard_swish_table(input_: Tensor, output: Tensor) -> np.ndarray:
+    """HARD_SWISH int8: TFLite's 16-bit fixed-point algorithm, step by step, for every input."""
+    out_m, out_exp, rel_m, rel_exp = hard_swish_constants(input_, output)
+    zp_in, zp_out = _zero_point(input_), _zero_point(output)
+    table = []
+    for q in _INPUTS:
+        hires = _wrap16(_wrap16(q - zp_in) * 128)  # input on a scale 128 times finer
+        preshift_output = _srdhm16(hires, out_m)  # x on the output scale, before the final shift
+        # "reluish" = clamp(x / 3, -1, 1) in Q15, with saturation happening only at the last step.
+        reluish = hires
+        if rel_exp > 0:
+            reluish = _saturating_left_shift16(reluish, rel_exp - 1)
+        reluish = _srdhm16(reluish, rel_m)
+        if rel_exp > 0:
+            reluish = _saturating_left_shift16(reluish, 1)
+        if rel_exp < 0:
+            reluish = _rdbpot16(reluish, -rel_exp)
+        reluish = _wrap16((reluish + (1 << 15)) >> 1)  # [-1, 1] -> [0, 1]
+        value = _rdbpot16(_sdhm16(reluish, preshift_output), -out_exp)
+        value = _wrap16(value + zp_out)
+        table.append(min(INT8_MAX, max(INT8_MIN, value)))
+    return np.array(table, dtype=np.int8)
+
+
+def unary_table(op: Operator, graph: Graph) -> np.ndarray:
+    """The 256-entry int8 table of an int8 RELU, RELU6, LEAKY_RELU or HARD_SWISH (index = x + 128)."""
+    (input_,), output = _tensors(op, graph)
+    if op.opcode == "RELU":
+        return relu_table(input_, output, None)
+    if op.opcode == "RELU6":
+        return relu_table(input_, output, 6.0)
+    if op.opcode == "LEAKY_RELU":
+        return leaky_relu_table(input_, output, float(op.options.get("alpha", 0.0)))
+    return hard_swish_table(input_, output)
+
+
+def _check_unary(op: Operator, graph: Graph) -> None:
+    _check_common(op, graph, 1)
+    (input_,), output = _tensors(op, graph)
+    if input_.num_elements != output.num_elements:
+        raise UnsupportedError(f"{_where(op)}: input and output must have the same number of elements")
+    if op.opcode == "HARD_SWISH" and output.dtype == "int8" and hard_swish_constants(input_, output)[1] > 0:
+        raise UnsupportedError(
+            f"{_where(op)}: the input scale must be less than 128 times the output scale (as in TFLite)"
+        )
+
+
+def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
+    graph = ctx.graph
+    (input_,), output = _tensors(op, graph)
+    size = output.num_elements
+    x = ctx.buf(op.inputs[0])
+    y = ctx.buf(op.outputs[0])
+    if output.dtype == "int8":
+        table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", unary_table(op, graph))
+        decl, params = _params_decl(ctx, "mtvm_lut_s8_params_t", {"size": size})
+        return EmittedOp(call=f"mtvm_lut_s8(&{params}, {table}, {x}, {y});", decls=decl)
+    if op.opcode in ("RELU", "RELU6"):
+        upper = math.inf if op.opcode == "RELU" else 6.0
+        decl, params = _params_decl(
+            ctx, "mtvm_relu_f32_params_t", {"size": size, "lo": c_float(0.0), "hi": c_float(upper)}
+        )
+        return EmittedOp(call=f"mtvm_relu_f32(&{params}, {x}, {y});", decls=decl)
+    if op.opcode == "LEAKY_RELU":
+        alpha = c_float(float(op.options.get("alpha", 0.0)))
+        decl, params = _params_decl(ctx, "mtvm_leaky_relu_f32_params_t", {"size": size, "alpha": alpha})
+        return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});", decls=decl)
+    decl, params = _params_decl(ctx, "mtvm_hard_swish_f32_params_t", {"size": size})
+    return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});", decls=decl)
+
+
+def _lowering(opcode: str) -> OpLowering:
+    binary = opcode in BINARY_OPCODES
+    check: Callable[[Operator, Graph], None] = _check_binary if binary else _check_unary
+    emit: Callable[[Operator, LowerContext], EmittedOp] = _emit_binary if binary else _emit_unary
+    if binary:
+        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs)
+    return OpLowering(opcode, check, emit, HEADERS, SOURCES)
+
+
+LOWERINGS: list[OpLowering] = [_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)]

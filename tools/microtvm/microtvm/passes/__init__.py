@@ -1,0 +1,20 @@
+"""Graph-level passes, run between the frontend and the memory planner.
+
+Per-operator constant preparation (requantization multipliers, bias folding, lookup tables)
+happens inside each operator's lowering; the passes here only look at the graph as a whole:
+  fold_constant_aliases: a RESHAPE/SQUEEZE of a constant becomes a constant (no operator);
+  resolve_storage: which tensors share storage (aliases) and which outputs need a copy.
+"""
+from __future__ import annotations
+
+from ..ir import Graph
+from .aliases import Copy, Storage, resolve_storage
+from .fold import fold_constant_aliases
+
+
+def run_all(graph: Graph) -> Graph:
+    """The graph rewrites, in order. Pure: the input graph is not modified."""
+    return fold_constant_aliases(graph)
+
+
+__all__ = ["Copy", "Storage", "fold_constant_aliases", "resolve_storage", "run_all"]

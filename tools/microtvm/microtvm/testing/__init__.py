@@ -1,0 +1,1 @@
+"""Test helpers: a TFLite writer for test models and the LiteRT reference runner."""
