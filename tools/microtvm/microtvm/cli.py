@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     compile_ = commands.add_parser("compile", help="write the Model Library Format (.tar or directory)")
     compile_.add_argument("model", type=Path, help="the .tflite model")
     compile_.add_argument("-o", "--output", type=Path, required=True, help="OUT.tar for an archive, else a directory")
+    compile_.add_argument(
+        "--extract",
+        action="append",
+        default=[],
+        metavar="MLF_PATH=FILE",
+        help="also write one file of the MLF to FILE (repeatable; used by the Bazel rules)",
+    )
     _add_options(compile_)
 
     inspect = commands.add_parser("inspect", help="print operators, MACs, weights and the memory plan")
@@ -119,8 +126,24 @@ def _compile(args: argparse.Namespace) -> int:
     options = _options(args)
     data = _read(args.model)
     compilation = compile_graph(read_model(data, args.model.name), data, options)
+    extracts = _extracts(args.extract, compilation.files)
     mlf.write(compilation.files, args.output)  # only after everything succeeded: no partial output
+    for member, destination in extracts:
+        mlf.write_file(compilation.files[member], destination)
     return 0
+
+
+def _extracts(specs: Sequence[str], files: dict[str, bytes]) -> list[tuple[str, Path]]:
+    """Parse `--extract MLF_PATH=FILE` (build systems declare each generated file they use)."""
+    extracts = []
+    for spec in specs:
+        member, sep, destination = spec.partition("=")
+        if not sep or not member or not destination:
+            raise UserError(f"--extract takes MLF_PATH=FILE, e.g. codegen/host/src/model_lib0.c=out/lib0.c; got {spec!r}")
+        if member not in files:
+            raise UserError(f"--extract {member}: the Model Library Format has no such file; it has: {', '.join(sorted(files))}")
+        extracts.append((member, Path(destination)))
+    return extracts
 
 
 # ----------------------------------------------------------------------------------------------

@@ -72,7 +72,12 @@ def write_tar(files: Mapping[str, bytes], destination: Path) -> None:
     destination = Path(destination)
     if destination.is_dir():
         raise UserError(f"{destination} is a directory; give a path ending in .tar for an archive")
-    data = tar_bytes(files)
+    write_file(tar_bytes(files), destination)
+
+
+def write_file(data: bytes, destination: Path) -> None:
+    """Write one file atomically (temp file beside it, then rename)."""
+    destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
     try:
