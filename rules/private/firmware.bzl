@@ -1,0 +1,271 @@
+"""microtvm_firmware: compile and link C/C++ sources into a firmware image for a board."""
+
+load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
+load(":providers.bzl", "BoardInfo", "FirmwareInfo", "MlfInfo")
+load(":runfiles.bzl", "label_string")
+load(":transition.bzl", "board_transition")
+
+_BINUTILS = Label("//toolchains:binutils_toolchain_type")
+_HEADER_EXTENSIONS = ["h", "hh", "hpp", "hxx", "inc", "inl"]
+
+# The model modules (MlfInfo.modules) below a firmware's deps, also through cc_library wrappers.
+_ModelModulesInfo = provider(
+    doc = "Model modules in a dependency graph.",
+    fields = {"modules": "depset of (module_name, label string) tuples"},
+)
+
+def _model_modules_aspect_impl(target, ctx):
+    deps = getattr(ctx.rule.attr, "deps", [])
+    transitive = [
+        dep[_ModelModulesInfo].modules
+        for dep in (deps if type(deps) == "list" else [])
+        if _ModelModulesInfo in dep
+    ]
+    if MlfInfo in target:
+        transitive.append(target[MlfInfo].modules)
+    return [_ModelModulesInfo(modules = depset(transitive = transitive))]
+
+_model_modules_aspect = aspect(
+    implementation = _model_modules_aspect_impl,
+    attr_aspects = ["deps"],
+)
+
+def _check_model_modules(ctx):
+    """Two model libraries with one module name would define the same tvmgen_<name>_* symbols."""
+    labels_by_module = {}
+    for dep in ctx.attr.deps:
+        for module, label in dep[_ModelModulesInfo].modules.to_list():
+            label = label.removeprefix("@@") if label.startswith("@@//") else label
+            labels = labels_by_module.setdefault(module, [])
+            if label not in labels:
+                labels.append(label)
+    for module, labels in labels_by_module.items():
+        if len(labels) > 1:
+            fail(("%s links %d model libraries with the module name \"%s\": %s. Their " +
+                  "generated functions (tvmgen_%s_run, ...) would clash: give all but one of " +
+                  "them another module_name.") % (
+                label_string(ctx.label),
+                len(labels),
+                module,
+                ", ".join(sorted(labels)),
+                module,
+            ))
+
+def _compile(ctx):
+    """Compiles srcs against deps and the board; returns what the links need."""
+    cc_toolchain = find_cpp_toolchain(ctx)
+    feature_configuration = cc_common.configure_features(
+        ctx = ctx,
+        cc_toolchain = cc_toolchain,
+        requested_features = ctx.features,
+        unsupported_features = ctx.disabled_features,
+    )
+    cc_infos = [dep[CcInfo] for dep in ctx.attr.deps] + [ctx.attr.board[CcInfo]]
+    _, compilation_outputs = cc_common.compile(
+        name = ctx.label.name,
+        actions = ctx.actions,
+        feature_configuration = feature_configuration,
+        cc_toolchain = cc_toolchain,
+        srcs = [f for f in ctx.files.srcs if f.extension not in _HEADER_EXTENSIONS],
+        private_hdrs = [f for f in ctx.files.srcs if f.extension in _HEADER_EXTENSIONS],
+        compilation_contexts = [info.compilation_context for info in cc_infos],
+        user_compile_flags = ctx.attr.copts,
+        local_defines = ctx.attr.defines,
+    )
+    return struct(
+        cc_toolchain = cc_toolchain,
+        feature_configuration = feature_configuration,
+        compilation_outputs = compilation_outputs,
+        linking_contexts = [info.linking_context for info in cc_infos],
+    )
+
+def _link(ctx, compiled, output_name, link_flags, additional_inputs = [], additional_outputs = []):
+    """Links the compiled sources with deps and the board support into output_name."""
+    return cc_common.link(
+        name = output_name,
+        actions = ctx.actions,
+        feature_configuration = compiled.feature_configuration,
+        cc_toolchain = compiled.cc_toolchain,
+        compilation_outputs = compiled.compilation_outputs,
+        linking_contexts = compiled.linking_contexts,
+        user_link_flags = ctx.attr.linkopts + link_flags,
+        additional_inputs = additional_inputs,
+        additional_outputs = additional_outputs,
+    ).executable
+
+def size_check_arguments(firmware, board, flash_budget, ram_budget, size_tool):
+    """Arguments of size_report.py for a firmware, except --elf and --report (shared with tests)."""
+    return [
+        "--size-tool",
+        size_tool,
+        "--firmware",
+        label_string(firmware),
+        "--board",
+        board.name,
+        "--cpu",
+        board.cpu,
+        "--flash-budget",
+        str(flash_budget),
+        "--ram-budget",
+        str(ram_budget),
+        "--flash-capacity",
+        str(board.flash_bytes),
+        "--ram-capacity",
+        str(board.ram_bytes),
+        "--require-fit",
+    ]
+
+def _size_report(ctx, board, elf, report):
+    """Writes the size report of elf; fails the build if it is over budget."""
+    args = ctx.actions.args()
+    args.add_all(size_check_arguments(
+        ctx.label,
+        board,
+        _budget(ctx.attr.flash_budget, board.flash_bytes),
+        _budget(ctx.attr.ram_budget, board.ram_bytes),
+        ctx.toolchains[_BINUTILS].size,
+    ))
+    args.add("--elf", elf)
+    args.add("--report", report)
+    ctx.actions.run(
+        executable = ctx.executable._size_report,
+        arguments = [args],
+        inputs = [elf],
+        outputs = [report],
+        mnemonic = "FirmwareSize",
+        progress_message = "Checking the size of %{label} against its board's budgets",
+    )
+
+def _budget(requested, capacity):
+    return requested if requested > 0 else capacity
+
+def _objcopy(ctx, elf, output, output_format):
+    ctx.actions.run(
+        executable = ctx.toolchains[_BINUTILS].objcopy,
+        arguments = ["-O", output_format, elf.path, output.path],
+        inputs = [elf],
+        outputs = [output],
+        mnemonic = "FirmwareObjcopy",
+        progress_message = "Writing %{output}",
+    )
+
+def _microtvm_firmware_impl(ctx):
+    board = ctx.attr.board[BoardInfo]
+    if board.platform != ctx.fragments.platform.platform:
+        fail("board %s is for platform %s, but %s is built for %s: fix `platform`" % (
+            ctx.attr.board.label,
+            board.platform,
+            ctx.label,
+            ctx.fragments.platform.platform,
+        ))
+    _check_model_modules(ctx)
+    name = ctx.label.name
+    for budget in (ctx.attr.flash_budget, ctx.attr.ram_budget):
+        if budget < 0:
+            fail("flash_budget and ram_budget are byte counts (0: the board's capacity)")
+
+    # 1. A link that writes its output even when a memory region overflows, so that the size
+    # check below can report how much too big the firmware is, in a table.
+    compiled = _compile(ctx)
+    probe_elf = _link(ctx, compiled, name + ".budget_probe.elf", ["-Wl,--noinhibit-exec"])
+    budget_check = ctx.actions.declare_file(name + ".budget_check.txt")
+    _size_report(ctx, board, probe_elf, budget_check)
+
+    # 2. The real link (where any linker error is fatal), once the firmware is known to fit.
+    map_file = ctx.actions.declare_file(name + ".map")
+    elf = _link(
+        ctx,
+        compiled,
+        name + ".elf",
+        ["-Wl,-Map=" + map_file.path],
+        additional_inputs = [budget_check],
+        additional_outputs = [map_file],
+    )
+    size_report = ctx.actions.declare_file(name + ".size.txt")
+    _size_report(ctx, board, elf, size_report)
+
+    bin_file = ctx.actions.declare_file(name + ".bin")
+    hex_file = ctx.actions.declare_file(name + ".hex")
+    _objcopy(ctx, elf, bin_file, "binary")
+    _objcopy(ctx, elf, hex_file, "ihex")
+
+    files = [elf, bin_file, hex_file, map_file, size_report]
+    return [
+        DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
+        FirmwareInfo(
+            label = ctx.label,
+            board = board,
+            elf = elf,
+            bin = bin_file,
+            hex = hex_file,
+            map = map_file,
+            size_report = size_report,
+            budget_probe_elf = probe_elf,
+            flash_budget = _budget(ctx.attr.flash_budget, board.flash_bytes),
+            ram_budget = _budget(ctx.attr.ram_budget, board.ram_bytes),
+            size_tool = ctx.toolchains[_BINUTILS].size,
+        ),
+        OutputGroupInfo(
+            elf = depset([elf]),
+            bin = depset([bin_file]),
+            hex = depset([hex_file]),
+            map = depset([map_file]),
+            size_report = depset([size_report]),
+            budget_probe = depset([probe_elf]),
+        ),
+    ]
+
+microtvm_firmware = rule(
+    implementation = _microtvm_firmware_impl,
+    doc = """A firmware image for one board, like a cc_binary built for the board's platform.
+
+The target and its deps are built for the board's platform (a transition: no --platforms on the
+command line) with the board's startup code, console and linker script linked in. Outputs:
+<name>.elf, .bin, .hex, .map and <name>.size.txt, a report of the flash and RAM used (from the
+toolchain's size tool) against the budgets. A firmware over budget fails the build with that
+report as a table.
+
+Example:
+    microtvm_firmware(
+        name = "kws_fw",
+        srcs = ["main.c"],
+        deps = [":kws"],                  # e.g. a microtvm_model_library
+        board = "//boards:stm32f746g_disco",
+    )
+""",
+    cfg = board_transition,
+    attrs = {
+        "board": attr.label(
+            mandatory = True,
+            providers = [BoardInfo, CcInfo],
+            doc = "The board, e.g. \"@rules_microtvm//boards:mps2_an386\".",
+        ),
+        "copts": attr.string_list(doc = "Extra compiler flags for srcs."),
+        "defines": attr.string_list(doc = "Preprocessor definitions (NAME or NAME=VALUE) for srcs."),
+        "deps": attr.label_list(
+            providers = [CcInfo],
+            aspects = [_model_modules_aspect],
+            doc = "cc_library, microtvm_model_library, ... targets (built for the board).",
+        ),
+        "flash_budget": attr.int(doc = "Bytes of flash the firmware may use; 0: all of it."),
+        "linkopts": attr.string_list(doc = "Extra linker flags."),
+        "platform": attr.label(
+            doc = "The board's platform. Only needed for boards outside @rules_microtvm//boards.",
+        ),
+        "ram_budget": attr.int(doc = "Bytes of RAM the firmware may use; 0: all of it."),
+        "srcs": attr.label_list(
+            allow_files = [".c", ".cc", ".cpp", ".S", ".s"] + ["." + ext for ext in _HEADER_EXTENSIONS],
+            doc = "C/C++/assembly sources and private headers; one of them defines main().",
+        ),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+        "_size_report": attr.label(
+            default = "//rules/private:size_report",
+            executable = True,
+            cfg = "exec",
+        ),
+    },
+    fragments = ["cpp", "platform"],
+    toolchains = use_cpp_toolchain() + [config_common.toolchain_type(_BINUTILS, mandatory = True)],
+)

@@ -1,0 +1,172 @@
+"""microtvm_model_library: a .tflite model compiled to C (Model Library Format) and then to a library.
+
+One action runs the code generator (`microtvmc compile`, in the exec configuration) and writes the
+MLF archive plus the generated files the C compile needs; the generated C is then compiled with the
+target's C toolchain. Dependents get `#include "tvmgen_<module_name>.h"` and the kernel library.
+"""
+
+load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
+load(":providers.bzl", "MlfInfo")
+
+def _is_c_identifier(name):
+    if not name or not (name[0].isalpha() or name[0] == "_"):
+        return False
+    for char in name.elems():
+        if not (char.isalnum() or char == "_"):
+            return False
+    return True
+
+def _declare_generated_files(ctx, module):
+    """MLF member path -> declared output, for the files the C compile and users need."""
+    prefix = ctx.label.name + ".mlf/"
+    return {
+        "codegen/host/include/tvmgen_%s.h" % module: ctx.actions.declare_file(prefix + "include/tvmgen_%s.h" % module),
+        "codegen/host/src/%s_constants.h" % module: ctx.actions.declare_file(prefix + "src/%s_constants.h" % module),
+        "codegen/host/src/%s_lib0.c" % module: ctx.actions.declare_file(prefix + "src/%s_lib0.c" % module),
+        "codegen/host/src/%s_lib1.c" % module: ctx.actions.declare_file(prefix + "src/%s_lib1.c" % module),
+        "metadata.json": ctx.actions.declare_file(prefix + "metadata.json"),
+    }
+
+def _compiler_options(ctx, module):
+    """The code generator options shared by `compile` and `inspect`."""
+    args = ["--module-name", module, "--alignment", str(ctx.attr.alignment)]
+    if ctx.attr.workspace_pools:
+        args += ["--workspace-pools", ",".join(ctx.attr.workspace_pools)]
+    if ctx.attr.use_workspace_io:
+        args.append("--use-workspace-io")
+    if ctx.attr.constants_section:
+        args += ["--constants-section", ctx.attr.constants_section]
+    if ctx.attr.workspace_section:
+        args += ["--workspace-section", ctx.attr.workspace_section]
+    if ctx.attr.target_cpu:
+        args += ["--target-cpu", ctx.attr.target_cpu]
+    return args
+
+def _generate(ctx, module):
+    model = ctx.file.model
+    generated = _declare_generated_files(ctx, module)
+    tar = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = ctx.actions.args()
+    args.add("compile", model)
+    args.add("-o", tar)
+    args.add_all(_compiler_options(ctx, module))
+    for member, output in generated.items():
+        args.add("--extract", "%s=%s" % (member, output.path))
+    ctx.actions.run(
+        executable = ctx.executable._microtvmc,
+        arguments = [args],
+        inputs = [model],
+        outputs = [tar] + generated.values(),
+        mnemonic = "MicrotvmCompile",
+        progress_message = "Compiling model %{input} to C for %{label}",
+    )
+
+    report = ctx.actions.declare_file(ctx.label.name + ".memory.txt")
+    ctx.actions.run_shell(
+        tools = [ctx.attr._microtvmc[DefaultInfo].files_to_run],
+        inputs = [model],
+        outputs = [report],
+        command = '"$1" inspect "$2" "${@:4}" > "$3"',
+        arguments = [ctx.executable._microtvmc.path, model.path, report.path] + _compiler_options(ctx, module),
+        mnemonic = "MicrotvmInspect",
+        progress_message = "Writing the memory report of %{label}",
+    )
+    return generated, tar, report
+
+def _compile_c(ctx, generated, module):
+    cc_toolchain = find_cpp_toolchain(ctx)
+    feature_configuration = cc_common.configure_features(
+        ctx = ctx,
+        cc_toolchain = cc_toolchain,
+        requested_features = ctx.features,
+        unsupported_features = ctx.disabled_features,
+    )
+    runtime = ctx.attr._runtime[CcInfo]
+    header = generated["codegen/host/include/tvmgen_%s.h" % module]
+    compilation_context, compilation_outputs = cc_common.compile(
+        name = ctx.label.name,
+        actions = ctx.actions,
+        feature_configuration = feature_configuration,
+        cc_toolchain = cc_toolchain,
+        srcs = [
+            generated["codegen/host/src/%s_lib0.c" % module],
+            generated["codegen/host/src/%s_lib1.c" % module],
+        ],
+        private_hdrs = [generated["codegen/host/src/%s_constants.h" % module]],
+        public_hdrs = [header],
+        includes = [header.dirname],
+        compilation_contexts = [runtime.compilation_context],
+        user_compile_flags = ["-std=c99"] + ctx.attr.copts,
+    )
+    linking_context, _ = cc_common.create_linking_context_from_compilation_outputs(
+        actions = ctx.actions,
+        name = ctx.label.name,
+        feature_configuration = feature_configuration,
+        cc_toolchain = cc_toolchain,
+        compilation_outputs = compilation_outputs,
+        linking_contexts = [runtime.linking_context],
+    )
+    return cc_common.merge_cc_infos(
+        direct_cc_infos = [CcInfo(compilation_context = compilation_context, linking_context = linking_context)],
+        cc_infos = [runtime],
+    )
+
+def _microtvm_model_library_impl(ctx):
+    module = ctx.attr.module_name or ctx.label.name
+    if not _is_c_identifier(module):
+        fail(("module_name %r is not a C identifier: the generated API is tvmgen_<module_name>_run. " +
+              "Set module_name to letters, digits and underscores, e.g. module_name = %r.") %
+             (module, module.replace("-", "_").replace(".", "_")))
+    generated, tar, report = _generate(ctx, module)
+    cc_info = _compile_c(ctx, generated, module)
+    metadata = generated["metadata.json"]
+    return [
+        DefaultInfo(files = depset([tar, metadata, report])),
+        cc_info,
+        MlfInfo(
+            tar = tar,
+            metadata_json = metadata,
+            module_name = module,
+            memory_report = report,
+            model = ctx.file.model,
+            modules = depset([(module, str(ctx.label))]),
+        ),
+        OutputGroupInfo(
+            mlf_tar = depset([tar]),
+            memory_report = depset([report]),
+            generated_sources = depset(generated.values()),
+        ),
+    ]
+
+microtvm_model_library = rule(
+    implementation = _microtvm_model_library_impl,
+    doc = """Compiles a TensorFlow Lite model to C with TVM's embedded C interface.
+
+Provides `CcInfo` (depend on it from cc_library/cc_binary/microtvm_firmware and
+`#include "tvmgen_<module_name>.h"`), `MlfInfo`, and output groups `mlf_tar`, `memory_report`
+and `generated_sources`.""",
+    attrs = {
+        "model": attr.label(allow_single_file = [".tflite"], mandatory = True, doc = "The .tflite model."),
+        "module_name": attr.string(doc = "The N of tvmgen_N_run (a C identifier). Default: the target name."),
+        "workspace_pools": attr.string_list(
+            doc = "Names of workspace pools the application passes in (`NAME` or `NAME:BYTES`, " +
+                  "filled in order). Empty: one internal static pool.",
+        ),
+        "use_workspace_io": attr.bool(
+            doc = "Place inputs and outputs in the workspace (generates tvmgen_N_map_inputs/_outputs).",
+        ),
+        "constants_section": attr.string(doc = "Linker section of the weights. Default: .rodata.tvm."),
+        "workspace_section": attr.string(doc = "Linker section of the internal pool. Default: .bss.noinit.tvm."),
+        "alignment": attr.int(default = 16, doc = "Alignment of buffers, pools and constants, in bytes."),
+        "target_cpu": attr.string(doc = "Recorded in metadata.json, e.g. cortex-m4."),
+        "copts": attr.string_list(doc = "Extra flags for compiling the generated C."),
+        "_microtvmc": attr.label(
+            default = "//tools/microtvm:microtvmc",
+            executable = True,
+            cfg = "exec",
+        ),
+        "_runtime": attr.label(default = "//runtime:mtvm", providers = [CcInfo]),
+    },
+    fragments = ["cpp"],
+    toolchains = use_cpp_toolchain(),
+)

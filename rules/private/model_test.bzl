@@ -1,0 +1,102 @@
+"""microtvm_model_test: a model's generated code checked bit-exactly against TFLite, on a board.
+
+    microtvm_model_test(name = "kws_test", model = "kws.tflite", board = "//boards:mps2_an386")
+
+At build time, random inputs (numpy default_rng([seed, k])) and LiteRT's reference-kernel outputs
+are computed and compiled into a test program with the generated model; the test runs it on the
+emulated board (QEMU) or, without a board, on the host, and passes only if every int8 output
+matches byte for byte (float32: within 1e-5 relative / 1e-6 absolute).
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_test")
+load(":firmware.bzl", "microtvm_firmware")
+load(":model_library.bzl", "microtvm_model_library")
+load(":qemu.bzl", "microtvm_qemu_test")
+
+def _golden_main_impl(ctx):
+    output = ctx.actions.declare_file(ctx.label.name + ".c")
+    metadata = ctx.attr.library[OutputGroupInfo].generated_sources.to_list()
+    metadata = [f for f in metadata if f.basename == "metadata.json"][0]
+    ctx.actions.run(
+        executable = ctx.executable._golden,
+        arguments = [
+            ctx.file.model.path,
+            metadata.path,
+            "-o",
+            output.path,
+            "--seeds",
+            ",".join([str(seed) for seed in ctx.attr.seeds]),
+        ],
+        inputs = [ctx.file.model, metadata],
+        outputs = [output],
+        mnemonic = "MicrotvmGolden",
+        progress_message = "Computing LiteRT reference outputs for %{label}",
+    )
+    return [DefaultInfo(files = depset([output]))]
+
+_golden_main = rule(
+    implementation = _golden_main_impl,
+    attrs = {
+        "library": attr.label(mandatory = True, providers = [OutputGroupInfo]),
+        "model": attr.label(allow_single_file = [".tflite"], mandatory = True),
+        "seeds": attr.int_list(default = [0, 1, 2]),
+        "_golden": attr.label(default = "//tools/microtvm:golden", executable = True, cfg = "exec"),
+    },
+)
+
+def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_name = None, tags = [], size = "small", **kwargs):
+    """Checks a model's generated code against LiteRT's reference kernels.
+
+    Args:
+      name: test name.
+      model: the .tflite model.
+      board: a board QEMU can emulate (e.g. "//boards:mps2_an386"); None runs on the host.
+      seeds: input seeds; each adds one inference.
+      module_name: module name of the generated code (default: name).
+      tags: test tags.
+      size: test size.
+      **kwargs: passed to microtvm_model_library (e.g. workspace_section).
+    """
+    library = name + "_model"
+    microtvm_model_library(
+        name = library,
+        model = model,
+        module_name = module_name or name,
+        testonly = True,
+        tags = tags,
+        **kwargs
+    )
+    _golden_main(
+        name = name + "_main",
+        library = ":" + library,
+        model = model,
+        seeds = seeds,
+        testonly = True,
+        tags = tags,
+    )
+    if board == None:
+        cc_test(
+            name = name,
+            srcs = [":" + name + "_main"],
+            deps = [":" + library],
+            copts = ["-std=c99"],
+            size = size,
+            tags = tags,
+        )
+        return
+    microtvm_firmware(
+        name = name + "_firmware",
+        srcs = [":" + name + "_main"],
+        deps = [":" + library],
+        board = board,
+        testonly = True,
+        tags = tags,
+    )
+    microtvm_qemu_test(
+        name = name,
+        firmware = ":" + name + "_firmware",
+        expected_output = "%d of %d seeds match LiteRT-ref" % (len(seeds), len(seeds)),
+        match = "contains",
+        size = size,
+        tags = tags,
+    )

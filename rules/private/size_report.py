@@ -1,0 +1,129 @@
+"""Size report of a firmware image, and the check that it fits its board's budgets.
+
+Runs the toolchain's size tool (Berkeley format) on an ELF and writes a report such as
+
+    Firmware //examples/hello:hello_mps2_an386 for board mps2_an386 (cortex-m4)
+    arm-none-eabi-size: text=9556 data=108 bss=29180
+
+    region        used      budget    capacity  used/budget
+    flash         9664     4194304     4194304         0.2%  ok
+    RAM          29288     4194304     4194304         0.7%  ok
+
+flash = text + data: code, constants and the initial values of .data live in flash.
+RAM = data + bss: .data, .bss and the board's heap and stack reservations (NOLOAD sections).
+
+With --require-fit it exits with status 1 and prints the table (to stderr) when a region is
+over its budget: microtvm_firmware runs it that way before the final link, so a firmware that
+does not fit fails the build with this table rather than with a linker error.
+"""
+
+import argparse
+import subprocess
+import sys
+from typing import NamedTuple
+
+
+class Sizes(NamedTuple):
+    """Berkeley-format totals of an ELF, in bytes."""
+
+    text: int
+    data: int
+    bss: int
+
+
+class Region(NamedTuple):
+    name: str
+    used: int
+    budget: int
+    capacity: int
+
+    @property
+    def over(self) -> int:
+        return self.used - self.budget
+
+
+def read_sizes(size_tool: str, elf: str) -> Sizes:
+    """Runs `size -B -d ELF` and parses its one line of numbers."""
+    output = subprocess.run(
+        [size_tool, "-B", "-d", elf], check=True, capture_output=True, text=True
+    ).stdout
+    # Header "   text    data     bss     dec     hex filename", then one line per file.
+    numbers = output.strip().splitlines()[1].split()
+    return Sizes(text=int(numbers[0]), data=int(numbers[1]), bss=int(numbers[2]))
+
+
+def regions(sizes: Sizes, args: argparse.Namespace) -> list[Region]:
+    return [
+        Region("flash", sizes.text + sizes.data, args.flash_budget, args.flash_capacity),
+        Region("RAM", sizes.data + sizes.bss, args.ram_budget, args.ram_capacity),
+    ]
+
+
+def render(sizes: Sizes, rows: list[Region], args: argparse.Namespace) -> str:
+    lines = [
+        f"Firmware {args.firmware} for board {args.board} ({args.cpu})",
+        f"{args.size_tool_name}: text={sizes.text} data={sizes.data} bss={sizes.bss}",
+        "",
+        f"{'region':<8}{'used':>10}{'budget':>12}{'capacity':>12}{'used/budget':>13}",
+    ]
+    for row in rows:
+        percent = 100.0 * row.used / row.budget if row.budget else float("inf")
+        verdict = "ok" if row.over <= 0 else f"OVER BUDGET by {row.over} bytes"
+        lines.append(
+            f"{row.name:<8}{row.used:>10}{row.budget:>12}{row.capacity:>12}"
+            f"{percent:>12.1f}%  {verdict}"
+        )
+    lines += [
+        "",
+        "flash = text + data: code, constants and the initial values of .data live in flash.",
+        "RAM = data + bss: .data, .bss and the board's heap and stack reservations.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def advice(rows: list[Region], args: argparse.Namespace) -> str:
+    over = [row for row in rows if row.over > 0]
+    needs = ", ".join(f"{row.name} needs {row.used} bytes of {row.budget}" for row in over)
+    return (
+        f"error: {args.firmware} does not fit board {args.board}: {needs}.\n"
+        "What to do: make the model or its buffers smaller (e.g. a smaller workspace or input), "
+        "pick a board with more memory, or lower the stack/heap reservations "
+        "(linkopts -Wl,--defsym=__stack_size__=N / __heap_size__=N).\n"
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-tool", required=True, help="path of the size tool")
+    parser.add_argument("--size-tool-name", default="arm-none-eabi-size")
+    parser.add_argument("--elf", required=True)
+    parser.add_argument("--firmware", required=True, help="label, for messages")
+    parser.add_argument("--board", required=True)
+    parser.add_argument("--cpu", required=True)
+    parser.add_argument("--flash-budget", type=int, required=True)
+    parser.add_argument("--ram-budget", type=int, required=True)
+    parser.add_argument("--flash-capacity", type=int, required=True)
+    parser.add_argument("--ram-capacity", type=int, required=True)
+    parser.add_argument("--report", help="write the report here")
+    parser.add_argument(
+        "--require-fit", action="store_true", help="exit 1 when a budget is exceeded"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sizes = read_sizes(args.size_tool, args.elf)
+    rows = regions(sizes, args)
+    report = render(sizes, rows, args)
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as out:
+            out.write(report)
+    if args.require_fit and any(row.over > 0 for row in rows):
+        sys.stderr.write("\n" + report + "\n" + advice(rows, args))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

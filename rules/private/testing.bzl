@@ -1,0 +1,96 @@
+"""Test rules for rules_microtvm's own tests (not part of the public API)."""
+
+load(":firmware.bzl", "size_check_arguments")
+load(":providers.bzl", "FirmwareInfo")
+load(":runfiles.bzl", "RLOCATION_FUNCTION", "rlocation_path", "shell_quote")
+
+def _size_budget_failure_test_impl(ctx):
+    firmware = ctx.attr.firmware[FirmwareInfo]
+    arguments = size_check_arguments(
+        firmware.label,
+        firmware.board,
+        firmware.flash_budget,
+        firmware.ram_budget,
+        firmware.size_tool,
+    )
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(script, is_executable = True, content = """#!/usr/bin/env bash
+# Runs the size check that `bazel build {firmware}` runs, on the image of its budget-probe link,
+# and expects it to fail with the size table.
+set -uo pipefail
+{rlocation_function}
+checker=$(rlocation {checker}) || exit 2
+elf=$(rlocation {elf}) || exit 2
+output=$("$checker" {arguments} --elf "$elf" 2>&1)
+code=$?
+echo "$output"
+echo "--- size check exited with code $code"
+failed=0
+if ((code != 1)); then
+  echo "FAIL: expected the size check to fail (exit code 1)"
+  failed=1
+fi
+for text in {expected}; do
+  if [[ "$output" != *"$text"* ]]; then
+    echo "FAIL: the output does not contain: $text"
+    failed=1
+  fi
+done
+((failed == 0)) && echo PASS
+exit "$failed"
+""".format(
+        firmware = firmware.label,
+        rlocation_function = RLOCATION_FUNCTION,
+        checker = shell_quote(rlocation_path(ctx, ctx.executable._size_report)),
+        elf = shell_quote(rlocation_path(ctx, firmware.budget_probe_elf)),
+        arguments = " ".join([shell_quote(a) for a in arguments]),
+        expected = " ".join([shell_quote(t) for t in ctx.attr.expected_output]),
+    ))
+    runfiles = ctx.runfiles(files = [firmware.budget_probe_elf])
+    runfiles = runfiles.merge(ctx.attr._size_report[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+size_budget_failure_test = rule(
+    implementation = _size_budget_failure_test_impl,
+    doc = """Checks that `firmware` (tagged manual, since it cannot build) fails its size
+budget: the size check of its build must exit 1 and print each of expected_output.""",
+    attrs = {
+        "expected_output": attr.string_list(mandatory = True),
+        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "_size_report": attr.label(
+            default = "//rules/private:size_report",
+            executable = True,
+            cfg = "target",
+        ),
+    },
+    test = True,
+)
+
+_allow_analysis_failures = analysis_test_transition(
+    settings = {"//command_line_option:allow_analysis_failures": "True"},
+)
+
+def _analysis_failure_test_impl(ctx):
+    target = ctx.attr.target_under_test[0]
+    if AnalysisFailureInfo not in target:
+        return [AnalysisTestResultInfo(
+            success = False,
+            message = "expected the analysis of %s to fail, but it succeeded" % target.label,
+        )]
+    messages = [cause.message for cause in target[AnalysisFailureInfo].causes.to_list()]
+    missing = [text for text in ctx.attr.expected_messages if not [m for m in messages if text in m]]
+    return [AnalysisTestResultInfo(
+        success = not missing,
+        message = "the analysis failed with:\n%s\nwhich lacks: %s" % ("\n".join(messages), missing),
+    )]
+
+analysis_failure_test = rule(
+    implementation = _analysis_failure_test_impl,
+    doc = "Passes iff the analysis of target_under_test (tagged manual) fails with each of expected_messages.",
+    attrs = {
+        "expected_messages": attr.string_list(mandatory = True),
+        "target_under_test": attr.label(mandatory = True, cfg = _allow_analysis_failures),
+    },
+    analysis_test = True,
+    test = True,
+)

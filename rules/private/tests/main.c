@@ -1,0 +1,2 @@
+/* Never built: its firmware fails at analysis (see BUILD.bazel). */
+int main(void) { return 0; }
