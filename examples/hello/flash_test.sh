@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# //boards:flash_disco: --dry_run names the real firmware files, and a missing OpenOCD or a
+# //boards:flash_disco (the KWS demo for the STM32F746G-DISCO): --dry_run names the real firmware files, and a missing OpenOCD or a
 # missing probe fails with a clear message and a non-zero exit code.
 set -uo pipefail
 flash=$1
@@ -15,14 +15,14 @@ echo "$output"
 [[ "$output" == *" -f board/stm32f746g-disco.cfg -c 'program "*".elf verify reset exit'" ]] ||
   fail "unexpected command: $output"
 elf=$(sed -E "s/.*'program ([^ ]+) verify reset exit'.*/\1/" <<<"$output")
-[[ "$elf" == /* && "$elf" == */hello_stm32f746g_disco.elf ]] || fail "not an absolute path: $elf"
+[[ "$elf" == /* && "$elf" == */kws_fw_stm32f746g_disco.elf ]] || fail "not an absolute path: $elf"
 [[ -f "$elf" ]] || fail "$elf does not exist"
 [[ "$(head -c 4 "$elf" | od -An -c | tr -d ' ')" == "177ELF" ]] || fail "$elf is not an ELF file"
 
 # --bin: the raw image at the start of the STM32F7's flash.
 output=$("$flash" --dry_run --bin --serial=0670FF48) || fail "--dry_run --bin exited with $?"
 echo "$output"
-[[ "$output" == *"-c 'adapter serial 0670FF48' -c 'program "*"/hello_stm32f746g_disco.bin 0x08000000 verify reset exit'" ]] ||
+[[ "$output" == *"-c 'adapter serial 0670FF48' -c 'program "*"/kws_fw_stm32f746g_disco.bin 0x08000000 verify reset exit'" ]] ||
   fail "unexpected command: $output"
 
 # Unknown arguments are refused.
