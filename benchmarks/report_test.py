@@ -1,0 +1,90 @@
+"""Smoke test of the benchmark report: one small model (//models:sine.tflite), built by Bazel for
+both boards, measured end to end by the report program, whose table goes to the test's own
+temporary directory (never the source tree)."""
+import json
+import os
+import sys
+import unittest
+from pathlib import Path
+
+import report
+from mapfile import classify, helpers, input_sections, origin_of
+
+_MAP = """\
+Archive member included to satisfy reference by file (symbol)
+
+bazel-out/x/bin/runtime/libmtvm.a(conv.o)
+                              bazel-out/x/bin/benchmarks/libm_model.a(m_lib1.o) (mtvm_conv2d_s8)
+/usr/lib/libgcc.a(_arm_muldf3.o)
+                              bazel-out/x/bin/runtime/libmtvm.a(conv.o) (__aeabi_dmul)
+/usr/lib/libgcc.a(_arm_helper.o)
+                              /usr/lib/libgcc.a(_arm_muldf3.o) (__helper)
+/usr/lib/libc_nano.a(lib_a-printf.o)
+                              bazel-out/x/bin/benchmarks/_objs/m_bench/m_bench_main.o (printf)
+
+Discarded input sections
+
+ .text.unused   0x00000000       0x40 bazel-out/x/bin/runtime/_objs/mtvm/conv.o
+
+Linker script and memory map
+
+.text           0x00000000      0x300
+ .text.mtvm_conv2d_s8
+                0x00000000      0x100 bazel-out/x/bin/runtime/libmtvm.a(conv.o)
+                0x00000000                mtvm_conv2d_s8
+ .text.tvmgen_m_run
+                0x00000100       0x80 bazel-out/x/bin/benchmarks/_objs/m_model/m_lib1.o
+ .rodata.tvm    0x00000180       0x60 bazel-out/x/bin/benchmarks/libm_model.a(m_lib0.o)
+ *fill*         0x000001e0       0x10 
+ .text.main     0x000001f0       0x20 bazel-out/x/bin/benchmarks/_objs/m_bench/m_bench_main.o
+ .text          0x00000210       0x30 /usr/lib/libgcc.a(_arm_muldf3.o)
+ .text          0x00000240       0x10 /usr/lib/libgcc.a(_arm_helper.o)
+ .text.printf   0x00000250       0x40 /usr/lib/libc_nano.a(lib_a-printf.o)
+.data           0x20000000        0x8 load address 0x00000300
+ .data.impure   0x20000000        0x8 /usr/lib/arm-none-eabi/newlib/libc_nano.a(lib_a-impure.o)
+.bss            0x20000008      0x410
+ .bss.noinit.tvm
+                0x20000010      0x400 bazel-out/x/bin/benchmarks/_objs/m_model/m_lib0.o
+"""
+
+
+class MapFileTest(unittest.TestCase):
+    def test_sizes_by_origin(self):
+        library = ["benchmarks/libm_model.a(", "benchmarks/_objs/m_model/"]
+        found = helpers(_MAP, lambda source: origin_of(source, library) != "other")
+        self.assertEqual(found.members, {"/usr/lib/libgcc.a(_arm_muldf3.o)"})
+        self.assertEqual(found.symbols, {"/usr/lib/libgcc.a(_arm_muldf3.o)": ("__aeabi_dmul",)})
+        breakdown = classify(input_sections(_MAP), library, found.members)
+        self.assertEqual(breakdown.flash, {"weights": 0x60, "generated": 0x80, "runtime": 0x100, "helpers": 0x30,
+                                           "other": 0x20 + 0x10 + 0x40 + 0x8})
+        self.assertEqual(breakdown.ram, {"workspace": 0x400, "generated": 0, "runtime": 0, "helpers": 0, "other": 0x8})
+
+
+class ReportSmokeTest(unittest.TestCase):
+    def test_sine_on_both_boards(self):
+        runfiles = Path(os.environ["TEST_SRCDIR"]) / os.environ["TEST_WORKSPACE"]
+        output = Path(os.environ["TEST_TMPDIR"]) / "report"
+        status = report.main([
+            "--manifest", str(runfiles / "benchmarks/sine.json"),
+            "--root", str(runfiles),
+            "--path-kind", "short_path",
+            "--output-dir", str(output),
+            "--jobs", "1",
+        ])
+        self.assertEqual(status, 0)
+        results = json.loads((output / "results.json").read_text())
+        (sine,) = results["models"]
+        self.assertEqual(sine["name"], "sine")
+        self.assertEqual(sorted(b["board"] for b in sine["boards"]), ["mps2_an386", "mps2_an500"])
+        for board in sine["boards"]:
+            self.assertGreater(board["instructions"], 100, board)
+            self.assertTrue(board["golden"]["bit_exact"], board["golden"])
+            self.assertGreater(board["flash_excluding_weights_bytes"], 0)
+            self.assertGreater(board["flash_by_origin"]["weights"], 0)
+            self.assertGreater(board["flash_bytes"], board["flash_excluding_weights_bytes"])
+            self.assertEqual(board["workspace_bytes"], board["ram_by_origin"]["workspace"])
+        self.assertIn("| sine | mps2_an386", (output / "RESULTS.md").read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(unittest.main())
