@@ -17,7 +17,7 @@ manifest naming all these files (execroot and runfiles paths) for //benchmarks:r
 targets are testonly, because the golden program generator is.
 """
 
-load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_model_library")
+load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_golden_main", "microtvm_model_library")
 load("//rules/private:transition.bzl", "board_transition")
 
 DEFAULT_BOARDS = ["mps2_an386", "mps2_an500"]
@@ -53,35 +53,6 @@ _bench_main = rule(
     attrs = {
         "library": attr.label(mandatory = True, providers = [MlfInfo]),
         "_generator": attr.label(default = "//benchmarks:bench_main", executable = True, cfg = "exec"),
-    },
-)
-
-def _golden_main_impl(ctx):
-    output = ctx.actions.declare_file(ctx.label.name + ".c")
-    metadata = _metadata_of(ctx.attr.library)
-    ctx.actions.run(
-        executable = ctx.executable._golden,
-        arguments = [
-            ctx.file.model.path,
-            metadata.path,
-            "-o",
-            output.path,
-            "--seeds",
-            ",".join([str(seed) for seed in _GOLDEN_SEEDS]),
-        ],
-        inputs = [ctx.file.model, metadata],
-        outputs = [output],
-        mnemonic = "MicrotvmGolden",
-        progress_message = "Computing LiteRT reference outputs for %{label}",
-    )
-    return [DefaultInfo(files = depset([output]))]
-
-_golden_main = rule(
-    implementation = _golden_main_impl,
-    attrs = {
-        "library": attr.label(mandatory = True, providers = [MlfInfo]),
-        "model": attr.label(allow_single_file = [".tflite"], mandatory = True),
-        "_golden": attr.label(default = "//tools/microtvm:golden", executable = True, cfg = "exec"),
     },
 )
 
@@ -197,7 +168,7 @@ def benchmark_model(name, model, boards = DEFAULT_BOARDS, tags = [], visibility 
         testonly = True,
     )
     _bench_main(name = name + "_bench_main", library = ":" + library, tags = tags, testonly = True)
-    _golden_main(name = name + "_golden_main", library = ":" + library, model = model, tags = tags, testonly = True)
+    microtvm_golden_main(name = name + "_golden_main", library = ":" + library, seeds = _GOLDEN_SEEDS, tags = tags, testonly = True)
     _tflm_arena(name = name + "_tflm_arena", model = model, tags = tags, testonly = True)
     entries = []
     for board in boards:

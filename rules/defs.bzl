@@ -6,6 +6,7 @@ Models:
   microtvm_model_library  a .tflite model compiled to C (MLF tar + CcInfo: #include "tvmgen_<name>.h")
   microtvm_model_test     the model's generated code vs TFLite's reference kernels, on a board in
                           QEMU or on the host, bit-exact
+  microtvm_golden_main    the C test program microtvm_model_test runs (LiteRT outputs at build time)
 
 Firmware:
   microtvm_firmware   compile + link sources for a board (transition to its platform);
@@ -22,7 +23,11 @@ load("//rules/private:board.bzl", _microtvm_board = "microtvm_board")
 load("//rules/private:firmware.bzl", _microtvm_firmware = "microtvm_firmware")
 load("//rules/private:flash.bzl", _microtvm_flash = "microtvm_flash")
 load("//rules/private:model_library.bzl", _microtvm_model_library = "microtvm_model_library")
-load("//rules/private:model_test.bzl", _microtvm_model_test = "microtvm_model_test")
+load(
+    "//rules/private:model_test.bzl",
+    _microtvm_golden_main = "microtvm_golden_main",
+    _microtvm_model_test = "microtvm_model_test",
+)
 load(
     "//rules/private:providers.bzl",
     _BoardInfo = "BoardInfo",
@@ -40,6 +45,7 @@ microtvm_firmware = _microtvm_firmware
 microtvm_flash = _microtvm_flash
 microtvm_model_library = _microtvm_model_library
 microtvm_model_test = _microtvm_model_test
+microtvm_golden_main = _microtvm_golden_main
 microtvm_qemu_run = _microtvm_qemu_run
 microtvm_qemu_test = _microtvm_qemu_test
 

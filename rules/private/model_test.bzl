@@ -11,35 +11,40 @@ matches byte for byte (float32: within 1e-5 relative / 1e-6 absolute).
 load("@rules_cc//cc:defs.bzl", "cc_test")
 load(":firmware.bzl", "microtvm_firmware")
 load(":model_library.bzl", "microtvm_model_library")
+load(":providers.bzl", "MlfInfo")
 load(":qemu.bzl", "microtvm_qemu_test")
 
 def _golden_main_impl(ctx):
     output = ctx.actions.declare_file(ctx.label.name + ".c")
-    metadata = ctx.attr.library[OutputGroupInfo].generated_sources.to_list()
-    metadata = [f for f in metadata if f.basename == "metadata.json"][0]
+    metadata = ctx.attr.library[MlfInfo].metadata_json
+    model = ctx.attr.library[MlfInfo].model
     ctx.actions.run(
         executable = ctx.executable._golden,
         arguments = [
-            ctx.file.model.path,
+            model.path,
             metadata.path,
             "-o",
             output.path,
             "--seeds",
             ",".join([str(seed) for seed in ctx.attr.seeds]),
         ],
-        inputs = [ctx.file.model, metadata],
+        inputs = [model, metadata],
         outputs = [output],
         mnemonic = "MicrotvmGolden",
         progress_message = "Computing LiteRT reference outputs for %{label}",
     )
     return [DefaultInfo(files = depset([output]))]
 
-_golden_main = rule(
+microtvm_golden_main = rule(
     implementation = _golden_main_impl,
+    doc = """A C test program (`main`) for a microtvm_model_library: inputs drawn with numpy
+`default_rng([seed, k])` and LiteRT reference-kernel outputs, computed at build time. It prints one
+line per seed and returns 0 only if all outputs match (int8 byte for byte, float32 within
+1e-5 relative / 1e-6 absolute). Put it in `srcs` of a microtvm_firmware or cc_test that depends
+on the library.""",
     attrs = {
-        "library": attr.label(mandatory = True, providers = [OutputGroupInfo]),
-        "model": attr.label(allow_single_file = [".tflite"], mandatory = True),
-        "seeds": attr.int_list(default = [0, 1, 2]),
+        "library": attr.label(mandatory = True, providers = [MlfInfo], doc = "The microtvm_model_library."),
+        "seeds": attr.int_list(default = [0, 1, 2], doc = "Input seeds; each adds one inference."),
         "_golden": attr.label(default = "//tools/microtvm:golden", executable = True, cfg = "exec"),
     },
 )
@@ -66,10 +71,9 @@ def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_nam
         tags = tags,
         **kwargs
     )
-    _golden_main(
+    microtvm_golden_main(
         name = name + "_main",
         library = ":" + library,
-        model = model,
         seeds = seeds,
         testonly = True,
         tags = tags,
