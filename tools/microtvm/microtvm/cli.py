@@ -252,10 +252,17 @@ def _print_plan(compilation: Compilation, out: TextIO) -> None:
     for pool in plan.pools:
         kind = "external" if pool.external else "internal static"
         print(f"  pool {pool.name} ({kind}): {pool.size:,} bytes", file=out)
-    print(f"  workspace: {plan.workspace_size:,} bytes; peak of live bytes (lower bound): {plan.peak_live_bytes:,}", file=out)
+    print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
     print(f"  generated constants: {compilation.code.constants_bytes:,} bytes", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(compilation.graph, plan), out, right=(3, 5))
+
+
+def _bound(plan) -> str:
+    """The lower bound beside the plan; with in-place operators it is below the peak of live bytes."""
+    if plan.lower_bound_bytes == plan.peak_live_bytes:
+        return f"peak of live bytes (lower bound): {plan.peak_live_bytes:,}"
+    return f"lower bound: {plan.lower_bound_bytes:,} (peak of live bytes {plan.peak_live_bytes:,}, less what in-place operators may share)"
 
 
 def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:
@@ -269,7 +276,7 @@ def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOpt
             scratch[op.index] = int(lowering.scratch_bytes(op, graph))
     plan = plan_memory(graph, storage, scratch, pools=(PoolSpec("workspace"),), alignment=options.alignment)
     print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
-    print(f"  workspace: {plan.workspace_size:,} bytes; peak of live bytes (lower bound): {plan.peak_live_bytes:,}", file=out)
+    print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(graph, plan), out, right=(3, 5))
 

@@ -16,7 +16,7 @@ from .codegen import CodegenOptions, GeneratedCode, environment, generate
 from .codegen.arrays import C_TYPES
 from .errors import UnsupportedError, UserError
 from .ir import Graph
-from .memory import MemoryPlan, Planner, PoolSpec, greedy_by_size, plan_memory
+from .memory import MemoryPlan, Planner, PoolSpec, hill_climb, plan_memory
 from .ops import LOWERINGS_BY_OPCODE, SUPPORTED_OPCODES
 from .passes import Storage, resolve_storage, run_all
 
@@ -38,7 +38,7 @@ class CompileOptions:
     workspace_section: str = ".bss.noinit.tvm"
     alignment: int = 16
     runtime_dir: Optional[Path] = None
-    planner: Planner = field(default=greedy_by_size, compare=False)
+    planner: Planner = field(default=hill_climb, compare=False)
 
 
 @dataclass(frozen=True)
@@ -280,6 +280,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
             "constants_size_bytes": code.constants_bytes,
             "io_size_bytes": io_size,
             "peak_live_bytes": plan.peak_live_bytes,
+            "workspace_lower_bound_bytes": plan.lower_bound_bytes,
             "alignment": plan.alignment,
             "pools": [{"name": p.name, "size_bytes": p.size, "external": p.external} for p in plan.pools],
             "buffers": buffers,

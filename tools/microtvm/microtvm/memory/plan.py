@@ -8,16 +8,32 @@ Graph inputs and outputs are normally the caller's buffers (outside the pools, `
 with `use_workspace_io` they are planned in the pools too: an input from the start until its
 last read, an output from its write until the end.
 
+In-place execution: when an operator's lowering declares that its output may overlap an input
+(OpLowering.in_place_inputs) and that input's buffer is dead after the operator, the output's
+request carries the allowance and the planner may let the two share bytes. Everything else
+that is live at the same step never shares a byte; check_placements verifies every plan.
+
 The plan is the single source of truth for codegen, metadata.json and `microtvmc inspect`.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 from ..ir import Graph
-from ..passes import Storage
-from .planner import BufferRequest, Placement, Planner, PoolSpec, align_up, greedy_by_size, peak_live_bytes
+from ..passes import InPlace, Storage, in_place_candidates
+from .planner import (
+    BufferRequest,
+    Placement,
+    Planner,
+    PoolSpec,
+    align_up,
+    allowance,
+    lower_bound_bytes,
+    peak_live_bytes,
+)
+from .search import hill_climb
 
 INPUT, OUTPUT, INTERMEDIATE, SCRATCH = "input", "output", "intermediate", "scratch"
 
@@ -33,6 +49,7 @@ class PlannedBuffer:
     offset: int
     tensor: Optional[int] = None  # the home tensor (tensor buffers)
     op: Optional[int] = None  # the operator index (scratch buffers)
+    in_place_of: Optional[str] = None  # key of the input buffer this one overlaps (in-place), if any
 
 
 @dataclass(frozen=True)
@@ -47,8 +64,11 @@ class MemoryPlan:
     pools: tuple[Pool, ...]
     buffers: tuple[PlannedBuffer, ...]  # sorted by key kind then index, for stable output
     alignment: int
-    peak_live_bytes: int  # lower bound for the pool size over the pooled buffers
+    peak_live_bytes: int  # largest sum of sizes of pooled buffers live at one step
     home: Mapping[int, int]  # tensor -> home tensor (from passes.resolve_storage)
+    # No placement of these buffers can use less (in total over the pools): the peak of live
+    # bytes less what in-place operators may share (equal to it without in-place candidates).
+    lower_bound_bytes: int = 0
 
     @property
     def workspace_size(self) -> int:
@@ -73,14 +93,20 @@ def plan_memory(
     external_pools: bool = False,
     use_workspace_io: bool = False,
     alignment: int = 16,
-    planner: Planner = greedy_by_size,
+    planner: Planner = hill_climb,
+    in_place: bool = True,
 ) -> MemoryPlan:
-    """Plan `graph`. `scratch_bytes` maps operator index -> scratch size (0 or absent: none)."""
+    """Plan `graph`. `scratch_bytes` maps operator index -> scratch size (0 or absent: none).
+    `in_place` False: no output shares bytes with an input (for comparison and debugging)."""
     if alignment < 1 or alignment & (alignment - 1):
         raise ValueError(f"alignment must be a power of two, got {alignment}")
     requests, kinds = _requests(graph, storage, scratch_bytes, use_workspace_io)
     pooled = [r for r in requests if kinds[r.key] in (INTERMEDIATE, SCRATCH) or use_workspace_io]
+    if in_place:
+        pooled = _allow_in_place(pooled, kinds, in_place_candidates(graph, storage), storage)
+        requests = [next((p for p in pooled if p.key == r.key), r) for r in requests]
     placements: dict[str, Placement] = planner(pooled, list(pools), alignment)
+    check_placements(pooled, placements, list(pools), alignment)
     pool_sizes = {p.name: 0 for p in pools}
     for request in pooled:
         place = placements[request.key]
@@ -101,6 +127,7 @@ def plan_memory(
                 offset=place.offset if place else 0,
                 tensor=int(request.key[1:]) if request.key.startswith("t") else None,
                 op=int(request.key[len("scratch"):]) if kind == SCRATCH else None,
+                in_place_of=_shared_with(request, pooled, placements),
             )
         )
     return MemoryPlan(
@@ -109,7 +136,68 @@ def plan_memory(
         alignment=alignment,
         peak_live_bytes=peak_live_bytes(pooled),
         home=dict(storage.home),
+        lower_bound_bytes=lower_bound_bytes(pooled),
     )
+
+
+def _allow_in_place(
+    pooled: list[BufferRequest], kinds: Mapping[str, str], candidates: Sequence[InPlace], storage: Storage
+) -> list[BufferRequest]:
+    """Attach each usable in-place candidate to its output's request.
+
+    Usable when both buffers are in a pool, the output's buffer is first written at that step and
+    the input's buffer is not needed afterwards: its last read is that step, it is not a graph
+    output (the caller reads those after the run) and no output copy reads it after the operator."""
+    by_key = {r.key: r for r in pooled}
+    copied = {(c.step, storage.home[c.src]) for c in storage.copies}
+    allowed: dict[str, list[tuple[str, int]]] = {}
+    for c in candidates:
+        out, inp = by_key.get(f"t{c.output}"), by_key.get(f"t{c.input}")
+        if out is None or inp is None or kinds[inp.key] == OUTPUT or (c.step, c.input) in copied:
+            continue
+        if out.start == c.step and inp.end == c.step:
+            allowed.setdefault(out.key, []).append((inp.key, c.max_delta))
+    return [dataclasses.replace(r, may_overlap=tuple(allowed[r.key])) if r.key in allowed else r for r in pooled]
+
+
+def _shared_with(request: BufferRequest, pooled: Sequence[BufferRequest], placements: Mapping[str, Placement]) -> Optional[str]:
+    """The input buffer that `request` overlaps in the plan (in-place), if any."""
+    place = placements.get(request.key)
+    for key, _ in request.may_overlap:
+        other = next(r for r in pooled if r.key == key)
+        there = placements[key]
+        if there.pool == place.pool and _intersect(place.offset, request.size, there.offset, other.size):
+            return key
+    return None
+
+
+def _intersect(a: int, a_size: int, b: int, b_size: int) -> bool:
+    return a_size > 0 and b_size > 0 and a < b + b_size and b < a + a_size
+
+
+def check_placements(
+    requests: Sequence[BufferRequest], placements: Mapping[str, Placement], pools: Sequence[PoolSpec], alignment: int
+) -> None:
+    """Raise AssertionError unless every buffer is placed in a known pool, aligned, within the
+    pool's limit, and no two buffers live at the same step share a byte, except an in-place
+    pair within its allowance. Cheap next to code generation, so every plan is checked: a planner
+    bug would otherwise show up as wrong numbers at run time."""
+    limits = {p.name: p.size_limit for p in pools}
+    for r in requests:
+        place = placements[r.key]
+        assert place.pool in limits, f"{r.key}: unknown pool {place.pool}"
+        assert place.offset >= 0 and place.offset % alignment == 0, f"{r.key} at {place.offset} is not {alignment}-aligned"
+        limit = limits[place.pool]
+        assert limit is None or place.offset + r.size <= limit, f"{r.key} exceeds pool {place.pool}"
+    for i, a in enumerate(requests):
+        pa = placements[a.key]
+        for b in requests[i + 1 :]:
+            pb = placements[b.key]
+            if pa.pool != pb.pool or not a.overlaps(b) or not _intersect(pa.offset, a.size, pb.offset, b.size):
+                continue
+            ab, ba = allowance(a, b), allowance(b, a)
+            ok = (ab is not None and pa.offset - pb.offset <= ab) or (ba is not None and pb.offset - pa.offset <= ba)
+            assert ok, f"{a.key} at {pa.offset} and {b.key} at {pb.offset} are live together and overlap"
 
 
 def _requests(

@@ -12,7 +12,7 @@ the headers and sources it needs so the MLF ships exactly those.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 import numpy as np
 
@@ -51,6 +51,10 @@ def _no_macs(op: Operator, graph: Graph) -> int:
     return 0
 
 
+def _no_in_place(op: Operator, graph: Graph) -> Mapping[int, int]:
+    return {}
+
+
 @dataclass(frozen=True)
 class OpLowering:
     opcode: str
@@ -63,3 +67,13 @@ class OpLowering:
     # True when the output is the input's bytes reinterpreted (RESHAPE, SQUEEZE): the planner
     # gives the output the input's storage and emit() is not called.
     alias_input: bool = False
+    # In-place execution: which inputs the output (op.outputs[0]) may overlap, as a map from a
+    # position in op.inputs to D, the largest allowed (output address - input address) in bytes
+    # when the two overlap. The kernel must guarantee: once it has written output byte j, it
+    # reads no input byte below j + D + 1. D = 0: the output may start at the input's address
+    # or before it (a kernel that reads element i before writing element i and never goes back);
+    # D = -d: the output must start at least d bytes before the input (a kernel that still
+    # reads up to d bytes behind what it writes, e.g. a window of rows). Positions not in the
+    # map must not overlap the output. The memory planner uses it only when the input is dead
+    # after this operator. Declare only what the C kernel is proven to allow.
+    in_place_inputs: Callable[[Operator, Graph], Mapping[int, int]] = _no_in_place

@@ -530,13 +530,26 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});", decls=decl)
 
 
+def in_place_inputs(op: Operator, graph: Graph) -> dict[int, int]:
+    """Every kernel in elementwise.c reads element i of its inputs before it writes element i of
+    the output and never reads an earlier element again, so the output may start at (or before)
+    an input that has the output's element count and type: such an input is walked at the
+    output's own index. A broadcast input is re-read along the broadcast dimensions: never."""
+    inputs, output = _tensors(op, graph)
+    return {
+        position: 0
+        for position, t in enumerate(inputs)
+        if t.dtype == output.dtype and t.num_elements == output.num_elements and not t.is_constant
+    }
+
+
 def _lowering(opcode: str) -> OpLowering:
     binary = opcode in BINARY_OPCODES
     check: Callable[[Operator, Graph], None] = _check_binary if binary else _check_unary
     emit: Callable[[Operator, LowerContext], EmittedOp] = _emit_binary if binary else _emit_unary
     if binary:
-        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs)
-    return OpLowering(opcode, check, emit, HEADERS, SOURCES)
+        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs, in_place_inputs=in_place_inputs)
+    return OpLowering(opcode, check, emit, HEADERS, SOURCES, in_place_inputs=in_place_inputs)
 
 
 LOWERINGS: list[OpLowering] = [_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)]

@@ -657,12 +657,33 @@ def _emit_dequantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     return EmittedOp(call=call, decls=decl)
 
 
+def _quantize_in_place(op: Operator, graph: Graph) -> dict[int, int]:
+    """QUANTIZE may write over its input when it runs an elementwise loop that reads input[i]
+    before writing output[i]: mtvm_quantize_f32_s8 (float32 -> int8, the output shrinks) and
+    mtvm_requantize_lut_s8 (int8 -> int8). Not when the parameters are equal: that case is a
+    memcpy, for which overlapping buffers are undefined behaviour."""
+    source, result = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if source.num_elements != result.num_elements or result.dtype != "int8":
+        return {}
+    if source.dtype == "float32":
+        return {0: 0}
+    if source.dtype != "int8" or source.quant is None or result.quant is None:
+        return {}
+    table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result))
+    return {} if np.array_equal(table, np.arange(-128, 128)) else {0: 0}
+
+
 def _lowering(
     opcode: str,
     check: Callable[[Operator, Graph], None],
     emit: Callable[[Operator, LowerContext], EmittedOp],
+    in_place_inputs: Optional[Callable[[Operator, Graph], dict[int, int]]] = None,
 ) -> OpLowering:
-    return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES)
+    if in_place_inputs is None:
+        return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES)
+    return OpLowering(
+        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, in_place_inputs=in_place_inputs
+    )
 
 
 LOWERINGS: list[OpLowering] = [
@@ -670,6 +691,6 @@ LOWERINGS: list[OpLowering] = [
     _lowering("PAD", _check_pad, _emit_pad),
     _lowering("STRIDED_SLICE", _check_strided_slice, _emit_strided_slice),
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
-    _lowering("QUANTIZE", _check_quantize, _emit_quantize),
+    _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place),
     _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize),
 ]

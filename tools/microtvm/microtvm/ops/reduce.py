@@ -25,6 +25,7 @@ import numpy as np
 from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
+from ..memory.overlap import raster_window_delta
 from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/reduce.h",)
@@ -529,20 +530,58 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
 # ---------------------------------------------------------------------------------------------
 
 
+# In-place execution (see OpLowering.in_place_inputs)
+
+
+def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
+    """SOFTMAX, LOGISTIC, TANH: the output may start at (or before) the input.
+
+    mtvm_lut_i8, mtvm_logistic_f32 and mtvm_tanh_f32 read element i and then write element i.
+    mtvm_softmax_i8/_f32 finish every read of a row's elements that precede c before writing
+    element c of that row (the max and sum passes read the row before any write; the last pass
+    reads x[c] and then writes y[c]; the f32 division pass reads only the output), and never
+    touch an earlier row again. Requires the same type and element count (checked)."""
+    inp, out = _io(op, graph)
+    if inp.dtype != out.dtype or inp.num_elements != out.num_elements:
+        return {}
+    return {0: 0}
+
+
+def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
+    """AVERAGE_POOL_2D, MAX_POOL_2D: the output may overlap the input from below.
+
+    mtvm_{avg,max}_pool2d_{i8,f32} loop over batch, output row, output column, channel; for each
+    output element they read channel c of the window cells inside the input, then write that
+    element once: the loop order memory/overlap.py assumes, with multiplier 1."""
+    inp, out = _io(op, graph)
+    g = _pool_geometry(op, graph)
+    expected = (g["batches"], g["out_h"], g["out_w"], g["channels"])
+    if inp.dtype != out.dtype or len(inp.shape) != 4 or tuple(out.shape) != expected or min(expected) < 1:
+        return {}  # not a pool we compile (check() says why)
+    if min(g["filter_h"], g["filter_w"], g["stride_h"], g["stride_w"]) < 1:
+        return {}
+    itemsize = np.dtype(inp.dtype).itemsize
+    delta = raster_window_delta(
+        inp.shape, out.shape, (g["filter_h"], g["filter_w"]), (g["stride_h"], g["stride_w"]),
+        (g["pad_h"], g["pad_w"]), multiplier=1, in_itemsize=itemsize, out_itemsize=itemsize,
+    )
+    return {0: delta}
+
+
 def _lowering(
     opcode: str,
     check: Callable[[Operator, Graph], None],
     emit: Callable[[Operator, LowerContext], EmittedOp],
-    **extra: Callable[[Operator, Graph], int],
+    **extra: Callable[[Operator, Graph], object],
 ) -> OpLowering:
-    return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, **extra)
+    return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, **extra)  # type: ignore[arg-type]
 
 
 LOWERINGS: list[OpLowering] = [
-    _lowering("AVERAGE_POOL_2D", _check_pool, _emit_pool("avg"), macs=_pool_macs),
-    _lowering("MAX_POOL_2D", _check_pool, _emit_pool("max"), macs=_pool_macs),
+    _lowering("AVERAGE_POOL_2D", _check_pool, _emit_pool("avg"), macs=_pool_macs, in_place_inputs=_pool_in_place),
+    _lowering("MAX_POOL_2D", _check_pool, _emit_pool("max"), macs=_pool_macs, in_place_inputs=_pool_in_place),
     _lowering("MEAN", _check_mean, _emit_mean, macs=_mean_macs),
-    _lowering("SOFTMAX", _check_softmax, _emit_softmax),
-    _lowering("LOGISTIC", _check_unary, _emit_unary),
-    _lowering("TANH", _check_unary, _emit_unary),
+    _lowering("SOFTMAX", _check_softmax, _emit_softmax, in_place_inputs=_elementwise_in_place),
+    _lowering("LOGISTIC", _check_unary, _emit_unary, in_place_inputs=_elementwise_in_place),
+    _lowering("TANH", _check_unary, _emit_unary, in_place_inputs=_elementwise_in_place),
 ]

@@ -3,13 +3,15 @@
 Per-operator constant preparation (requantization multipliers, bias folding, lookup tables)
 happens inside each operator's lowering; the passes here only look at the graph as a whole:
   fold_constant_aliases: a RESHAPE/SQUEEZE of a constant becomes a constant (no operator);
-  resolve_storage: which tensors share storage (aliases) and which outputs need a copy.
+  resolve_storage: which tensors share storage (aliases) and which outputs need a copy;
+  in_place_candidates: which operator outputs may overlap which inputs (for the planner).
 """
 from __future__ import annotations
 
 from ..ir import Graph
 from .aliases import Copy, Storage, resolve_storage
 from .fold import fold_constant_aliases
+from .inplace import InPlace, in_place_candidates
 
 
 def run_all(graph: Graph) -> Graph:
@@ -17,4 +19,4 @@ def run_all(graph: Graph) -> Graph:
     return fold_constant_aliases(graph)
 
 
-__all__ = ["Copy", "Storage", "fold_constant_aliases", "resolve_storage", "run_all"]
+__all__ = ["Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage", "run_all"]
