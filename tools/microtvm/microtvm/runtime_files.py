@@ -15,7 +15,9 @@ _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
 
 def default_runtime_dir() -> Path:
-    return Path(__file__).resolve().parents[3] / "runtime"
+    # Not .resolve(): in Bazel's sandbox that follows the runfiles symlinks back into the source
+    # tree, i.e. reads files outside the action's declared inputs.
+    return Path(__file__).parents[3] / "runtime"
 
 
 def runtime_dir(override: Optional[Path] = None) -> Path:

@@ -23,7 +23,7 @@ from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
 from .names import c_comment, c_string
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).parent / "templates"  # not resolved: stay inside Bazel's sandbox
 
 
 @dataclass(frozen=True)
