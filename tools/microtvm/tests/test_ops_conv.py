@@ -10,17 +10,24 @@ Rounding used by the int8 kernels (as LiteRT 2.3.0's reference kernels do):
 - FULLY_CONNECTED rounds once: std::round(acc * (input_scale * filter_scale / output_scale))
   in double. TFLite Micro rounds twice here and differs by one on rare ties;
   test_fully_connected_rounds_once shows a model where the two disagree and we follow LiteRT.
+  Our kernel does it in integers with a multiplier checked against the double rounding for every
+  accumulator (test_fc_integer_rounding_equals_double_rounding, test_fully_connected_ties).
 - Fused activation bounds are real bounds divided by the output scale in float32, rounded half
   away from zero (test_relu6_bound_uses_float32_division).
 
 Grids cover: SAME/VALID, strides 1-2 (also unequal), dilations 1-2, all four activations,
 per-tensor and per-channel weights, bias or none, odd sizes and channel counts that are not
 multiples of 4, grouped convolution, depth multipliers 1-3, batches > 1, FULLY_CONNECTED with
-inputs of rank 2-4 and keep_num_dims, awkward scales and non-zero zero points.
+inputs of rank 2-4 and keep_num_dims, awkward scales and non-zero zero points; and together every
+int8 kernel variant of mtvm/conv.h (test_grids_cover_every_int8_kernel). The int8 kernels'
+Cortex-M DSP code, which the host never compiles, runs the same grids on emulated Cortex-M4F and
+M7 cores (test_dsp_kernels_on_qemu).
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -30,8 +37,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import pytest
 
-from microtvm import quant
-from microtvm.compiler import compile_model
+from microtvm import mlf, quant
+from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError, UserError
 from microtvm.frontend import read_tflite
 from microtvm.ops import conv
@@ -164,6 +171,20 @@ CONV_CASES = {
                                     zero_points=(0, 0)),
     "16x16_s2_same": dict(hw=(16, 16), channels=8, out_channels=16, kernel=(3, 3), stride=(2, 2),
                           activation="RELU6", zero_points=(-128, -128)),
+    # Channel counts that are multiples of 4 take the blocked loops (two pixels x two channels):
+    # odd pixel and channel counts, taps reading the zero-point row at the border, groups with an
+    # odd number of channels each, 1x1 windows with stride 1 and 2, a clamp narrower than int8.
+    "3x3_same_c8_odd": dict(hw=(5, 3), channels=8, out_channels=5, kernel=(3, 3), zero_points=(-128, 3)),
+    "grouped_pairs": dict(hw=(5, 4), channels=8, out_channels=6, kernel=(3, 3), groups=2, stride=(1, 2)),
+    "1x1_c8_odd": dict(hw=(5, 5), channels=8, out_channels=7, kernel=(1, 1), zero_points=(-128, 17)),
+    "1x1_c12_relu": dict(hw=(3, 3), channels=12, out_channels=6, kernel=(1, 1), activation="RELU"),
+    "1x1_s2_c8_batch2": dict(hw=(5, 4), channels=8, out_channels=5, kernel=(1, 1), stride=(2, 2),
+                             padding="VALID", batches=2, per_channel=False),
+    # A window too large for the blocked loops (5x5 taps of 7 channels): the general loop.
+    "5x5_c7_plain": dict(hw=(6, 6), channels=7, out_channels=3, kernel=(5, 5), stride=(2, 1)),
+    # One input channel, a tall window as in keyword spotting (copied to the stack per pixel).
+    "10x4_c1_s2": dict(hw=(12, 6), channels=1, out_channels=6, kernel=(10, 4), stride=(2, 2),
+                       zero_points=(83, -128), activation="RELU"),
 }
 
 
@@ -203,6 +224,8 @@ DW_CASES = {
                          per_channel=False, zero_points=(127, -128)),
     "unequal_strides_dilations": dict(hw=(9, 7), channels=6, out_channels=6, kernel=(3, 3), stride=(2, 1),
                                       dilation=(1, 2), zero_points=(0, 3)),
+    "6ch_same_rest": dict(hw=(4, 5), channels=6, out_channels=6, kernel=(3, 3), zero_points=(-128, -128)),
+    "16ch_same_s1": dict(hw=(6, 5), channels=16, out_channels=16, kernel=(3, 3), zero_points=(-128, 7)),
 }
 
 
@@ -336,6 +359,306 @@ def test_relu6_bound_uses_float32_division(tmp_path: Path) -> None:
     expected = run_reference(model, inputs)[0]
     assert expected.max() == 8  # the bound is reached, so an off-by-one bound would show
     np.testing.assert_array_equal(run_compiled(model, inputs, workdir=tmp_path)[0], expected)
+
+
+def _bias_probe_model(scale: float, accumulators: np.ndarray, zero_point: int = 0) -> bytes:
+    """A FULLY_CONNECTED whose accumulators are exactly `accumulators` (zero weights, so the
+    accumulator is the bias) and whose rounding scale is input * weight / output = `scale`
+    (2 * scale must be a float32: it is the input scale, the weight scale 1/2, the output 1)."""
+    units = len(accumulators)
+    assert float(np.float32(2 * scale)) == 2 * scale
+    weights = TensorSpec([units, 4], "int8", 0.5, 0, data=np.zeros((units, 4), np.int8))
+    bias = TensorSpec([units], "int32", scale, 0, data=np.asarray(accumulators, np.int32))
+    return single_op_model("FULLY_CONNECTED", [TensorSpec([1, 4], "int8", 2 * scale, 0), weights, bias],
+                           [TensorSpec([1, units], "int8", 1.0, zero_point)])
+
+
+@pytest.mark.parametrize("scale", [0.25, 0.375, 0.5, 1.5])
+def test_fully_connected_ties(scale: float, tmp_path: Path) -> None:
+    """Scales with few mantissa bits make exact ties (acc * scale = n + 1/2): LiteRT rounds them
+    away from zero, for both signs. 0.25 and 0.375 take the integer rounding, 0.5 and 1.5 the
+    double one (the integer form needs a scale below 1/2)."""
+    accumulators = np.arange(-128, 128)
+    model = _bias_probe_model(scale, accumulators)
+    kernel = "mtvm_fully_connected_s8" if scale < 0.5 else "mtvm_fully_connected_s8_double"
+    assert f"{kernel}(&" in _generated_c(model)
+    inputs = random_inputs(model, 0)
+    expected = run_reference(model, inputs)[0]
+    # What LiteRT does: halves away from zero (np.round would go to even, a floor(x + 1/2) up).
+    away = np.clip(_round_half_away(accumulators * scale), -128, 127)
+    np.testing.assert_array_equal(expected[0], away)
+    assert np.any(accumulators * scale % 1 == 0.5) and np.any(-accumulators * scale % 1 == 0.5)
+    np.testing.assert_array_equal(run_compiled(model, inputs, workdir=tmp_path)[0], expected)
+
+
+def _round_half_away(x: np.ndarray) -> np.ndarray:
+    """std::round of doubles, exactly (floor(|x| + 0.5) would itself round in double)."""
+    t = np.trunc(x)
+    frac = x - t  # exact
+    return (t + (frac >= 0.5) - (frac <= -0.5)).astype(np.int64)
+
+
+def test_fc_integer_rounding_equals_double_rounding() -> None:
+    """conv.fc_integer_rounding's (multiplier, shift), applied as the C kernel does, against
+    round-half-away of the double product, for every accumulator that does not saturate both
+    (beyond, both are clamped alike: they are monotonic). Scales: random ones over five orders
+    of magnitude, and ones with few mantissa bits, which make exact ties. (Below about 1e-5 a
+    32-bit multiplier may be too coarse for every accumulator: then there is no pair and the
+    kernel rounds in double, as for scales of 1/2 and more.)"""
+    rng = np.random.default_rng(5)
+    scales = [float(np.float32(a)) * float(np.float32(b)) / float(np.float32(c))
+              for a, b, c in rng.uniform(0.001, 0.1, size=(300, 3))]
+    assert all(conv.fc_integer_rounding(v, -128, 127) is None for v in scales if v >= 0.5)
+    scales = [v for v in scales if v < 0.5][:150]
+    scales += [float(v) for v in 10.0 ** rng.uniform(-5, -0.31, 40)]
+    scales += [0.25, 0.375, 0.125 + 2**-20, 2**-12, 3 * 2**-14, 0.4999999999999999]
+    checked = 0
+    for scale in scales:
+        pair = conv.fc_integer_rounding(scale, -128 - 5, 127 - 5)
+        assert pair is not None, scale
+        multiplier, shift = pair
+        limit = min(int(140 / scale) + 2, 2**31)
+        acc = np.unique(np.concatenate([np.arange(-min(limit, 300_000), min(limit, 300_000) + 1),
+                                        rng.integers(-limit, limit + 1, 20_000), [-2**31, 2**31 - 1]]))
+        magnitude = np.abs(acc).astype(np.uint64)
+        q = ((magnitude * np.uint64(multiplier)) >> np.uint64(32)) + np.uint64(1 << (shift - 1))
+        ours = np.where(acc < 0, -1, 1) * (q >> np.uint64(shift)).astype(np.int64)
+        theirs = _round_half_away(acc.astype(np.float64) * scale)
+        both = np.clip(ours, -140, 140), np.clip(theirs, -140, 140)
+        np.testing.assert_array_equal(*both, err_msg=f"scale {scale!r}")
+        checked += acc.size
+    assert checked > 10_000_000
+    assert conv.fc_integer_rounding(0.5, -128, 127) is None  # the kernel's shift would be 0
+
+
+def test_short_requantization_equals_tflite() -> None:
+    """conv.c's requantize_fast_full against TFLite's MultiplyByQuantizedMultiplier plus zero
+    point and int8 clamp, under its preconditions (|acc| < 2^30, shift <= -1), at random points and
+    at the edges: the identity the Cortex-M path relies on (SMMULR of 2 * acc is
+    floor((acc * multiplier + 2^30) / 2^31))."""
+    rng = np.random.default_rng(7)
+    accs = [int(a) for a in rng.integers(-(2**30) + 1, 2**30, 3000)]
+    accs += [int(a) for a in rng.integers(-5000, 5000, 3000)] + [0, 1, -1, 2**30 - 1, -(2**30) + 1]
+    for acc in accs:
+        multiplier = int(rng.choice([1 << 30, (1 << 31) - 1, int(rng.integers(1 << 30, 1 << 31))]))
+        shift = int(rng.integers(-31, 0))
+        zero_point = int(rng.integers(-128, 128))
+        expected = min(127, max(-128, quant.multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point))
+        t = (acc * multiplier + (1 << 30)) >> 31
+        assert t == ((2 * acc * multiplier + (1 << 31)) >> 32)  # SMMULR(2 * acc, multiplier)
+        t += t >> 31
+        ours = min(127, max(-128, ((t >> (-shift - 1)) + 1 + 2 * zero_point) >> 1))
+        assert ours == expected, (acc, multiplier, shift, zero_point)
+
+
+def test_short_requantization_needs_its_bounds() -> None:
+    """The generator takes the short form only when no accumulator can reach 2^30 and every
+    shift is a right shift (channels with a zero multiplier aside: their output is constant)."""
+    rows = np.full((2, 9), 127, dtype=np.int8)
+    shifts = np.array([-8, -9], dtype=np.int32)
+    live = np.array([1 << 30, 1 << 30], dtype=np.int32)
+    folded = lambda bias: np.array(bias) + 128 * rows.astype(np.int64).sum(axis=1)  # noqa: E731
+    assert conv._fast_requantization(rows, folded([1000, -1000]), live, shifts, 128)
+    big = (1 << 30) - 255 * 127 * 9
+    assert not conv._fast_requantization(rows, folded([big, 0]), live, shifts, 128)
+    assert conv._fast_requantization(rows, folded([big - 1, 0]), live, shifts, 128)
+    assert conv._fast_requantization(rows, folded([big, 0]), np.array([0, 1 << 30]), shifts, 128)
+    assert not conv._fast_requantization(rows, folded([0, 0]), live, np.array([-8, 0]), 128)
+
+
+def test_constant_channels_keep_their_outputs() -> None:
+    """A channel of zero weights outputs MultiplyByQuantizedMultiplier(bias) whatever the input;
+    re-encoded as 4v, 2^30, -1 it gives the same v, now within the short form's bounds."""
+    rows = np.array([[0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 2, 3]], dtype=np.int8)
+    folded = np.array([1 << 30, -(1 << 30), -1000, 77], dtype=np.int64)
+    multipliers = np.array([1320764593, 1916671219, 0, 1 << 30], dtype=np.int32)
+    shifts = np.array([-27, -3, 0, -9], dtype=np.int32)
+    f, m, s = conv._simplify_constant_channels(rows, folded, multipliers, shifts)
+    for c in range(3):
+        v = quant.multiply_by_quantized_multiplier(int(folded[c]), int(multipliers[c]), int(shifts[c]))
+        assert quant.multiply_by_quantized_multiplier(int(f[c]), int(m[c]), int(s[c])) == max(-512, min(512, v))
+        assert abs(int(f[c])) <= 2048 and s[c] == -1
+    assert (f[3], m[3], s[3]) == (77, 1 << 30, -9)
+
+
+def dead_channels_model() -> bytes:
+    """A 1x1 CONV_2D with channels whose output is constant, as trained models have them: zero
+    weights with a bias of +-2^30 (and a large output), and a weight scale so small that the
+    multiplier is zero."""
+    rng = np.random.default_rng(11)
+    data = rng.integers(-127, 128, size=(6, 1, 1, 8)).astype(np.int8)
+    data[0] = data[1] = 0
+    scales = [5.6e-7, 3.3e-7, 1e-13, 0.01, 0.015, 0.02]  # outputs about +50, -30, the zero point
+    weights = TensorSpec([6, 1, 1, 8], "int8", scales, [0] * 6, 0, data=data)
+    bias = int32_bias(rng, 6, 0.05, weights)
+    bias.data[0], bias.data[1] = 1 << 30, -(1 << 30)
+    return single_op_model("CONV_2D", [TensorSpec([1, 4, 3, 8], "int8", 0.05, -128), weights, bias],
+                           [TensorSpec([1, 4, 3, 6], "int8", 0.6, -128)], {"padding": "VALID"})
+
+
+def test_dead_channels(tmp_path: Path) -> None:
+    model = dead_channels_model()
+    assert "mtvm_conv2d_s8_1x1(&" in _generated_c(model)  # the short requantization
+    expected = run_reference(model, random_inputs(model, 0))[0]
+    assert np.all(expected[..., 0] == expected[0, 0, 0, 0]) and -100 < expected[0, 0, 0, 0] < 100
+    assert np.all(expected[..., 2] == -128)
+    assert_matches_reference(model, workdir=tmp_path)
+
+
+def _generated_c(model: bytes) -> str:
+    files = compile_model(model, "model.tflite")
+    return next(v.decode() for k, v in files.items() if k.endswith("_lib1.c"))
+
+
+def _int8_cases() -> dict[str, bytes]:
+    """Every int8 model of this file's grids, by name."""
+    cases = {f"conv_{n}": window_model("CONV_2D", "int8", **c) for n, c in CONV_CASES.items()}
+    cases.update({f"dw_{n}": window_model("DEPTHWISE_CONV_2D", "int8", **c) for n, c in DW_CASES.items()})
+    cases.update({f"fc_{n}": fc_model("int8", **c) for n, c in FC_CASES.items()})
+    cases["fc_ties_double"] = _bias_probe_model(1.5, np.arange(-100, 100, 3), 4)
+    cases["fc_ties_int"] = _bias_probe_model(0.375, np.arange(-300, 300, 7), -4)
+    cases["conv_dead_channels"] = dead_channels_model()
+    return cases
+
+
+def test_grids_cover_every_int8_kernel() -> None:
+    """Each int8 kernel of mtvm/conv.h is called by some case of the grids above (and so runs
+    on the host here, and on the emulated Cortex-M cores in test_dsp_kernels_on_qemu)."""
+    header = (RUNTIME / "include" / "mtvm" / "conv.h").read_text()
+    declared = set(re.findall(r"void (mtvm_\w+_s8\w*)\(", header))
+    used = {k for model in _int8_cases().values() for k in re.findall(r"(mtvm_\w+)\(&", _generated_c(model))}
+    assert declared == used, f"not covered: {sorted(declared - used)}"
+
+
+# ---- the Cortex-M DSP kernels, on emulated cores --------------------------------------------------
+
+# The int8 kernels have a second implementation for cores with the DSP extension (SMLAD and
+# friends), which the host never compiles. This test builds every int8 case of the grids above
+# into one bare-metal program per core, runs it under QEMU and compares with LiteRT's outputs.
+QEMU_CORES = {
+    "cortex-m4": ("mps2-an386", ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")),
+    "cortex-m7": ("mps2-an500", ("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16")),
+}
+
+# Just enough of a firmware: a vector table, a reset handler that zeroes .bss, enables the FPU
+# and calls main(), and semihosting to print and exit (the MPS2 boards' memory map).
+_BARE_METAL_C = r"""
+#include <stdint.h>
+extern uint32_t __bss_start__[], __bss_end__[], __stack_top__[];
+int main(void);
+static uint32_t semihost(uint32_t op, uint32_t arg) {
+  register uint32_t r0 __asm__("r0") = op;
+  register uint32_t r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+void bare_print(const char* text) { semihost(0x04u, (uint32_t)text); }
+static void bare_exit(void) { semihost(0x18u, 0x20026u); for (;;) {} }
+static void fault(void) { bare_print("FAULT\n"); bare_exit(); }
+static void reset(void) {
+  *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20;
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+  for (uint32_t* p = __bss_start__; p < __bss_end__; ++p) *p = 0;
+  main();
+  bare_exit();
+}
+__attribute__((section(".vectors"), used)) static void (*const vectors[8])(void) = {
+    (void (*)(void))__stack_top__, reset, fault, fault, fault, fault, fault, fault};
+"""
+
+_BARE_METAL_LD = """
+MEMORY { FLASH (rx) : ORIGIN = 0x00000000, LENGTH = 4M  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 4M }
+SECTIONS {
+  .text : { KEEP(*(.vectors)) *(.text .text.*) *(.rodata .rodata.*) } > FLASH
+  .data : { *(.data .data.*) } > RAM AT > FLASH
+  .bss (NOLOAD) : { __bss_start__ = .; *(.bss .bss.*) *(COMMON) . = ALIGN(4); __bss_end__ = .; } > RAM
+  __stack_top__ = ORIGIN(RAM) + LENGTH(RAM);
+}
+"""
+
+
+def _c_bytes(values: np.ndarray) -> str:
+    return ", ".join(str(int(v)) for v in np.asarray(values).ravel())
+
+
+def _qemu_main(modules: list[tuple[str, dict, list[tuple[list[np.ndarray], list[np.ndarray]]]]]) -> str:
+    """main(): every module on every seed's inputs; prints a line per mismatching output, then
+    "done"."""
+    lines = ['#include <stdint.h>', 'void bare_print(const char* text);',
+             'static void print_case(const char* name) { bare_print(name); bare_print(" mismatches\\n"); }']
+    body = []
+    for name, module, runs in modules:
+        lines.append(f'#include "tvmgen_{name}.h"')
+        inputs, outputs = module["inputs"], module["outputs"]
+        for j, t in enumerate(inputs):
+            lines.append(f"static int8_t {name}_in{j}[{t['size']}] __attribute__((aligned(16)));")
+        for j, t in enumerate(outputs):
+            lines.append(f"static int8_t {name}_out{j}[{t['size']}] __attribute__((aligned(16)));")
+        for k, (xs, ys) in enumerate(runs):
+            for j, x in enumerate(xs):
+                lines.append(f"static const int8_t {name}_x{k}_{j}[] = {{{_c_bytes(x)}}};")
+            for j, y in enumerate(ys):
+                lines.append(f"static const int8_t {name}_y{k}_{j}[] = {{{_c_bytes(y)}}};")
+            ins = ", ".join(f".{t['c_name']} = {name}_in{j}" for j, t in enumerate(inputs))
+            outs = ", ".join(f".{t['c_name']} = {name}_out{j}" for j, t in enumerate(outputs))
+            body.append("  {")
+            for j, t in enumerate(inputs):
+                body.append(f"    for (int i = 0; i < {t['size']}; ++i) {name}_in{j}[i] = {name}_x{k}_{j}[i];")
+            body.append(f"    struct tvmgen_{name}_inputs in = {{{ins}}};")
+            body.append(f"    struct tvmgen_{name}_outputs out = {{{outs}}};")
+            body.append(f"    int bad = tvmgen_{name}_run(&in, &out) != 0;")
+            for j, t in enumerate(outputs):
+                body.append(f"    for (int i = 0; i < {t['size']}; ++i) bad |= {name}_out{j}[i] != {name}_y{k}_{j}[i];")
+            body.append(f'    if (bad) print_case("{name} seed {k}");')
+            body.append("  }")
+    return "\n".join(lines + ["int main(void) {"] + body + ['  bare_print("done\\n");', "  return 0;", "}", ""])
+
+
+@pytest.fixture(scope="module")
+def int8_goldens() -> list[tuple[str, bytes, list]]:
+    """Each int8 case with LiteRT's outputs for seeds 0 and 1."""
+    cases = []
+    for k, (name, model) in enumerate(sorted(_int8_cases().items())):
+        runs = []
+        for seed in (0, 1):
+            inputs = random_inputs(model, seed)
+            runs.append((inputs, run_reference(model, inputs)))
+        cases.append((f"c{k}_{name}"[:40], model, runs))
+    return cases
+
+
+@pytest.mark.parametrize("core", sorted(QEMU_CORES))
+def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> None:
+    """Every int8 case on an emulated Cortex-M4F and M7 (the DSP paths, -O2), bit for bit."""
+    gcc, qemu = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-system-arm")
+    if gcc is None or qemu is None:
+        if os.environ.get("TEST_SRCDIR"):  # under Bazel both are in the build root
+            pytest.fail("arm-none-eabi-gcc and qemu-system-arm must be on PATH")
+        pytest.skip("arm-none-eabi-gcc or qemu-system-arm is not on PATH (they are in the Bazel build root)")
+    machine, cpu_flags = QEMU_CORES[core]
+    modules, sources, includes = [], [], []
+    for name, model, runs in int8_goldens:
+        files = compile_model(model, f"{name}.tflite", CompileOptions(module_name=name, target_cpu=core))
+        tree = tmp_path / name
+        mlf.write_dir(files, tree)
+        modules.append((name, json.loads(files["metadata.json"])["modules"][name], runs))
+        sources += sorted(tree.glob("codegen/host/src/*.c"))
+        includes += [f"-I{tree / 'codegen/host/include'}", f"-I{tree / 'codegen/host/src'}"]
+    (tmp_path / "main.c").write_text(_qemu_main(modules))
+    (tmp_path / "bare_metal.c").write_text(_BARE_METAL_C)
+    (tmp_path / "link.ld").write_text(_BARE_METAL_LD)
+    elf = tmp_path / "conv_tests.elf"
+    command = [gcc, "-mthumb", *cpu_flags, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror",
+               "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", f"-I{RUNTIME / 'include'}",
+               *includes, *map(str, sources), str(RUNTIME / "src" / "conv.c"), str(tmp_path / "main.c"),
+               str(tmp_path / "bare_metal.c"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+               "-Wl,--gc-sections", "-T", str(tmp_path / "link.ld"), "-lm", "-o", str(elf)]
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    ran = subprocess.run([qemu, "-M", machine, "-nographic", "-monitor", "none", "-semihosting-config",
+                          "enable=on,target=native", "-kernel", str(elf)], capture_output=True, text=True, timeout=120)
+    console = ran.stdout + ran.stderr  # QEMU writes semihosting output to either
+    assert "done\n" in console and "mismatches" not in console, f"{core}: {console}"
 
 
 # ---- what we reject --------------------------------------------------------------------------------

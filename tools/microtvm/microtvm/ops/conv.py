@@ -2,26 +2,35 @@
 
 Everything that depends only on constants is computed here, at generation time, so that the C
 kernels (runtime/src/conv.c, declared in runtime/include/mtvm/conv.h) only multiply, add and
-requantize. Per operator we emit one `static const` parameter struct and one kernel call.
+requantize. Per operator we emit one `static const` parameter struct and one kernel call, to the
+kernel variant that fits the operator (so a firmware links only the variants its model uses).
 
 int8 arithmetic, matching LiteRT 2.3.0's reference kernels (BUILTIN_REF) bit for bit:
 - CONV_2D / DEPTHWISE_CONV_2D requantize with a q31 multiplier and shift per output channel
   (TFLite's PopulateConvolutionQuantizationParams: input_scale * filter_scale / output_scale
   computed in double from the float32 scales, then QuantizeMultiplier), applied with
-  MultiplyByQuantizedMultiplier: two roundings.
+  MultiplyByQuantizedMultiplier: two roundings. When every accumulator is provably below 2^30,
+  every shift is a right shift and the activation clamps to all of int8 (_fast_requantization),
+  the kernels without the _general suffix compute the same integers in fewer instructions.
 - FULLY_CONNECTED rounds once: LiteRT's reference kernel multiplies the int32 accumulator by that
   same double scale and applies std::round (TFLite Micro rounds twice, like the convolutions,
-  and differs by one on rare ties). So we pass the double scale itself to the kernel.
+  and differs by one on rare ties). Cortex-M4 has no double-precision FPU, so we look for an
+  integer multiplier and shift that round every int32 accumulator the same way
+  (fc_integer_rounding, which checks this exactly); only if there is none does the kernel get
+  the double scale.
 - The bias is folded with the zero points: bias + input_offset * sum(weights of the channel)
   (input_offset = -input zero point), so the inner loop is a pure int8 x int8 dot product plus
-  one int32 constant. Convolution windows that cross the image border skip their outside taps,
-  which the fold cannot know about; the kernel uses the unfolded form there.
+  one int32 constant. Window taps outside the image read the input zero point instead (a row of
+  it, `pad`), whose product with the folded-in offset cancels: the sum of the taps inside.
 - The fused activation becomes a clamp range in the output's quantized domain, computed like
   TFLite's CalculateActivationRangeQuantized (bound / scale in float32, rounded half away).
+- int8 weights are rearranged for the loops that read them (see the layouts below and in
+  mtvm/conv.h): output channels in interleaved pairs or fours, depthwise weights as 16-bit pairs.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -254,11 +263,6 @@ def _c_f32(v: float) -> str:
     return repr(_f32(v)) + "f"
 
 
-def _c_f64(v: float) -> str:
-    """An exact C99 hexadecimal double literal, with the decimal value alongside for readers."""
-    return f"{float(v).hex()} /* {float(v)!r} */"
-
-
 def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]]) -> EmittedOp:
     """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`."""
     name = f"{ctx.prefix}_params"
@@ -282,32 +286,131 @@ def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) ->
     ]
 
 
-def _int8_window_fields(op: Operator, ctx: LowerContext, ops: _Operands, g: _Geometry,
-                        weight_sums: np.ndarray, hint: str) -> list[tuple[str, str]]:
-    """Fields shared by the int8 CONV_2D and DEPTHWISE_CONV_2D parameter structs."""
+def _int8_window_fields(op: Operator, ctx: LowerContext, ops: _Operands, g: _Geometry, rows: np.ndarray,
+                        layout: int, arranged: np.ndarray, pad_bytes: int, hint: str,
+                        weights_field: str = "weights") -> tuple[list[tuple[str, str]], bool]:
+    """Fields shared by the int8 CONV_2D and DEPTHWISE_CONV_2D parameter structs, from `rows`
+    (each output channel's weights, [out_c][taps]) and the weights as the kernel reads them; and
+    whether the kernels' short requantization applies (_fast_requantization)."""
     input_offset = -int(ops.input.quant.zero_point[0])
     bias = _bias_values(ops, g.out_c)
-    folded = ctx.const(f"{hint}_folded_bias", _as_int32(bias + input_offset * weight_sums))
-    # The unfolded bias is read only by windows that cross the image border.
-    if ops.bias is None or not g.has_border_windows():
-        unfolded = "NULL"
-    elif input_offset == 0:
-        unfolded = folded
-    else:
-        unfolded = ctx.const(f"{hint}_bias", _as_int32(bias))
+    folded = bias + input_offset * rows.astype(np.int64).sum(axis=1)
     multipliers, shifts = quant.per_channel_multipliers(_effective_scales(ops, g.out_c))
+    folded, multipliers, shifts = _simplify_constant_channels(rows, folded, multipliers, shifts)
     act_min, act_max = _output_activation_range(op, ops)
+    # Taps outside the image read a row of the input zero point (the fast layouts); a window
+    # copied to the stack (MTVM_CONV_GATHER) gets the zero point written into it instead.
+    pad = "NULL"
+    if pad_bytes and g.has_border_windows():
+        pad = ctx.const(f"{hint}_pad", np.full(pad_bytes, -input_offset, dtype=np.int8))
+    fast = _fast_requantization(rows, folded, multipliers, shifts, input_offset) and (act_min, act_max) == (-128, 127)
     return [
         ("input_offset", str(input_offset)),
         ("output_offset", str(int(ops.output.quant.zero_point[0]))),
         ("act_min", str(act_min)),
         ("act_max", str(act_max)),
-        ("weights", ctx.const(f"{hint}_weights", np.ascontiguousarray(ops.filter.data, dtype=np.int8))),
-        ("folded_bias", folded),
-        ("bias", unfolded),
-        ("multiplier", ctx.const(f"{hint}_multiplier", multipliers)),
-        ("shift", ctx.const(f"{hint}_shift", shifts)),
-    ]
+        ("layout", str(layout)),
+        (weights_field, ctx.const(f"{hint}_weights", arranged)),
+        ("folded_bias", ctx.const(f"{hint}_folded_bias", _as_int32(folded))),
+        ("requant", ctx.const(f"{hint}_requant", np.stack([multipliers, shifts], axis=1).astype(np.int32))),
+        ("pad", pad),
+    ], fast
+
+
+def _simplify_constant_channels(rows: np.ndarray, folded: np.ndarray, multipliers: np.ndarray,
+                                shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Channels whose output does not depend on the input, re-encoded so that the kernels' short
+    requantization applies to them too (trained models have such "dead" channels, with biases
+    of up to 2^30 or scales below 2^-31):
+    - all weights zero: the accumulator is always the folded bias, so the output is always
+      v = MultiplyByQuantizedMultiplier(bias); the same v comes from the accumulator 4v with
+      multiplier 2^30 (one half) and shift -1, exactly (v beyond +-512 saturates int8 anyway);
+    - multiplier zero: the output is always the zero point, whatever the shift: use -1."""
+    folded, multipliers, shifts = folded.copy(), multipliers.copy(), shifts.copy()
+    for c in np.nonzero(~np.any(rows != 0, axis=1))[0]:
+        v = quant.multiply_by_quantized_multiplier(int(folded[c]), int(multipliers[c]), int(shifts[c]))
+        folded[c], multipliers[c], shifts[c] = 4 * min(max(v, -512), 512), 1 << 30, -1
+    shifts[multipliers == 0] = -1
+    return folded, multipliers, shifts
+
+
+def _fast_requantization(rows: np.ndarray, folded: np.ndarray, multipliers: np.ndarray,
+                         shifts: np.ndarray, input_offset: int) -> bool:
+    """True when the kernels may requantize with their short form (conv.c, requantize_fast_full;
+    it also needs an activation range of all int8): every shift is a right shift and no
+    accumulator can reach 2^30 in magnitude, except in channels whose multiplier is zero (their
+    output is the zero point). An accumulator is folded + sum(x * w) = bias +
+    sum((x + input_offset) * w) over the taps inside the image, with x any int8."""
+    x_max = max(abs(-128 + input_offset), abs(127 + input_offset))
+    unfolded = folded - input_offset * rows.astype(np.int64).sum(axis=1)  # the bias
+    bound = (np.abs(unfolded) + x_max * np.abs(rows.astype(np.int64)).sum(axis=1))[multipliers != 0]
+    return bool(np.all(shifts < 0) and (bound.size == 0 or int(bound.max()) < (1 << 30)))
+
+
+# ---- int8 weight layouts (the MTVM_CONV_* / MTVM_DW_* constants of mtvm/conv.h) -----------------
+
+MAX_TAPS = 25  # MTVM_CONV_MAX_TAPS (5x5)
+MAX_GATHER = 160  # MTVM_CONV_MAX_GATHER
+CONV_PLAIN, CONV_PAIRS, CONV_GATHER = 0, 1, 2
+DW_PLAIN, DW_QUADS = 0, 1
+
+
+def _round_up4(n: int) -> int:
+    return (n + 3) // 4 * 4
+
+
+def _conv_layout(g: _Geometry, fic: int) -> int:
+    """The fast loop when the window fits it: taps read in place for channel counts that are
+    multiples of 4, windows copied to the stack for other (small) ones; else the general loop."""
+    taps = g.filter_h * g.filter_w
+    if fic % 4 == 0 and taps <= MAX_TAPS:
+        return CONV_PAIRS
+    return CONV_GATHER if _round_up4(taps * fic) <= MAX_GATHER else CONV_PLAIN
+
+
+def _pair_rows(rows: np.ndarray, per_group: int) -> np.ndarray:
+    """Rows [out_c][n] (n a multiple of 4) as the CONV_2D blocked loop reads them: within each
+    group of `per_group` channels, pairs of rows interleaved in 4-byte chunks; an odd last row of
+    a group stays as it is."""
+    parts = []
+    for start in range(0, rows.shape[0], per_group):
+        group = rows[start:start + per_group]
+        even = len(group) // 2 * 2
+        if even:
+            # [pair][row][chunk][4] -> [pair][chunk][row][4]
+            parts.append(group[:even].reshape(even // 2, 2, -1, 4).transpose(0, 2, 1, 3).reshape(-1))
+        if len(group) % 2:
+            parts.append(group[-1])
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.int8)
+
+
+def _quad_pairs(w: np.ndarray) -> np.ndarray:
+    """Depthwise weights [taps][channels] as MTVM_DW_QUADS (int32 words): groups of four
+    channels with their taps together, each tap as two words of signed 16-bit halves (channels 0
+    and 2, channels 1 and 3: low half, high half), then the last channels % 4 channels, one
+    weight per word, as [tap][channel]. Halves are packed by value, so the words mean the same
+    on any byte order."""
+    taps, channels = w.shape
+    quads = channels // 4
+    q = w[:, :quads * 4].astype(np.int32).reshape(taps, quads, 4).transpose(1, 0, 2)  # [quad][tap][4]
+    pairs = np.stack([q[..., 2] * 65536 + (q[..., 0] & 0xFFFF), q[..., 3] * 65536 + (q[..., 1] & 0xFFFF)], axis=-1)
+    rest = w[:, quads * 4:].astype(np.int32).reshape(-1)
+    return np.ascontiguousarray(np.concatenate([pairs.reshape(-1), rest]), dtype=np.int32)
+
+
+def _fc_row_groups(w: np.ndarray) -> np.ndarray:
+    """FULLY_CONNECTED weights [units][depth] as the kernel reads them: rows in groups of four
+    interleaved in 4-byte chunks, each group followed by its rows' last depth % 4 bytes, then
+    the last units % 4 rows as they are."""
+    units, depth = w.shape
+    chunks = depth // 4
+    parts = []
+    for start in range(0, units // 4 * 4, 4):
+        rows = w[start:start + 4]
+        parts.append(rows[:, :chunks * 4].reshape(4, chunks, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(rows[:, chunks * 4:].reshape(-1))
+    parts.append(w[units // 4 * 4:].reshape(-1))
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.int8)
 
 
 # ---- CONV_2D: weights OHWI ---------------------------------------------------------------------
@@ -338,9 +441,23 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "conv")
         return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params", fields)
-    weight_sums = np.asarray(ops.filter.data, dtype=np.int64).reshape(out_c, -1).sum(axis=1)
-    fields += _int8_window_fields(op, ctx, ops, g, weight_sums, "conv")
-    return _emit(op, ctx, "mtvm_conv2d_s8", "mtvm_conv2d_s8_params", fields)
+    rows = np.asarray(ops.filter.data, dtype=np.int8).reshape(out_c, -1)
+    layout = _conv_layout(g, fic)
+    if layout == CONV_PLAIN:
+        arranged = rows.reshape(-1)
+    else:
+        # GATHER pads each window with zero weights to whole 4-byte chunks (PAIRS already is).
+        padded = np.zeros((out_c, _round_up4(rows.shape[1])), dtype=np.int8)
+        padded[:, :rows.shape[1]] = rows
+        arranged = _pair_rows(padded, out_c // (g.in_c // fic))
+    pad_bytes = fw * fic if layout == CONV_PAIRS else 0  # a whole row of taps outside the image
+    int8_fields, fast = _int8_window_fields(op, ctx, ops, g, rows, layout, arranged, pad_bytes, "conv")
+    if layout == CONV_PLAIN:
+        kernel = "mtvm_conv2d_s8_plain"
+    else:
+        pointwise = layout == CONV_PAIRS and (fh, fw) == (1, 1) and fic == g.in_c
+        kernel = ("mtvm_conv2d_s8_1x1" if pointwise else "mtvm_conv2d_s8_window") + ("" if fast else "_general")
+    return _emit(op, ctx, kernel, "mtvm_conv2d_s8_params", fields + int8_fields)
 
 
 def _conv_macs(op: Operator, graph: Graph) -> int:
@@ -374,9 +491,15 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "dwconv")
         return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params", fields)
-    weight_sums = np.asarray(ops.filter.data, dtype=np.int64).reshape(-1, out_c).sum(axis=0)
-    fields += _int8_window_fields(op, ctx, ops, g, weight_sums, "dwconv")
-    return _emit(op, ctx, "mtvm_depthwise_conv2d_s8", "mtvm_depthwise_conv2d_s8_params", fields)
+    columns = np.asarray(ops.filter.data, dtype=np.int8).reshape(-1, out_c)  # [taps][channels]
+    quads = out_c == g.in_c and fh * fw <= MAX_TAPS
+    layout = DW_QUADS if quads else DW_PLAIN
+    arranged = _quad_pairs(columns) if quads else columns.reshape(-1)
+    int8_fields, fast = _int8_window_fields(op, ctx, ops, g, columns.T, layout, arranged,
+                                            g.in_c if quads else 0, "dwconv",
+                                            "weight_pairs" if quads else "weights")
+    kernel = ("mtvm_depthwise_conv2d_s8_quads" + ("" if fast else "_general")) if quads else "mtvm_depthwise_conv2d_s8_plain"
+    return _emit(op, ctx, kernel, "mtvm_depthwise_conv2d_s8_params", fields + int8_fields)
 
 
 def _dw_macs(op: Operator, graph: Graph) -> int:
@@ -425,21 +548,94 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     folded = _bias_values(ops, units) + input_offset * weight_sums + depth * input_offset * filter_offset
     scales = _effective_scales(ops, units)
     act_min, act_max = _output_activation_range(op, ops)
-    if wq.per_channel:
-        scale, channel_scales = "0.0", ctx.const("fc_scales", scales)
-    else:
-        scale, channel_scales = _c_f64(scales[0]), "NULL"
+    zero_point = int(ops.output.quant.zero_point[0])
     fields += [
         ("filter_offset", str(filter_offset)),
-        ("output_offset", str(int(ops.output.quant.zero_point[0]))),
+        ("output_offset", str(zero_point)),
         ("act_min", str(act_min)),
         ("act_max", str(act_max)),
-        ("weights", ctx.const("fc_weights", np.ascontiguousarray(ops.filter.data, dtype=np.int8))),
+        ("weights", ctx.const("fc_weights", _fc_row_groups(np.asarray(ops.filter.data, dtype=np.int8)))),
         ("folded_bias", ctx.const("fc_folded_bias", _as_int32(folded))),
-        ("scale", scale),
-        ("channel_scales", channel_scales),
     ]
-    return _emit(op, ctx, "mtvm_fully_connected_s8", "mtvm_fully_connected_s8_params", fields)
+    rounding = _fc_rounding_fields(ctx, scales if wq.per_channel else scales[:1], act_min - zero_point,
+                                   act_max - zero_point)
+    in_double = rounding[0][0] == "scales"
+    kernel = "mtvm_fully_connected_s8_double" if in_double else "mtvm_fully_connected_s8"
+    return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params", fields + rounding)
+
+
+def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, str]]:
+    """The integer multiplier and shift of each scale (one per channel, or one per tensor), or,
+    if some scale has none, the double scales themselves (the first field is then `scales`)."""
+    pairs = [fc_integer_rounding(float(s), lo, hi) for s in scales]
+    if any(pair is None for pair in pairs):
+        return [("scales", ctx.const("fc_scales", np.asarray(scales, dtype=np.float64))),
+                ("per_channel_scales", "1" if len(scales) > 1 else "0")]
+    if len(pairs) == 1:
+        return [("multiplier", f"{pairs[0][0]}u"), ("shift", str(pairs[0][1]))]
+    return [
+        ("channel_multipliers", ctx.const("fc_multipliers", np.array([m for m, _ in pairs], dtype=np.uint32))),
+        ("channel_shifts", ctx.const("fc_shifts", np.array([k for _, k in pairs], dtype=np.int32))),
+    ]
+
+
+def _round_half_away_double(acc: int, scale: float) -> int:
+    """LiteRT's reference: std::round((double)acc * scale) (Python floats are IEEE doubles).
+    Exactly: the fraction x - trunc(x) is exact, where floor(|x| + 0.5) could round up."""
+    x = float(acc) * scale
+    whole = math.trunc(x)
+    fraction = x - whole
+    return whole + (1 if fraction >= 0.5 else 0) - (1 if fraction <= -0.5 else 0)
+
+
+def fc_integer_rounding(scale: float, lo: int, hi: int) -> Optional[tuple[int, int]]:
+    """(multiplier, shift) for the kernel's integer rounding,
+        f_int(acc) = sign(acc) * floor((|acc| * multiplier + 2^(31 + shift)) / 2^(32 + shift)),
+    that gives the same int8 output as LiteRT's f_double(acc) = round_half_away(double(acc) *
+    scale) for every int32 accumulator, once clamped to [lo, hi] (the activation range minus the
+    output zero point). None if there is none: a scale of 1/2 or more (the kernel's shift must
+    be at least 1), or no 32-bit multiplier that every accumulator agrees with (very small
+    scales, or a product that rounds to a tie in double); the kernel then rounds in double.
+
+    Both functions are odd (f(-a) = -f(a): the double product of -a is exactly minus that of a)
+    and non-decreasing in a. Two such step functions agree on every a in [0, 2^31] up to the
+    clamp if and only if, for each b = 1 .. B with B = max(|lo|, |hi|) + 1, they take a value
+    >= b from the same a on (values from B on are clamped alike). For f_double that first a,
+    a_b, is found from the exact quotient (b - 1/2) / scale, corrected by evaluating the double
+    product itself on its neighbours; for f_int, "a * multiplier >= (b - 1/2) * 2^total"
+    (total = 32 + shift) holds from a_b on exactly when
+        (b - 1/2) * 2^total / a_b  <=  multiplier  <  (b - 1/2) * 2^total / (a_b - 1).
+    The multiplier is the one nearest scale * 2^total within all these bounds.
+    """
+    if not (math.isfinite(scale) and 0.0 < scale < 0.5):
+        return None
+    _, exponent = math.frexp(scale)  # scale = m * 2^exponent, 0.5 <= m < 1, exponent <= -1
+    total = 32 - exponent  # scale * 2^total in [2^31, 2^32)
+    if total > 63:
+        return None
+    numerator, denominator = scale.as_integer_ratio()  # exact; denominator a power of two
+    lowest, highest = 1 << 31, (1 << 32) - 1  # the multiplier's range, narrowed below
+    limit = 1 << 31  # |INT32_MIN|
+    for b in range(1, max(abs(lo), abs(hi)) + 2):
+        need = (2 * b - 1) << (total - 1)  # (b - 1/2) * 2^total
+        # a_b: start from ceil((b - 1/2) / scale), exactly, then check the double product.
+        first = -(-(2 * b - 1) * denominator // (2 * numerator))
+        if first <= limit + 1:
+            while first > 0 and _round_half_away_double(first - 1, scale) >= b:
+                first -= 1
+            while _round_half_away_double(first, scale) < b:
+                first += 1
+        if first > limit:
+            # f_double stays below b up to |INT32_MIN|: so must f_int, and both for all larger b.
+            highest = min(highest, -(-need // limit) - 1)
+            break
+        lowest = max(lowest, -(-need // first))
+        if first > 1:
+            highest = min(highest, -(-need // (first - 1)) - 1)
+    if lowest > highest:
+        return None
+    nearest = (2 * numerator * (1 << total) + denominator) // (2 * denominator)  # round(scale * 2^total)
+    return min(max(nearest, lowest), highest), total - 32
 
 
 def _fc_macs(op: Operator, graph: Graph) -> int:
