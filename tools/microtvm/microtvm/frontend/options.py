@@ -25,6 +25,7 @@ INT32 = "int32"
 BOOL = "bool"
 FLOAT32 = "float32"
 INT32_VECTOR = "int32_vector"
+STRING = "string"
 
 
 def _enum_names(enum_class: type) -> dict[int, str]:
@@ -37,13 +38,17 @@ ENUMS: dict[str, dict[int, str]] = {
     "Padding": _enum_names(tflite.Padding),
     "ActivationFunctionType": _enum_names(tflite.ActivationFunctionType),
     "FullyConnectedOptionsWeightsFormat": _enum_names(tflite.FullyConnectedOptionsWeightsFormat),
+    "TensorType": _enum_names(tflite.TensorType),
+    "MirrorPadMode": _enum_names(tflite.MirrorPadMode),
+    "LSTMKernelType": _enum_names(tflite.LSTMKernelType),
+    "CombinerType": _enum_names(tflite.CombinerType),
 }
 
 
 @dataclass(frozen=True)
 class Field:
     name: str  # schema snake_case name: the key in Operator.options
-    kind: str  # INT32, BOOL, FLOAT32, INT32_VECTOR, or a key of ENUMS
+    kind: str  # INT32, BOOL, FLOAT32, INT32_VECTOR, STRING, or a key of ENUMS
     default: Any  # the schema default: what a reader sees when the file omits the field
 
     @property
@@ -112,7 +117,104 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
     "HARD_SWISH": OptionsSpec("HardSwishOptions"),
     "MAXIMUM": OptionsSpec("MaximumMinimumOptions"),
     "MINIMUM": OptionsSpec("MaximumMinimumOptions"),
-    # LOGISTIC, TANH, RELU and RELU6 have no options table in the schema.
+    # Arithmetic, comparison and logical operators.
+    "DIV": OptionsSpec("DivOptions", (_ACT,)),
+    "FLOOR_DIV": OptionsSpec("FloorDivOptions"),
+    "FLOOR_MOD": OptionsSpec("FloorModOptions"),
+    "SQUARED_DIFFERENCE": OptionsSpec("SquaredDifferenceOptions"),
+    "ADD_N": OptionsSpec("AddNOptions"),
+    "EQUAL": OptionsSpec("EqualOptions"),
+    "NOT_EQUAL": OptionsSpec("NotEqualOptions"),
+    "GREATER": OptionsSpec("GreaterOptions"),
+    "GREATER_EQUAL": OptionsSpec("GreaterEqualOptions"),
+    "LESS": OptionsSpec("LessOptions"),
+    "LESS_EQUAL": OptionsSpec("LessEqualOptions"),
+    "LOGICAL_AND": OptionsSpec("LogicalAndOptions"),
+    "LOGICAL_OR": OptionsSpec("LogicalOrOptions"),
+    "LOGICAL_NOT": OptionsSpec("LogicalNotOptions"),
+    "SELECT_V2": OptionsSpec("SelectV2Options"),
+    # Unary math.
+    "ABS": OptionsSpec("AbsOptions"),
+    "NEG": OptionsSpec("NegOptions"),
+    "EXP": OptionsSpec("ExpOptions"),
+    "SQUARE": OptionsSpec("SquareOptions"),
+    "CAST": OptionsSpec(
+        "CastOptions", (Field("in_data_type", "TensorType", "FLOAT32"), Field("out_data_type", "TensorType", "FLOAT32"))
+    ),
+    "ZEROS_LIKE": OptionsSpec("ZerosLikeOptions"),
+    "FILL": OptionsSpec("FillOptions"),
+    "GELU": OptionsSpec("GeluOptions", (Field("approximate", BOOL, False),)),
+    # Reductions and normalisations.
+    "SUM": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "REDUCE_MAX": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "REDUCE_MIN": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "REDUCE_PROD": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "REDUCE_ALL": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "REDUCE_ANY": OptionsSpec("ReducerOptions", (Field("keep_dims", BOOL, False),)),
+    "ARG_MAX": OptionsSpec("ArgMaxOptions", (Field("output_type", "TensorType", "FLOAT32"),)),
+    "ARG_MIN": OptionsSpec("ArgMinOptions", (Field("output_type", "TensorType", "FLOAT32"),)),
+    "CUMSUM": OptionsSpec("CumsumOptions", (Field("exclusive", BOOL, False), Field("reverse", BOOL, False))),
+    "L2_POOL_2D": _POOL,
+    "L2_NORMALIZATION": OptionsSpec("L2NormOptions", (_ACT,)),
+    "LOG_SOFTMAX": OptionsSpec("LogSoftmaxOptions"),
+    # Data movement and shapes.
+    "PADV2": OptionsSpec("PadV2Options"),
+    "MIRROR_PAD": OptionsSpec("MirrorPadOptions", (Field("mode", "MirrorPadMode", "REFLECT"),)),
+    "SLICE": OptionsSpec("SliceOptions"),
+    "SPLIT": OptionsSpec("SplitOptions", (Field("num_splits", INT32, 0),)),
+    "SPLIT_V": OptionsSpec("SplitVOptions", (Field("num_splits", INT32, 0),)),
+    "PACK": OptionsSpec("PackOptions", (Field("values_count", INT32, 0), Field("axis", INT32, 0))),
+    "UNPACK": OptionsSpec("UnpackOptions", (Field("num", INT32, 0), Field("axis", INT32, 0))),
+    "GATHER": OptionsSpec("GatherOptions", (Field("axis", INT32, 0), Field("batch_dims", INT32, 0))),
+    "GATHER_ND": OptionsSpec("GatherNdOptions"),
+    "EXPAND_DIMS": OptionsSpec("ExpandDimsOptions"),
+    "SHAPE": OptionsSpec("ShapeOptions", (Field("out_type", "TensorType", "FLOAT32"),)),
+    "BROADCAST_TO": OptionsSpec("BroadcastToOptions"),
+    "REVERSE_V2": OptionsSpec("ReverseV2Options"),
+    "DEPTH_TO_SPACE": OptionsSpec("DepthToSpaceOptions", (Field("block_size", INT32, 0),)),
+    "SPACE_TO_DEPTH": OptionsSpec("SpaceToDepthOptions", (Field("block_size", INT32, 0),)),
+    "BATCH_TO_SPACE_ND": OptionsSpec("BatchToSpaceNDOptions"),
+    "SPACE_TO_BATCH_ND": OptionsSpec("SpaceToBatchNDOptions"),
+    "DYNAMIC_UPDATE_SLICE": OptionsSpec("DynamicUpdateSliceOptions"),
+    "RESIZE_BILINEAR": OptionsSpec(
+        "ResizeBilinearOptions", (Field("align_corners", BOOL, False), Field("half_pixel_centers", BOOL, False))
+    ),
+    "RESIZE_NEAREST_NEIGHBOR": OptionsSpec(
+        "ResizeNearestNeighborOptions", (Field("align_corners", BOOL, False), Field("half_pixel_centers", BOOL, False))
+    ),
+    # Matrix products and sequence models.
+    "BATCH_MATMUL": OptionsSpec(
+        "BatchMatMulOptions",
+        (Field("adj_x", BOOL, False), Field("adj_y", BOOL, False), Field("asymmetric_quantize_inputs", BOOL, False)),
+    ),
+    "TRANSPOSE_CONV": OptionsSpec("TransposeConvOptions", (_PADDING, *_STRIDES, _ACT)),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": OptionsSpec(
+        "UnidirectionalSequenceLSTMOptions",
+        (
+            _ACT,
+            Field("cell_clip", FLOAT32, 0.0),
+            Field("proj_clip", FLOAT32, 0.0),
+            Field("time_major", BOOL, False),
+            Field("asymmetric_quantize_inputs", BOOL, False),
+            Field("diagonal_recurrent_tensors", BOOL, False),
+        ),
+    ),
+    "SVDF": OptionsSpec(
+        "SVDFOptions", (Field("rank", INT32, 0), _ACT, Field("asymmetric_quantize_inputs", BOOL, False))
+    ),
+    # Control flow and resource variables.
+    "IF": OptionsSpec(
+        "IfOptions", (Field("then_subgraph_index", INT32, 0), Field("else_subgraph_index", INT32, 0))
+    ),
+    "WHILE": OptionsSpec(
+        "WhileOptions", (Field("cond_subgraph_index", INT32, 0), Field("body_subgraph_index", INT32, 0))
+    ),
+    "CALL_ONCE": OptionsSpec("CallOnceOptions", (Field("init_subgraph_index", INT32, 0),)),
+    "VAR_HANDLE": OptionsSpec("VarHandleOptions", (Field("container", STRING, ""), Field("shared_name", STRING, ""))),
+    "READ_VARIABLE": OptionsSpec("ReadVariableOptions"),
+    "ASSIGN_VARIABLE": OptionsSpec("AssignVariableOptions"),
+    # LOGISTIC, TANH, RELU, RELU6, FLOOR, CEIL, ROUND, SQRT, RSQRT, LOG, SIN, COS, PRELU, ELU,
+    # EMBEDDING_LOOKUP and BROADCAST_ARGS have no options table in the schema.
 }
 
 

@@ -25,7 +25,7 @@ import tflite
 from .. import ir
 from ..errors import ModelFormatError, UnsupportedError, UserError
 from .dtypes import NUMPY_DTYPE_BY_TENSOR_TYPE, UNSUPPORTED_TENSOR_TYPES
-from .options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, OptionsSpec, union_type
+from .options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, OptionsSpec, union_type
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
@@ -245,6 +245,8 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
             value = float(value)
         elif field.kind == INT32:
             value = int(value)
+        elif field.kind == STRING:
+            value = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else (value or "")
         options[field.name] = value
     return options
 

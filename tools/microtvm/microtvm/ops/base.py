@@ -77,3 +77,7 @@ class OpLowering:
     # map must not overlap the output. The memory planner uses it only when the input is dead
     # after this operator. Declare only what the C kernel is proven to allow.
     in_place_inputs: Callable[[Operator, Graph], Mapping[int, int]] = _no_in_place
+    # Tensor types this lowering compiles, as SUPPORTED_OPS.md lists them: "int8", "int16" (16x8:
+    # int16 activations, int8 weights), "float32", "int32", "int64", "bool", "uint8", "hybrid"
+    # (float32 activations, int8 weights). List only what tests cover against LiteRT.
+    dtypes: tuple[str, ...] = ()

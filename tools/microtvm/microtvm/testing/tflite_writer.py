@@ -22,7 +22,7 @@ import numpy as np
 import tflite
 
 from ..frontend.dtypes import TENSOR_TYPE_BY_NUMPY_DTYPE
-from ..frontend.options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, union_type
+from ..frontend.options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, union_type
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
@@ -263,12 +263,17 @@ def _write_options(b: flatbuffers.Builder, opcode: str, options: dict[str, Any])
         for f in spec.fields
         if f.kind == INT32_VECTOR and options.get(f.name) is not None
     }
+    strings = {f.name: b.CreateString(str(options[f.name])) for f in spec.fields if f.kind == STRING and options.get(f.name)}
     module.Start(b)
     for f in spec.fields:
         add = getattr(module, "Add" + f.accessor)
         if f.kind == INT32_VECTOR:
             if f.name in vectors:
                 add(b, vectors[f.name])
+            continue
+        if f.kind == STRING:
+            if f.name in strings:
+                add(b, strings[f.name])
             continue
         value = options.get(f.name, _WRITER_DEFAULTS.get(f.name, f.default))
         if f.kind in ENUMS:
