@@ -100,13 +100,6 @@ def test_float_and_int8_models_are_not_hybrid() -> None:
     validate(_graph(_fc(_q((1, 6)), "int8", _q((1, 4)))), _fake_table())
 
 
-def test_int16_activations() -> None:
-    graph = _graph(single_op_model("ADD", [_q((4,), "int16"), _q((4,), "int16")], [_q((4,), "int16")]))
-    message = _rejected(graph)
-    assert "operator 0 (ADD) in subgraph 0 has int16 activations" in message
-    assert "full-integer int8 quantization" in message
-
-
 def test_uint8_legacy_activations() -> None:
     graph = _graph(single_op_model("ADD", [_q((4,), "uint8", zp=128), _q((4,), "uint8", zp=128)], [_q((4,), "uint8")]))
     message = _rejected(graph)

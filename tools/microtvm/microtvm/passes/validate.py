@@ -4,10 +4,10 @@ Checks, in order (each raises errors.UnsupportedError naming the model, the oper
 and subgraph, and what to do):
 1. every operator has a lowering (all unsupported operators are named in one message);
 2. no hybrid operators (float32 activations computed with int8/uint8 weights);
-3. no int16 activations (16x8 quantization);
-4. no uint8 quantized activations (TFLite's legacy quantization scheme);
-5. each lowering's own check(op, graph) on its operands.
-Checks 2-4 are model-wide quantization choices, so they come before the per-operator checks,
+3. no uint8 quantized activations (TFLite's legacy quantization scheme);
+4. each lowering's own check(op, graph) on its operands (int16 activations, 16x8 quantization,
+   are decided there: each lowering knows whether it has a 16x8 kernel).
+Checks 2-3 are model-wide quantization choices, so they come before the per-operator checks,
 whose messages would otherwise describe a symptom instead of the cause.
 """
 from __future__ import annotations
@@ -92,11 +92,6 @@ def _check_activation_dtypes(graph: Graph, op: Operator) -> None:
     for t in _operands(graph, op):
         if t.is_constant:
             continue
-        if t.dtype == "int16":
-            raise UnsupportedError(
-                f"{_where(graph, op)} has int16 activations ({t.name!r}, 16x8 quantization), which are "
-                f"not supported. {_FIX_QUANTIZATION}"
-            )
         if t.dtype == "uint8" and t.quant is not None:
             raise UnsupportedError(
                 f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}), TFLite's legacy "
