@@ -344,13 +344,6 @@ def _eval_dynamic_update_slice(op: Operator, graph: Graph, arrays: list[np.ndarr
     return [result]
 
 
-def _dynamic_update_slice_in_place(op: Operator, graph: Graph) -> dict[int, int]:
-    """The kernel first moves the whole operand into the output with memmove (skipped when they
-    are the same bytes), then writes only the update: any overlap with the operand is safe, and
-    D = 0 is the most the planner's contract expresses."""
-    return {0: 0}
-
-
 # --------------------------------------------------------------------------------------------
 
 
@@ -384,6 +377,5 @@ LOWERINGS: list[OpLowering] = [
         ALL_DTYPES,
         headers=(*COPY_HEADERS, "mtvm/slicing.h"),
         sources=(*COPY_SOURCES, "dynamic_update_slice.c"),
-        in_place_inputs=_dynamic_update_slice_in_place,
     ),
 ]
