@@ -68,8 +68,8 @@ def compile_graph(graph: Graph, data: bytes, options: CompileOptions = CompileOp
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
+    graph = run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
     check_graph(graph)
-    graph = run_all(graph)
     storage = resolve_storage(graph)
     pools = parse_pools(options.workspace_pools)
     plan = plan_memory(

@@ -1,14 +1,21 @@
 """Operator lowerings, by family. LOWERINGS_BY_OPCODE is the single table the generator uses."""
 from __future__ import annotations
 
-from . import conv, elementwise, movement, reduce, reshape
+import dataclasses
+
+from . import conv, elementwise, gather, movement, reduce, reshape, shape, slicing, space
 from .base import EmittedOp, LowerContext, OpLowering
 
-_FAMILIES = (conv, reduce, elementwise, movement, reshape)
+_FAMILIES = (conv, reduce, elementwise, movement, reshape, slicing, gather, space, shape)
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
     lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS
 }
+# Shape arithmetic on constants (SHAPE -> STRIDED_SLICE -> ...) folds through operators whose own
+# family defines no fold: ops/shape.py supplies one (passes/fold.py).
+for _opcode, _fold in shape.FOLDS_FOR_OTHER_FAMILIES.items():
+    if _opcode in LOWERINGS_BY_OPCODE and LOWERINGS_BY_OPCODE[_opcode].fold is None:
+        LOWERINGS_BY_OPCODE[_opcode] = dataclasses.replace(LOWERINGS_BY_OPCODE[_opcode], fold=_fold)
 
 SUPPORTED_OPCODES: tuple[str, ...] = tuple(sorted(LOWERINGS_BY_OPCODE))
 

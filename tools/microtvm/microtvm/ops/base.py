@@ -12,7 +12,7 @@ the headers and sources it needs so the MLF ships exactly those.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -81,3 +81,9 @@ class OpLowering:
     # int16 activations, int8 weights), "float32", "int32", "int64", "bool", "uint8", "hybrid"
     # (float32 activations, int8 weights). List only what tests cover against LiteRT.
     dtypes: tuple[str, ...] = ()
+    # Constant folding (passes/fold.py): the output arrays, in op.outputs order, when they can be
+    # computed at generation time (every data input constant, or a shape-only operator such as
+    # SHAPE of a static-shaped tensor); None keeps the operator. The folded operator is dropped and
+    # its outputs become constants, so fold() must reproduce TFLite exactly and return None for
+    # anything check() would reject (it runs before check()).
+    fold: Optional[Callable[[Operator, Graph], Optional[Sequence[np.ndarray]]]] = None

@@ -30,6 +30,8 @@ _SCHEMA_VERSION = 3
 _DATA_ALIGNMENT = 16  # constant data aligned like the converter does, so any kernel may read it
 _OPCODE_BY_NAME: dict[str, int] = {name: code for code, name in tflite.BUILTIN_OPCODE2NAME.items()}
 _WRITER_DEFAULTS: dict[str, Any] = {"stride_w": 1, "stride_h": 1}
+# Operator versions other than 1 that LiteRT needs to find a kernel (BROADCAST_TO starts at 2).
+_OPERATOR_VERSIONS: dict[str, int] = {"BROADCAST_TO": 2}
 
 
 @dataclass
@@ -325,7 +327,7 @@ def _write_operator_code(b: flatbuffers.Builder, opcode: str, custom_code: str) 
     oc.AddDeprecatedBuiltinCode(b, min(code, tflite.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES))
     if custom is not None:
         oc.AddCustomCode(b, custom)
-    oc.AddVersion(b, 1)
+    oc.AddVersion(b, _OPERATOR_VERSIONS.get(opcode, 1))
     oc.AddBuiltinCode(b, code)
     return oc.End(b)
 
