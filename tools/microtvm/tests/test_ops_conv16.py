@@ -277,8 +277,8 @@ def test_conv2d_16x8_without_bias(bias_option: Optional[str], tmp_path: Path) ->
 
 
 def test_16x8_ships_only_its_kernels() -> None:
-    files = compile_model(multi_model(_cases("DEPTHWISE_CONV_2D", DEPTHWISE[:1]) + [fc_case(input_shape=[1, 4], units=2)]),
-                          "m.tflite")
+    cases = _cases("DEPTHWISE_CONV_2D", DEPTHWISE[:1]) + [fc_case(input_shape=[1, 4], units=2)]
+    files = compile_model(multi_model(cases), "m.tflite")
     sources = {path for path in files if path.startswith("runtime/src/")}
     assert sources == {"runtime/src/depthwise_conv_s16.c", "runtime/src/fully_connected_s16.c"}
 

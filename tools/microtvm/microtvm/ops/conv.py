@@ -199,7 +199,7 @@ def check_16x8_bias(op: Operator, bias: Optional[Tensor], option_allowed: bool) 
                 f"{op.opcode} with int16 activations needs an int64 bias (LiteRT's kernel takes no int32 bias)"
             )
         raise UnsupportedError(
-            f"an int32 bias with int16 activations needs quantized_bias_type INT32 (LiteRT reads it as "
+            "an int32 bias with int16 activations needs quantized_bias_type INT32 (LiteRT reads it as "
             "int64 otherwise); use an int64 bias, or set the option"
         )
     return "int32" if option == "INT32" else "int64"
