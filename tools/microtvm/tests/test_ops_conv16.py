@@ -468,3 +468,17 @@ def test_16x8_dsp_kernels_on_qemu(core: str, dsp_goldens: tuple, tmp_path: Path)
                           "enable=on,target=native", "-kernel", str(elf)], capture_output=True, text=True, timeout=120)
     console = ran.stdout + ran.stderr  # QEMU writes semihosting output to either
     assert "done\n" in console and "mismatches" not in console and "FAULT" not in console, f"{core}: {console}"
+
+
+def _compilers() -> list[str]:
+    names = {os.environ.get("CC") or "gcc", "gcc", "clang"}
+    return sorted(name for name in names if shutil.which(name.split()[0]))
+
+
+@pytest.mark.parametrize("cc", _compilers())
+def test_16x8_sources_compile_strictly(cc: str, tmp_path: Path) -> None:
+    for source in ("conv_s16.c", "depthwise_conv_s16.c", "fully_connected_s16.c"):
+        command = [*cc.split(), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-c",
+                   f"-I{RUNTIME / 'include'}", str(RUNTIME / "src" / source), "-o", str(tmp_path / "out.o")]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr

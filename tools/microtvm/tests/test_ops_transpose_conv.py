@@ -12,6 +12,9 @@ build serves a whole grid.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -25,6 +28,7 @@ from microtvm.ops import transpose_conv
 from microtvm.testing.host import assert_matches_reference
 from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
+RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 LOWERING = transpose_conv.LOWERINGS[0]
 Case = tuple[list[Optional[TensorSpec]], list[TensorSpec], dict[str, Any]]
 
@@ -223,6 +227,19 @@ def test_rejects_unsupported_types_and_quantization() -> None:
         _check(([inputs[0], hybrid, *inputs[2:]], outputs, options))
     with pytest.raises(UnsupportedError, match="fused activation TANH is not supported"):
         _check(_small(activation="TANH"))
-    inputs, outputs, options = _small()
     with pytest.raises(UnsupportedError, match="bias int64.*supported"):
         _check(_small(bias="int64"))
+
+
+def _compilers() -> list[str]:
+    names = {os.environ.get("CC") or "gcc", "gcc", "clang"}
+    return sorted(name for name in names if shutil.which(name.split()[0]))
+
+
+@pytest.mark.parametrize("cc", _compilers())
+def test_sources_compile_strictly(cc: str, tmp_path: Path) -> None:
+    for source in ("transpose_conv_f32.c", "transpose_conv_s8.c", "transpose_conv_s16.c"):
+        command = [*cc.split(), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-c",
+                   f"-I{RUNTIME / 'include'}", str(RUNTIME / "src" / source), "-o", str(tmp_path / "out.o")]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
