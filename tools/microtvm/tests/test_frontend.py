@@ -80,7 +80,7 @@ def test_options_defaults_when_not_given() -> None:
     # Strides default to 1 in the writer (the schema's 0 is never valid); the rest are schema defaults.
     assert op.options == {
         "padding": "SAME", "stride_w": 1, "stride_h": 1, "fused_activation_function": "NONE",
-        "dilation_w_factor": 1, "dilation_h_factor": 1,
+        "dilation_w_factor": 1, "dilation_h_factor": 1, "quantized_bias_type": "FLOAT32",
     }
 
 

@@ -15,6 +15,7 @@ from . import (
     shape,
     slicing,
     space,
+    transpose_conv,
 )
 from .base import EmittedOp, LowerContext, OpLowering
 
@@ -31,6 +32,7 @@ _FAMILIES = (
     shape,
     reduction,
     resize,
+    transpose_conv,
 )
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {

@@ -6,8 +6,9 @@ For one operator the generator calls, in order:
   scratch_bytes(op, graph)  -> bytes of kernel scratch the memory planner must provide
   emit(op, ctx)             -> EmittedOp: C declarations (file scope) and the C call (in _run)
 
-C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>.c); a lowering names
-the headers and sources it needs so the MLF ships exactly those.
+C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>*.c); a lowering names
+the headers and sources it needs so the MLF ships exactly those (OpLowering.sources for every
+operator, plus EmittedOp.sources for the files only some operands need).
 """
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ class LowerContext(Protocol):
 class EmittedOp:
     call: str  # one or more C statements executed in order inside tvmgen_<name>_run
     decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
+    # runtime/src files this call needs beyond OpLowering.sources, for a lowering whose kernel
+    # files depend on the operands (e.g. conv.c for int8, conv_s16.c for 16x8).
+    sources: tuple[str, ...] = ()
 
 
 def _no_scratch(op: Operator, graph: Graph) -> int:
