@@ -21,7 +21,7 @@ compared with 1e-5 relative / 1e-6 absolute tolerance.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
