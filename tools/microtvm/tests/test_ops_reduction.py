@@ -73,6 +73,7 @@ REDUCE_GEOMETRIES = [
     ((2, 1, 3, 2, 2), [1, 3], True),     # rank 5 with a unit dimension
     ((7,), [0], False),                  # rank 1
     ((4, 1, 6), [0], False),             # outermost axis, kept unit dimension
+    ((), [], False),                     # a scalar
 ]
 
 
