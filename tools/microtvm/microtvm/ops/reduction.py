@@ -171,6 +171,8 @@ def _check_reduce(op: Operator, graph: Graph) -> None:
         s_out, _ = e.per_tensor(op, out, "output")
         if not (s_in > 0 and s_out > 0):
             raise UnsupportedError(f"{op.opcode}: int8 scales must be positive")
+        if quant.quantize_multiplier(s_in / s_out)[1] > 30:
+            raise UnsupportedError(f"{op.opcode}: input_scale / output_scale is too large (at most 2^30 is supported)")
     if variant == "prod_q":
         if not e.is_quantized(inp):
             raise UnsupportedError(
