@@ -10,8 +10,9 @@ to 5 and unit dimensions.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, sing
 Q = tuple  # (scale, zero_point)
 
 
-def _spec(shape: Sequence[int], dtype: str, q: Optional[Q] = None) -> TensorSpec:
+def _spec(shape: Sequence[int], dtype: str, q: Q | None = None) -> TensorSpec:
     if q is None:
         return TensorSpec(tuple(shape), dtype)
     return TensorSpec(tuple(shape), dtype, scale=q[0], zero_point=q[1])
@@ -72,10 +73,11 @@ REDUCE_GEOMETRIES = [
     ((2, 1, 3, 2, 2), [1, 3], True),     # rank 5 with a unit dimension
     ((7,), [0], False),                  # rank 1
     ((4, 1, 6), [0], False),             # outermost axis, kept unit dimension
+    ((), [], False),                     # a scalar
 ]
 
 
-def _reduce_cases(opcode: str, dtype: str, q_in: Optional[Q] = None, q_out: Optional[Q] = None) -> list:
+def _reduce_cases(opcode: str, dtype: str, q_in: Q | None = None, q_out: Q | None = None) -> list:
     cases = []
     for shape, axes, keep in REDUCE_GEOMETRIES:
         out_shape = _reduced_shape(shape, [axes] if isinstance(axes, int) else axes, keep)

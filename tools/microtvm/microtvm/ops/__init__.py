@@ -8,6 +8,7 @@ from . import (
     elementwise,
     gather,
     movement,
+    normalize,
     reduce,
     reduction,
     reshape,
@@ -33,6 +34,7 @@ _FAMILIES = (
     reduction,
     resize,
     transpose_conv,
+    normalize,
 )
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {

@@ -4,7 +4,7 @@ reading of constant axis operands. Pure functions, no state."""
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence, Union
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import LowerContext
 
-CValue = Union[str, bool, int, float, np.integer, np.floating, Sequence["CValue"], Mapping[str, "CValue"]]
+CValue = str | bool | int | float | np.integer | np.floating | Sequence["CValue"] | Mapping[str, "CValue"]
 
 
 def c_float(value: float) -> str:

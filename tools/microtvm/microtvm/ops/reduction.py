@@ -27,7 +27,7 @@ The standard is LiteRT's reference kernels (BUILTIN_REF, ai-edge-litert 2.x) as 
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -76,9 +76,9 @@ def reduce_axes(op: Operator, graph: Graph) -> tuple[int, ...]:
     return tuple(sorted({e.normalize_axis(op, a, rank) for a in e.constant_ints(op, graph, 1, "axis")}))
 
 
-def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict:
-    """The mtvm_reduce_walk_t fields: kept and reduced groups (extent, input stride), outermost
-    first, unit dimensions dropped and neighbours of the same kind merged."""
+def reduce_groups(shape: Sequence[int], axes: Sequence[int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Kept and reduced groups (extent, input stride), outermost first: unit dimensions dropped,
+    neighbours of the same kind merged (contiguous in memory, so one loop covers both)."""
     strides = [e.flat_size(shape[d + 1 :]) for d in range(len(shape))]
     groups: list[list] = []  # [reduced, extent, stride]
     for d, extent in enumerate(shape):
@@ -92,6 +92,12 @@ def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict:
             groups.append([reduced, extent, strides[d]])
     outer = [(x, s) for r, x, s in groups if not r]
     inner = [(x, s) for r, x, s in groups if r]
+    return outer, inner
+
+
+def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict[str, e.CValue]:
+    """The mtvm_reduce_walk_t fields of a reduction of `shape` over `axes` (resolved)."""
+    outer, inner = reduce_groups(shape, axes)
     return {
         "num_outputs": e.flat_size([x for x, _ in outer]),
         "count": e.flat_size([x for x, _ in inner]),
@@ -108,9 +114,10 @@ def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict:
 def _same_quantization(a: Tensor, b: Tensor) -> bool:
     """LiteRT compares the float scales and zero points (absent quantization reads as 0, 0)."""
     def params(t: Tensor) -> tuple[float, int]:
-        if not e.is_quantized(t):
+        q = t.quant
+        if q is None or not q.scale:
             return 0.0, 0
-        return float(np.float32(t.quant.scale[0])), int(t.quant.zero_point[0]) if t.quant.zero_point else 0
+        return float(np.float32(q.scale[0])), (int(q.zero_point[0]) if q.zero_point else 0)
 
     return params(a) == params(b)
 
@@ -123,7 +130,7 @@ def prod_scaling(input_scale: float, output_scale: float, count: int) -> tuple[i
 def _variant(op: Operator, graph: Graph) -> str:
     """Which kernel family runs this reduction: 'sum', 'prod', 'max', 'min', 'any', 'all',
     'sum_q8' or 'prod_q'."""
-    inp, out = e.io(op, graph)
+    inp, _ = e.io(op, graph)
     if inp.dtype == "bool":
         return _BOOL_FOLD[op.opcode]
     if op.opcode == "SUM" and inp.dtype == "int8":
@@ -143,10 +150,10 @@ def _check_reduce(op: Operator, graph: Graph) -> None:
     if inp.num_elements == 0:
         raise UnsupportedError(f"{op.opcode} of an empty tensor is not supported")
     axes = reduce_axes(op, graph)
-    walk = reduce_walk(inp.shape, axes)
-    if walk["num_outer"] > MAX_DIMS or walk["num_inner"] > MAX_DIMS:
+    outer, inner = reduce_groups(inp.shape, axes)
+    if len(outer) > MAX_DIMS or len(inner) > MAX_DIMS:
         raise UnsupportedError(f"{op.opcode} over a rank-{len(inp.shape)} input with these axes is not supported")
-    if out.num_elements != walk["num_outputs"]:
+    if out.num_elements != e.flat_size([x for x, _ in outer]):
         raise UnsupportedError(
             f"{op.opcode}: output shape {list(out.shape)} does not match input {list(inp.shape)} reduced over "
             f"axes {list(axes)}; the model is inconsistent"
@@ -164,6 +171,8 @@ def _check_reduce(op: Operator, graph: Graph) -> None:
         s_out, _ = e.per_tensor(op, out, "output")
         if not (s_in > 0 and s_out > 0):
             raise UnsupportedError(f"{op.opcode}: int8 scales must be positive")
+        if quant.quantize_multiplier(s_in / s_out)[1] > 30:
+            raise UnsupportedError(f"{op.opcode}: input_scale / output_scale is too large (at most 2^30 is supported)")
     if variant == "prod_q":
         if not e.is_quantized(inp):
             raise UnsupportedError(
@@ -199,7 +208,7 @@ def _emit_reduce(op: Operator, ctx: LowerContext) -> EmittedOp:
         else:
             multiplier, shift = prod_scaling(s_in, s_out, inp.num_elements // out.num_elements)
             kernel = f"mtvm_reduce_prod_{_SUFFIX[inp.dtype]}"
-        fields = {
+        fields: dict[str, e.CValue] = {
             "walk": walk, "input_zero_point": zp_in, "output_zero_point": zp_out,
             "multiplier": multiplier, "shift": shift,
         }

@@ -21,7 +21,7 @@ arithmetic and emitted as small tables (one entry per output row and column):
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,7 +43,7 @@ def _trunc_div(a: int, b: int) -> int:
 
 
 def _round_half_away(x: float) -> int:
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
 def _float_scale(in_size: int, out_size: int, align_corners: bool) -> np.float32:
@@ -74,8 +74,8 @@ def bilinear_float_axis(in_size: int, out_size: int, align_corners: bool, half_p
     weight = np.zeros((out_size, 2), np.float32)
     for v in range(out_size):
         scaled = (F32(v) + F32(0.5)) * scale - F32(0.5) if half_pixel else F32(v) * scale
-        lower = max(int(math.floor(float(scaled))), 0)
-        upper = min(int(math.ceil(float(scaled))), in_size - 1)
+        lower = max(math.floor(float(scaled)), 0)
+        upper = min(math.ceil(float(scaled)), in_size - 1)
         d = F32(scaled - F32(lower))
         index[v] = (lower, upper)
         weight[v] = (F32(1.0) - d, d)
