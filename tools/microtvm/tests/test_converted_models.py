@@ -38,7 +38,6 @@ NOT_YET_SUPPORTED: dict[str, str] = {
     "gru_float32": "WHILE",
     "hybrid_cnn_hybrid": "CONV_2D",
     "hybrid_mlp_hybrid": "FULLY_CONNECTED",
-    "hybrid_mlp_int16x8": "FULLY_CONNECTED",
     "lstm_stack_float32": "UNIDIRECTIONAL_SEQUENCE_LSTM",
     "lstm_stack_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
     "misc_ops_float32": "PRELU",
@@ -48,9 +47,7 @@ NOT_YET_SUPPORTED: dict[str, str] = {
     "transformer_block_float32": "BATCH_MATMUL",
     "transformer_block_int16x8": "BATCH_MATMUL",
     "transformer_block_int8": "BATCH_MATMUL",
-    "upsample_decoder_float32": "TRANSPOSE_CONV",
     "upsample_decoder_int16x8": "TRANSPOSE_CONV",
-    "upsample_decoder_int8": "TRANSPOSE_CONV",
 }
 
 
