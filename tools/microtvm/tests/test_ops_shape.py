@@ -166,6 +166,8 @@ def test_folded_shape_values_equal_litert():
         (Case("EXPAND_DIMS", [t("float32", [3]), TensorSpec([1], "int32")], [t("float32", [1, 3])]),
          r"axis are computed at run time"),
         (Case("EXPAND_DIMS", [t("float32", [3]), const([2])], [t("float32", [3, 1])]), r"axis 2 is out of range for rank 1"),
+        (Case("EXPAND_DIMS", [t("int8", [3]), const([0])], [t("int8", [1, 3], scale=0.5)]),
+         r"int8 tensors with different quantization"),
         (Case("SHAPE", [t("float32", [3])], [TensorSpec([1], "float32")], {"out_type": "FLOAT32"}),
          r"out_type FLOAT32 with a float32 output is not supported; TFLite's kernel takes out_type INT32 or INT64"),
         (Case("BROADCAST_ARGS", [const([3, 2]), const([5, 3])], [TensorSpec([2], "int32")]), r"do not broadcast"),
