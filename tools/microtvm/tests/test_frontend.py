@@ -398,11 +398,19 @@ def _unsupported(data: bytes) -> str:
     return message
 
 
-def test_custom_operator() -> None:
-    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], custom_code="TFLite_Detection_PostProcess")
+def test_unknown_custom_operator() -> None:
+    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], custom_code="MyOwnOp")
     message = _unsupported(model)
-    assert "'TFLite_Detection_PostProcess'" in message and "operator 0" in message and "subgraph 0" in message
-    assert "builtin" in message
+    assert "'MyOwnOp'" in message and "operator 0" in message and "subgraph 0" in message
+    assert "builtin" in message and "TFLite_Detection_PostProcess" in message
+
+
+def test_known_custom_operator_is_read_with_its_flexbuffer_options() -> None:
+    options = {"max_detections": 10, "nms_iou_threshold": 0.5, "use_regular_nms": False, "y_scale": 10.0}
+    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], options, custom_code="TFLite_Detection_PostProcess")
+    (op,) = read_tflite(model, "m.tflite").operators
+    assert op.opcode == "TFLite_Detection_PostProcess"
+    assert op.options == options
 
 
 def test_control_flow_subgraphs() -> None:

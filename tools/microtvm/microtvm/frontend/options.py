@@ -221,3 +221,29 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
 def union_type(spec: OptionsSpec) -> int:
     """The BuiltinOptions union tag of an options table (e.g. Conv2DOptions -> 1)."""
     return getattr(tflite.BuiltinOptions, spec.table)
+
+
+# Custom operators the compiler knows (TFLite Micro ships them): in the IR their opcode is the
+# custom code itself, and their options are the operator's flexbuffer `custom_options` map, read
+# as a dict of plain Python values (int, float, bool, str, lists of them).
+CUSTOM_OPERATORS: frozenset[str] = frozenset(
+    {
+        "TFLite_Detection_PostProcess",
+        # TFLite Micro's Signal library (the audio front end).
+        "SignalWindow",
+        "SignalRfft",
+        "SignalIrfft",
+        "SignalEnergy",
+        "SignalFftAutoScale",
+        "SignalFilterBank",
+        "SignalFilterBankSquareRoot",
+        "SignalFilterBankLog",
+        "SignalFilterBankSpectralSubtraction",
+        "SignalPCAN",
+        "SignalFramer",
+        "SignalStacker",
+        "SignalDelay",
+        "SignalOverlapAdd",
+    }
+)
+

@@ -21,11 +21,23 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 import tflite
+from flatbuffers import flexbuffers
 
 from .. import ir
 from ..errors import ModelFormatError, UnsupportedError, UserError
 from .dtypes import NUMPY_DTYPE_BY_TENSOR_TYPE, UNSUPPORTED_TENSOR_TYPES
-from .options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, OptionsSpec, union_type
+from .options import (
+    BOOL,
+    CUSTOM_OPERATORS,
+    ENUMS,
+    FLOAT32,
+    INT32,
+    INT32_VECTOR,
+    OPTIONS_BY_OPCODE,
+    STRING,
+    OptionsSpec,
+    union_type,
+)
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
@@ -191,11 +203,11 @@ def _read_operator(
                 f"{name}: corrupt TFLite file: {where} uses operator code {code_index}, but there are {len(opcodes)}"
             )
         opcode, custom_code = opcodes[code_index]
-        if opcode == _CUSTOM:
+        if opcode == _CUSTOM and custom_code not in CUSTOM_OPERATORS:
             raise UnsupportedError(
-                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}; custom operators "
-                "are not supported, only TFLite builtin operators. Replace it with builtin operators "
-                "(or remove it) when exporting the model."
+                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}, which is not supported; "
+                f"the supported custom operators are {', '.join(sorted(CUSTOM_OPERATORS))}. Replace it with "
+                "builtin operators (or remove it) when exporting the model."
             )
         if opcode in _CONTROL_FLOW:
             raise UnsupportedError(
@@ -206,7 +218,11 @@ def _read_operator(
         inputs = _indices(_int_vector(op, "Inputs"), n_tensors, name, f"the inputs of {where}", True)
         outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
         inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
-        options = _read_options(op, opcode, f"{where} ({opcode})", name)
+        if opcode == _CUSTOM:
+            opcode = custom_code
+            options = _read_custom_options(op, f"{where} ({opcode})", name)
+        else:
+            options = _read_options(op, opcode, f"{where} ({opcode})", name)
     return ir.Operator(index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options)
 
 
@@ -249,6 +265,29 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
             value = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else (value or "")
         options[field.name] = value
     return options
+
+
+def _read_custom_options(op: Any, where: str, name: str) -> dict[str, Any]:
+    """A custom operator's flexbuffer options map as plain Python values ({} when absent)."""
+    if op.CustomOptionsIsNone() or op.CustomOptionsLength() == 0:
+        return {}
+    raw = op.CustomOptionsAsNumpy().tobytes()
+    try:
+        value = flexbuffers.Loads(raw)
+    except Exception as exc:  # noqa: BLE001 - the flexbuffers decoder raises arbitrary types
+        raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has unreadable custom options") from exc
+    if not isinstance(value, dict):
+        raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has custom options that are not a map")
+    return {str(k): _plain(v) for k, v in sorted(value.items())}
+
+
+def _plain(value: Any) -> Any:
+    """flexbuffer values as tuples instead of lists (the IR's options are compared and hashed)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,10 +3,35 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import conv, elementwise, gather, movement, reduce, reshape, shape, slicing, space
+from . import (
+    conv,
+    elementwise,
+    gather,
+    movement,
+    reduce,
+    reduction,
+    reshape,
+    resize,
+    shape,
+    slicing,
+    space,
+)
 from .base import EmittedOp, LowerContext, OpLowering
 
-_FAMILIES = (conv, reduce, elementwise, movement, reshape, slicing, gather, space, shape)
+# One line per family (see DESIGN.md for which operators each holds).
+_FAMILIES = (
+    conv,
+    reduce,
+    elementwise,
+    movement,
+    reshape,
+    slicing,
+    gather,
+    space,
+    shape,
+    reduction,
+    resize,
+)
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
     lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 import flatbuffers
+from flatbuffers import flexbuffers
 import numpy as np
 import tflite
 
@@ -297,8 +298,16 @@ def _write_operator(b: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
     o = _fb("Operator")
     inputs = _int_vector(b, op.inputs)
     outputs = _int_vector(b, op.outputs)
-    options = _write_options(b, op.opcode, op.options)
+    custom_options = None
+    if op.opcode == "CUSTOM":
+        options = None
+        if op.options:  # a custom operator's options are a flexbuffer map
+            custom_options = b.CreateByteVector(bytes(flexbuffers.Dumps(dict(op.options))))
+    else:
+        options = _write_options(b, op.opcode, op.options)
     o.Start(b)
+    if custom_options is not None:
+        o.AddCustomOptions(b, custom_options)
     o.AddOpcodeIndex(b, opcode_index)
     o.AddInputs(b, inputs)
     o.AddOutputs(b, outputs)
