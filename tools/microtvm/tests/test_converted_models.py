@@ -33,12 +33,8 @@ INPUT_RANGES = {"embedding_classifier": (0, 50)}
 # refused with an UnsupportedError (so this list shrinks as support lands).
 NOT_YET_SUPPORTED: dict[str, str] = {
     "control_flow_float32": "IF",
-    "conv1d_audio_float32": "REDUCE_MAX",
-    "conv1d_audio_int16x8": "REDUCE_MAX",
-    "conv1d_audio_int8": "REDUCE_MAX",
+    "conv1d_audio_int16x8": "CONV_2D",
     "ds_cnn_int16x8": "CONV_2D",
-    "embedding_classifier_float32": "GATHER",
-    "embedding_classifier_int8": "GATHER",
     "gru_float32": "WHILE",
     "hybrid_cnn_hybrid": "CONV_2D",
     "hybrid_mlp_hybrid": "FULLY_CONNECTED",
