@@ -15,27 +15,14 @@
 #include <math.h> /* INFINITY, used in generated parameter structs (float RELU) */
 #include <stdint.h>
 
+#include "mtvm/broadcast.h"
 #include "mtvm/quant.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Largest number of dimensions a broadcast keeps after the generator merged adjacent ones. */
-#define MTVM_BCAST_MAX_DIMS 6
-
-/*
- * How two inputs map onto the output of a binary operator.
- * rank == 0: both inputs have the output's element count and layout; one flat loop.
- * rank >= 1: `shape` are the output extents (outermost first) after merging dimensions, and
- * `stride1`/`stride2` the element strides of each input along them (0 where it is broadcast).
- */
-typedef struct {
-  int32_t rank;
-  int32_t shape[MTVM_BCAST_MAX_DIMS];
-  int32_t stride1[MTVM_BCAST_MAX_DIMS];
-  int32_t stride2[MTVM_BCAST_MAX_DIMS];
-} mtvm_bcast_t;
+/* mtvm_bcast_t and MTVM_BCAST_MAX_DIMS: see mtvm/broadcast.h. */
 
 /* int8 ADD and SUB: TFLite's scheme of rescaling both inputs to a common scale with 20 bits of
    headroom (left_shift), adding or subtracting, then rescaling to the output. */
