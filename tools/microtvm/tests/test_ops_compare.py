@@ -172,7 +172,8 @@ def test_select_v2(dtype, tmp_path):
 
     def make(seed: int) -> list[np.ndarray]:
         rng = np.random.default_rng(seed)
-        return [_values(dt, shape, rng) for shapes in SELECT_SHAPES for dt, shape in zip(("bool", dtype, dtype), shapes)]
+        types = ("bool", dtype, dtype)
+        return [_values(dt, shape, rng) for shapes in SELECT_SHAPES for dt, shape in zip(types, shapes)]
 
     _check_model(model, make, tmp_path)
 

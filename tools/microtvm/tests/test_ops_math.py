@@ -42,7 +42,8 @@ SHAPES = [(7,), (2, 3, 4), (1, 5, 1, 3), (2, 1, 3, 1, 2)]
 def _reference(model: bytes, inputs: Sequence[np.ndarray], builtin: bool = False) -> list[np.ndarray]:
     if not builtin:
         return run_reference(model, inputs)
-    interpreter = Interpreter(model_content=bytes(model), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    interpreter = Interpreter(model_content=bytes(model), experimental_op_resolver_type=resolver,
                               num_threads=1)
     interpreter.allocate_tensors()
     for detail, value in zip(interpreter.get_input_details(), inputs):
@@ -151,7 +152,8 @@ def test_int8_table_matches_litert_on_every_input(opcode, options):
         LOWERINGS_BY_OPCODE[opcode].check(op, graph)
         expected = _reference(model, [x], builtin=opcode in NOT_IN_REF_RESOLVER)[0]
         table = mmath.int8_table(op, graph)
-        np.testing.assert_array_equal(table[x.astype(int) + 128], expected, err_msg=f"{opcode} {s_in} {z_in} {s_out} {z_out}")
+        message = f"{opcode} {s_in} {z_in} {s_out} {z_out}"
+        np.testing.assert_array_equal(table[x.astype(int) + 128], expected, err_msg=message)
 
 
 def test_inverse_sqrt_multiplier_edge_values():

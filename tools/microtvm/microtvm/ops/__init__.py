@@ -1,10 +1,10 @@
 """Operator lowerings, by family. LOWERINGS_BY_OPCODE is the single table the generator uses."""
 from __future__ import annotations
 
-from . import compare, conv, elementwise, math, movement, reduce, reshape
+from . import arith, compare, conv, elementwise, math, movement, reduce, reshape
 from .base import EmittedOp, LowerContext, OpLowering
 
-_FAMILIES = (conv, reduce, elementwise, math, compare, movement, reshape)
+_FAMILIES = (conv, reduce, elementwise, arith, math, compare, movement, reshape)
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
     lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS

@@ -88,7 +88,9 @@ def _check_broadcast(op: Operator, inputs: Sequence[Tensor], output: Tensor) -> 
             f"{_where(op)}: input shapes {', '.join(str(list(t.shape)) for t in inputs)} do not broadcast"
         )
     if tuple(output.shape) != expected:
-        raise UnsupportedError(f"{_where(op)}: output shape {list(output.shape)} is not the broadcast shape {list(expected)}")
+        raise UnsupportedError(
+            f"{_where(op)}: output shape {list(output.shape)} is not the broadcast shape {list(expected)}"
+        )
     shape, _ = broadcast_plan_n([t.shape for t in inputs], output.shape)
     if len(shape) > MAX_BROADCAST_DIMS:
         raise UnsupportedError(
@@ -118,6 +120,11 @@ def _is_quantized(t: Tensor) -> bool:
     return t.quant is not None and bool(t.quant.scale)
 
 
+def _compare_dtypes(opcode: str) -> tuple[str, ...]:
+    """bool compares for (in)equality only."""
+    return COMPARE_DTYPES if opcode in ("EQUAL", "NOT_EQUAL") else tuple(d for d in COMPARE_DTYPES if d != "bool")
+
+
 def _scaled(op: Operator, dtype: str, quantized: bool) -> bool:
     """Whether LiteRT rescales the operands (ComparisonWithScaling) for this operator and type."""
     if dtype == "int8":
@@ -129,7 +136,7 @@ def _check_compare(op: Operator, graph: Graph) -> None:
     if len(op.inputs) != 2 or len(op.outputs) != 1 or any(i < 0 for i in op.inputs):
         raise UnsupportedError(f"{_where(op)}: expected 2 inputs and 1 output")
     (a, b), output = _tensors(op, graph)
-    supported = COMPARE_DTYPES if op.opcode in ("EQUAL", "NOT_EQUAL") else tuple(d for d in COMPARE_DTYPES if d != "bool")
+    supported = _compare_dtypes(op.opcode)
     if a.dtype != b.dtype or a.dtype not in supported:
         raise UnsupportedError(
             f"{_where(op)}: comparing {a.dtype} with {b.dtype} is not supported; both inputs must be one of "
@@ -209,7 +216,8 @@ def _emit_logical(op: Operator, ctx: LowerContext) -> EmittedOp:
         decl, params = _params_decl(ctx, "mtvm_logical_not_params_t", {"size": output.num_elements})
         return EmittedOp(call=f"mtvm_{name}(&{params}, {ctx.buf(op.inputs[0])}, {out});", decls=decl)
     decl, params = _params_decl(ctx, "mtvm_compare_params_t", _bcast_fields(inputs, output))
-    return EmittedOp(call=f"mtvm_{name}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {out});", decls=decl)
+    a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
+    return EmittedOp(call=f"mtvm_{name}(&{params}, {a}, {b}, {out});", decls=decl)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +252,7 @@ def _binary_macs(op: Operator, graph: Graph) -> int:
 
 
 def _compare_lowering(opcode: str) -> OpLowering:
-    dtypes = COMPARE_DTYPES if opcode in ("EQUAL", "NOT_EQUAL") else tuple(d for d in COMPARE_DTYPES if d != "bool")
+    dtypes = _compare_dtypes(opcode)
     sources = ("compare_f32.c", "compare_int.c", "compare_scaled.c")
     return OpLowering(opcode, _check_compare, _emit_compare, HEADERS, sources, macs=_binary_macs, dtypes=dtypes)
 
@@ -253,5 +261,7 @@ LOWERINGS: list[OpLowering] = [
     *[_compare_lowering(opcode) for opcode in COMPARISONS],
     *[OpLowering(opcode, _check_logical, _emit_logical, HEADERS, ("logical.c",), dtypes=("bool",))
       for opcode in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT")],
-    OpLowering("SELECT_V2", _check_select, _emit_select, HEADERS, ("select.c",), macs=_binary_macs, dtypes=SELECT_DTYPES),
+    OpLowering(
+        "SELECT_V2", _check_select, _emit_select, HEADERS, ("select.c",), macs=_binary_macs, dtypes=SELECT_DTYPES
+    ),
 ]

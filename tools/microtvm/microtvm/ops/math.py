@@ -91,7 +91,9 @@ UNARY_DTYPES: dict[str, tuple[str, ...]] = {
     "GELU": ("float32", "int8"),
 }
 
-_INT_SUFFIX = {"int8": "s8", "uint8": "u8", "int16": "s16", "int32": "s32", "int64": "s64", "float32": "f32", "bool": "b"}
+_INT_SUFFIX = {
+    "int8": "s8", "uint8": "u8", "int16": "s16", "int32": "s32", "int64": "s64", "float32": "f32", "bool": "b",
+}
 _INT_LIMITS = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-(1 << 15), (1 << 15) - 1),
                "int32": (INT32_MIN, INT32_MAX), "int64": (-(1 << 63), (1 << 63) - 1)}
 
@@ -134,7 +136,9 @@ def _float_to_int32_x86(value: np.float32) -> int:
     return int(v)
 
 
-def lut_populate_int8(s_in: float, zp_in: int, s_out: float, zp_out: int, transform: Callable[[np.float32], np.float32]) -> np.ndarray:
+def lut_populate_int8(
+    s_in: float, zp_in: int, s_out: float, zp_out: int, transform: Callable[[np.float32], np.float32]
+) -> np.ndarray:
     """TFLite's LUTPopulate<int8_t>: for every input byte, dequantize (float32), transform (a
     float32 function), multiply by 1 / output scale (float32), round half away from zero (roundf),
     add the output zero point (in float32), clamp to the int8 range and truncate."""
@@ -326,7 +330,9 @@ def _check_per_tensor_int8(op: Operator, tensors: list[Tensor]) -> None:
         if not _is_quantized(t):
             raise UnsupportedError(f"{_where(op)}: int8 tensor '{t.name}' has no quantization parameters")
         if t.quant.per_channel:
-            raise UnsupportedError(f"{_where(op)}: tensor '{t.name}' is quantized per channel; only per-tensor is supported")
+            raise UnsupportedError(
+                f"{_where(op)}: tensor '{t.name}' is quantized per channel; only per-tensor is supported"
+            )
         if not _scale(t) > 0.0:
             raise UnsupportedError(f"{_where(op)}: scale of '{t.name}' must be positive")
         if not INT8_MIN <= _zp(t) <= INT8_MAX:
@@ -377,16 +383,6 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     return EmittedOp(call=f"{_unary_kernel(op, input_.dtype)}(&{params}, {x}, {y});", decls=decl)
 
 
-def _same_size_in_place(op: Operator, graph: Graph) -> dict[int, int]:
-    """Every kernel here reads element i, then writes element i, in order: the output may start
-    at (or before) an input of the output's element size and count."""
-    (input_,), output = _tensors(op, graph)
-    same = np.dtype(input_.dtype).itemsize == np.dtype(output.dtype).itemsize
-    if same and input_.num_elements == output.num_elements and not input_.is_constant:
-        return {0: 0}
-    return {}
-
-
 def _unary_lowering(opcode: str) -> OpLowering:
     sources = [_F32_KERNELS[opcode][1]]
     headers = list(MATH_HEADERS)
@@ -396,10 +392,7 @@ def _unary_lowering(opcode: str) -> OpLowering:
         headers += list(LUT_HEADERS)
     if any(d in dtypes for d in ("int16", "int32", "int64")) or opcode == "NEG":
         sources.append("math_int.c")
-    return OpLowering(
-        opcode, _check_unary, _emit_unary, tuple(headers), tuple(sources),
-        in_place_inputs=_same_size_in_place, dtypes=dtypes,
-    )
+    return OpLowering(opcode, _check_unary, _emit_unary, tuple(headers), tuple(sources), dtypes=dtypes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,13 +420,6 @@ def _emit_cast(op: Operator, ctx: LowerContext) -> EmittedOp:
     decl, params = _params_decl(ctx, "mtvm_unary_params_t", {"size": output.num_elements})
     kernel = f"mtvm_cast_{_INT_SUFFIX[input_.dtype]}_{_INT_SUFFIX[output.dtype]}"
     return EmittedOp(call=f"{kernel}(&{params}, {x}, {y});", decls=decl)
-
-
-def _cast_in_place(op: Operator, graph: Graph) -> dict[int, int]:
-    """cast.c reads element i before writing element i, in order. With a wider output, writing
-    element i overwrites input bytes up to (i + 1) * out_size, which must not reach an input
-    element not read yet: only when the output starts early enough. We declare only equal sizes."""
-    return _same_size_in_place(op, graph)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +460,8 @@ def _check_fill(op: Operator, graph: Graph) -> None:
         raise UnsupportedError(f"{_where(op)}: dims must be int32 or int64, got {dims.dtype}")
     if dims.is_constant and [int(d) for d in np.asarray(dims.data).reshape(-1)] != list(output.shape):
         raise UnsupportedError(
-            f"{_where(op)}: dims {np.asarray(dims.data).reshape(-1).tolist()} disagree with the output shape {list(output.shape)}"
+            f"{_where(op)}: dims {np.asarray(dims.data).reshape(-1).tolist()} disagree with the output shape "
+            f"{list(output.shape)}"
         )
 
 
@@ -489,8 +476,7 @@ def _emit_fill(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 LOWERINGS: list[OpLowering] = [
     *[_unary_lowering(opcode) for opcode in UNARY_DTYPES],
-    OpLowering("CAST", _check_cast, _emit_cast, MATH_HEADERS, ("cast.c",), in_place_inputs=_cast_in_place,
-               dtypes=CAST_DTYPES),
+    OpLowering("CAST", _check_cast, _emit_cast, MATH_HEADERS, ("cast.c",), dtypes=CAST_DTYPES),
     OpLowering("ZEROS_LIKE", _check_zeros_like, _emit_zeros_like, MATH_HEADERS, ("fill.c",), dtypes=ZEROS_LIKE_DTYPES),
     OpLowering("FILL", _check_fill, _emit_fill, MATH_HEADERS, ("fill.c",), dtypes=FILL_DTYPES),
 ]
