@@ -4,9 +4,12 @@ from __future__ import annotations
 import dataclasses
 
 from . import (
+    arith,
+    compare,
     conv,
     elementwise,
     gather,
+    math,
     movement,
     normalize,
     reduce,
@@ -35,6 +38,9 @@ _FAMILIES = (
     resize,
     transpose_conv,
     normalize,
+    arith,
+    math,
+    compare,
 )
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
