@@ -41,6 +41,10 @@ class LowerContext(Protocol):
 class EmittedOp:
     call: str  # one or more C statements executed in order inside tvmgen_<name>_run
     decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
+    # Runtime files this call needs beyond OpLowering.headers/sources (a lowering with several
+    # kernel variants names each call's own files here, so a model ships only what it calls).
+    headers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
 
 def _no_scratch(op: Operator, graph: Graph) -> int:
