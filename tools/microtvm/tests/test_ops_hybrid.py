@@ -22,7 +22,6 @@ from typing import Optional, Sequence
 
 import numpy as np
 import pytest
-
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
