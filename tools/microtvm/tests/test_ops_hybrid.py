@@ -116,7 +116,8 @@ def _dw(rng, in_shape: Sequence[int], multiplier: int, kernel: tuple[int, int], 
     oh = _out_size(padding, h, kernel[0], stride[0], dilation[0])
     ow = _out_size(padding, w, kernel[1], stride[1], dilation[1])
     options = {"padding": padding, "stride_h": stride[0], "stride_w": stride[1], "dilation_h_factor": dilation[0],
-               "dilation_w_factor": dilation[1], "depth_multiplier": multiplier, "fused_activation_function": activation}
+               "dilation_w_factor": dilation[1], "depth_multiplier": multiplier,
+               "fused_activation_function": activation}
     inputs = [TensorSpec(list(in_shape), "float32"), weights, _bias(rng, out_c) if bias else None]
     return ("DEPTHWISE_CONV_2D", inputs, TensorSpec([b, oh, ow, out_c], "float32"), options)
 

@@ -98,7 +98,8 @@ def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list
     return EmittedOp(call=call, decls=decls, headers=_HEADERS, sources=(_QUANTIZE, source))
 
 
-def _common_fields(op: Operator, ctx: LowerContext, ops: conv._Operands, hint: str, weights: np.ndarray) -> list[tuple[str, str]]:
+def _common_fields(op: Operator, ctx: LowerContext, ops: conv._Operands, hint: str,
+                   weights: np.ndarray) -> list[tuple[str, str]]:
     lo, hi = quant.activation_range_float(conv._activation(op))
     bias = "NULL"
     if ops.bias is not None:
