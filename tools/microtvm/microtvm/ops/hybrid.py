@@ -299,7 +299,9 @@ def with_hybrid(base: OpLowering, hybrid: OpLowering) -> OpLowering:
         scratch_bytes=lambda op, graph: pick(op, graph).scratch_bytes(op, graph),
         macs=lambda op, graph: pick(op, graph).macs(op, graph),
         alias_input=base.alias_input,
-        in_place_inputs=lambda op, graph: pick(op, graph).in_place_inputs(op, graph),
+        # Keep the shared default when neither declares in-place execution (tests tell them apart).
+        in_place_inputs=(base.in_place_inputs if base.in_place_inputs is hybrid.in_place_inputs
+                         else lambda op, graph: pick(op, graph).in_place_inputs(op, graph)),
         dtypes=tuple(dict.fromkeys(base.dtypes + hybrid.dtypes)),
     )
 
