@@ -28,13 +28,13 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _hybrid_model() -> bytes:
-    """FULLY_CONNECTED with float32 activations and int8 weights (dynamic-range quantization)."""
-    weights = np.ones((3, 4), np.int8)
+    """MUL with float32 activations and int8 constant weights (dynamic-range quantization): a
+    hybrid operator without a hybrid kernel."""
+    weights = np.ones((4,), np.int8)
     return single_op_model(
-        "FULLY_CONNECTED",
-        [TensorSpec([1, 4], "float32"), TensorSpec([3, 4], "int8", scale=0.1, zero_point=0, data=weights)],
-        [TensorSpec([1, 3], "float32")],
-        {"fused_activation_function": "NONE"},
+        "MUL",
+        [TensorSpec([1, 4], "float32"), TensorSpec([4], "int8", scale=0.1, zero_point=0, data=weights)],
+        [TensorSpec([1, 4], "float32")],
     )
 
 

@@ -5,10 +5,12 @@ import dataclasses
 
 from . import (
     arith,
+    batch_matmul,
     compare,
     conv,
     elementwise,
     gather,
+    hybrid,
     math,
     movement,
     normalize,
@@ -41,11 +43,13 @@ _FAMILIES = (
     arith,
     math,
     compare,
+    batch_matmul,
 )
 
-LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
-    lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS
-}
+# CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.
+LOWERINGS_BY_OPCODE: dict[str, OpLowering] = hybrid.with_hybrid_kernels(
+    {lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS}
+)
 # Shape arithmetic on constants (SHAPE -> STRIDED_SLICE -> ...) folds through operators whose own
 # family defines no fold: ops/shape.py supplies one (passes/fold.py).
 for _opcode, _fold in shape.FOLDS_FOR_OTHER_FAMILIES.items():
