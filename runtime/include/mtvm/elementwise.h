@@ -1,6 +1,8 @@
 /*
  * Elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM (binary, with broadcasting) and
- * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32.
+ * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32 (elementwise.c), and the
+ * int16 variants (16x8 quantization), one source file each (addsub_s16.c, addsub_pot_s16.c,
+ * mul_s16.c, minmax_s16.c, relu_s16.c, leaky_relu_s16.c).
  *
  * All constant preparation happens at generation time (tools/microtvm/microtvm/ops/elementwise.py):
  * requantization multipliers, activation ranges, broadcast strides, and for the int8 unary

@@ -1,6 +1,7 @@
 /*
- * Data-movement kernels: CONCATENATION, PAD, STRIDED_SLICE, TRANSPOSE (one strided copy
- * primitive), and the conversions QUANTIZE and DEQUANTIZE.
+ * Data-movement kernels: CONCATENATION, PAD, PADV2, STRIDED_SLICE, TRANSPOSE (one strided copy
+ * primitive, for every element type), and the conversions QUANTIZE and DEQUANTIZE (movement.c
+ * for int8/float32; int16, 8-bit and per-channel conversions in their own source files).
  *
  * All index arithmetic happens at generation time (tools/microtvm/microtvm/ops/movement.py):
  * begin/end/stride masks, negative indices, permutations and paddings are resolved into a

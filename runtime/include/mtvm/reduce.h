@@ -1,5 +1,6 @@
 /*
- * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH.
+ * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH
+ * for int8 and float32 (reduce.c) and int16 (one source file per kernel, declared at the end).
  *
  * Every kernel reproduces LiteRT's reference kernels (OpResolverType.BUILTIN_REF): int8 results
  * are equal byte for byte, float32 results follow the same operation order. The code generator

@@ -10,12 +10,12 @@ sentence naming what is supported.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
-
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
@@ -27,7 +27,7 @@ from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, sing
 S1, S2, SO = 0.0011, 0.00073, 0.0017  # awkward (not power-of-two) scales
 
 
-def q16(shape: Sequence[int], scale: Any = S1, data: Optional[np.ndarray] = None, zp: Any = 0, **kw: Any) -> TensorSpec:
+def q16(shape: Sequence[int], scale: Any = S1, data: np.ndarray | None = None, zp: Any = 0, **kw: Any) -> TensorSpec:
     return TensorSpec(list(shape), "int16", scale=scale, zero_point=zp, data=data, **kw)
 
 
@@ -35,7 +35,7 @@ def q8(shape: Sequence[int], scale: Any = 0.02, zp: Any = 3, dtype: str = "int8"
     return TensorSpec(list(shape), dtype, scale=scale, zero_point=zp, **kw)
 
 
-def f32(shape: Sequence[int], data: Optional[np.ndarray] = None) -> TensorSpec:
+def f32(shape: Sequence[int], data: np.ndarray | None = None) -> TensorSpec:
     return TensorSpec(list(shape), "float32", data=data)
 
 
@@ -190,7 +190,7 @@ def test_concatenation_ignores_int16_scales(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "float32"])
 def test_pad_and_padv2(dtype: str, tmp_path: Path) -> None:
-    def spec(shape: Sequence[int], data: Optional[np.ndarray] = None) -> TensorSpec:
+    def spec(shape: Sequence[int], data: np.ndarray | None = None) -> TensorSpec:
         if dtype == "int8":
             return TensorSpec(list(shape), dtype, scale=0.02, zero_point=-5, data=data)
         if dtype == "int16":

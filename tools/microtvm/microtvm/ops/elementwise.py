@@ -686,7 +686,7 @@ def _lowering(opcode: str) -> OpLowering:
     check: Callable[[Operator, Graph], None] = _check_binary if binary else _check_unary
     emit: Callable[[Operator, LowerContext], EmittedOp] = _emit_binary if binary else _emit_unary
     dtypes = ("int8", "int16", "float32") if opcode in _INT16_OPCODES else ("int8", "float32")
-    common = dict(in_place_inputs=in_place_inputs, dtypes=dtypes, sources_for=sources_for)
+    common = {"in_place_inputs": in_place_inputs, "dtypes": dtypes, "sources_for": sources_for}
     if binary:
         return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs, **common)  # type: ignore[arg-type]
     return OpLowering(opcode, check, emit, HEADERS, SOURCES, **common)  # type: ignore[arg-type]

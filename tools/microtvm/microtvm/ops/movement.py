@@ -648,9 +648,8 @@ def _check_quantize(op: Operator, graph: Graph) -> None:
     _check_quantized(result, "output", per_channel_ok=source.dtype == "float32")
     if source.dtype != "float32":
         _check_quantized(source, "input", per_channel_ok=False)
-    if "int16" in (source.dtype, result.dtype) and source.dtype == result.dtype:
-        if _scale_and_zero_point(source)[1] or _scale_and_zero_point(result)[1]:
-            raise UnsupportedError("int16 -> int16 needs zero points 0 (TFLite requires it)")
+    if source.dtype == result.dtype == "int16" and (_scale_and_zero_point(source)[1] or _scale_and_zero_point(result)[1]):
+        raise UnsupportedError("int16 -> int16 needs zero points 0 (TFLite requires it)")
     if source.shape != result.shape:
         raise UnsupportedError(
             f"input shape {list(source.shape)} differs from output shape {list(result.shape)}"
@@ -676,7 +675,7 @@ def requantize_table(
     """
     multiplier, shift = requantize_multiplier(in_scale, out_scale)
     low, high = _INT_RANGES[out_dtype]
-    values = range(0, 256) if in_dtype == "uint8" else range(-128, 128)
+    values = range(256) if in_dtype == "uint8" else range(-128, 128)
     table = [
         quant.multiply_by_quantized_multiplier(q - in_zero_point, multiplier, shift) + out_zero_point
         for q in values
