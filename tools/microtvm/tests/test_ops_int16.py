@@ -281,7 +281,8 @@ def test_pools(opcode: str, padding: str, size, filt, stride, activation: str, t
         ((2, 5, 6, 3), [1, 2], (2, 1, 1, 3), True),
         ((2, 5, 6, 3), [[-1], [0]], (5, 6), False),  # a 2-D axis constant with negative entries
         ((4, 3), np.zeros((0,), np.int32), (4, 3), False),  # empty axis list: a requantization
-        ((7,), [0, -1], (), False),
+        ((7,), [0, -1], (), False),  # the same axis twice
+        ((3, 4), 1, (3, 1), True),  # a scalar axis
     ],
 )
 def test_mean(shape, axis, out_shape, keep_dims: bool, tmp_path: Path) -> None:
