@@ -173,6 +173,25 @@ def test_movement_chain(tmp_path: Path) -> None:
     _check(build_model(tensors, ops, inputs=[0], outputs=[12]), tmp_path)
 
 
+def test_int32_movement_chain(tmp_path: Path) -> None:
+    """The copies are generic by element size: int32 through TRANSPOSE, STRIDED_SLICE,
+    CONCATENATION and PAD."""
+    tensors = [
+        TensorSpec([2, 3, 4], "int32"),  # 0
+        i32([2, 0, 1]), TensorSpec([4, 2, 3], "int32"),  # 1, 2
+        i32([3, 0, 0]), i32([0, 2, 3]), i32([-2, 1, 1]), TensorSpec([2, 2, 3], "int32"),  # 3..6
+        TensorSpec([4, 2, 3], "int32"),  # 7 CONCATENATION of 2 and 6
+        i32([[0, 1], [1, 0], [0, 0]]), TensorSpec([5, 3, 3], "int32"),  # 8, 9 PAD
+    ]
+    ops = [
+        OpSpec("TRANSPOSE", [0, 1], [2]),
+        OpSpec("STRIDED_SLICE", [2, 3, 4, 5], [6]),
+        OpSpec("CONCATENATION", [6, 6], [7], {"axis": 0}),
+        OpSpec("PAD", [7, 8], [9]),
+    ]
+    _check(build_model(tensors, ops, inputs=[0], outputs=[9]), tmp_path)
+
+
 def test_squeeze(tmp_path: Path) -> None:
     tensors = [q16((1, 3, 1, 4)), q16((3, 4)), q16((3, 4))]
     ops = [OpSpec("SQUEEZE", [0], [1], {"squeeze_dims": [0, 2]}), OpSpec("RELU", [1], [2])]
@@ -332,7 +351,7 @@ def test_int16_kernels_ship_only_their_own_source() -> None:
     "opcode",
     ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "RELU", "RELU6", "LEAKY_RELU", "CONCATENATION", "PAD", "PADV2",
      "STRIDED_SLICE", "TRANSPOSE", "AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN", "SOFTMAX", "LOGISTIC", "TANH",
-     "QUANTIZE", "DEQUANTIZE"],
+     "QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE"],
 )
 def test_lowerings_claim_int16(opcode: str) -> None:
     assert "int16" in LOWERINGS_BY_OPCODE[opcode].dtypes
