@@ -8,56 +8,6 @@
 
 #include "mtvm/quant.h"
 
-/*
- * Steps the input offsets of a broadcast walk to the next run of the innermost dimension:
- * an odometer over the outer dimensions of `b` (index[] holds the position in each).
- */
-static void mtvm__bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_t *off1, int32_t *off2) {
-  for (int32_t d = b->rank - 2; d >= 0; --d) {
-    index[d] += 1;
-    *off1 += b->stride1[d];
-    *off2 += b->stride2[d];
-    if (index[d] < b->shape[d]) {
-      return;
-    }
-    /* This dimension wrapped around: rewind it and carry into the next outer one. */
-    *off1 -= b->stride1[d] * b->shape[d];
-    *off2 -= b->stride2[d] * b->shape[d];
-    index[d] = 0;
-  }
-}
-
-/*
- * Defines the kernel `mtvm_<NAME>(p, in1, in2, out)` that stores ELEM(p, a, b) for every output
- * element: one flat loop when the inputs need no broadcast (bcast.rank == 0), otherwise a walk
- * over the outer dimensions with an inner loop along the last one. A macro rather than a function
- * pointer so that ELEM is inlined into both loops. Each element's operands are read before the
- * element is written, so `out` may alias a full-size input.
- */
-#define MTVM_DEFINE_BINARY_KERNEL(NAME, T, PARAMS, ELEM)                                  \
-  void mtvm_##NAME(const PARAMS *p, const T *in1, const T *in2, T *out) {                  \
-    if (p->bcast.rank == 0) {                                                               \
-      for (int32_t i = 0; i < p->size; ++i) {                                               \
-        out[i] = ELEM(p, in1[i], in2[i]);                                                   \
-      }                                                                                     \
-      return;                                                                               \
-    }                                                                                       \
-    const mtvm_bcast_t *b = &p->bcast;                                                      \
-    const int32_t last = b->rank - 1;                                                       \
-    const int32_t inner = b->shape[last];                                                   \
-    const int32_t step1 = b->stride1[last];                                                 \
-    const int32_t step2 = b->stride2[last];                                                 \
-    int32_t index[MTVM_BCAST_MAX_DIMS] = {0};                                               \
-    int32_t off1 = 0;                                                                       \
-    int32_t off2 = 0;                                                                       \
-    for (int32_t o = 0; o < p->size; o += inner) {                                          \
-      for (int32_t i = 0; i < inner; ++i) {                                                 \
-        out[o + i] = ELEM(p, in1[off1 + i * step1], in2[off2 + i * step2]);                 \
-      }                                                                                     \
-      mtvm__bcast_next(b, index, &off1, &off2);                                             \
-    }                                                                                       \
-  }
-
 /* ---- int8 element functions ------------------------------------------------------------- */
 
 /* Both inputs on a common scale with `left_shift` bits of headroom (TFLite's Add/Sub Prepare). */

@@ -67,7 +67,19 @@ void mtvm_strided_copy(const mtvm_copy_params_t* params, const void* src, void* 
 }
 
 void mtvm_pad(const mtvm_pad_params_t* params, const void* src, void* dst) {
-  memset(dst, params->fill_byte, (size_t)params->dst_bytes);
+  uint8_t* out = (uint8_t*)dst;
+  const int32_t size = params->elem_bytes;
+  int uniform = 1; /* every byte of the pattern equal: one memset */
+  for (int32_t k = 1; k < size; ++k) {
+    uniform = uniform && params->fill[k] == params->fill[0];
+  }
+  if (uniform) {
+    memset(out, params->fill[0], (size_t)params->dst_bytes);
+  } else {
+    for (int32_t offset = 0; offset < params->dst_bytes; offset += size) {
+      memcpy(out + offset, params->fill, (size_t)size);
+    }
+  }
   mtvm_strided_copy(&params->interior, src, dst);
 }
 

@@ -14,30 +14,6 @@
 
 /* ---- pooling ---------------------------------------------------------------------------------- */
 
-/* The cells of one output's window that lie inside the input: rows [y0, y1), columns [x0, x1). */
-typedef struct {
-  int32_t y0;
-  int32_t y1;
-  int32_t x0;
-  int32_t x1;
-} mtvm_window;
-
-static mtvm_window mtvm_pool_window(const mtvm_pool2d_params* p, int32_t out_y, int32_t out_x) {
-  const int32_t top = out_y * p->stride_h - p->pad_h;
-  const int32_t left = out_x * p->stride_w - p->pad_w;
-  mtvm_window w;
-  w.y0 = top < 0 ? 0 : top;
-  w.y1 = top + p->filter_h < p->in_h ? top + p->filter_h : p->in_h;
-  w.x0 = left < 0 ? 0 : left;
-  w.x1 = left + p->filter_w < p->in_w ? left + p->filter_w : p->in_w;
-  return w;
-}
-
-/* Offset of element (b, y, x, 0) of an NHWC tensor. */
-static size_t mtvm_nhwc_offset(int32_t b, int32_t y, int32_t x, int32_t h, int32_t w, int32_t c) {
-  return (((size_t)b * (size_t)h + (size_t)y) * (size_t)w + (size_t)x) * (size_t)c;
-}
-
 void mtvm_avg_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
@@ -130,30 +106,6 @@ void mtvm_max_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float*
 }
 
 /* ---- MEAN --------------------------------------------------------------------------------------- */
-
-/* Advance a multi-index (innermost dimension last) by one element and return the new offset;
-   after the last element it wraps around to all zeros and offset 0 (relative to its start). */
-static size_t mtvm_next_offset(int32_t n, const int32_t* extent, const int32_t* stride, int32_t* index,
-                               size_t offset) {
-  for (int32_t d = n - 1; d >= 0; --d) {
-    index[d] += 1;
-    offset += (size_t)stride[d];
-    if (index[d] < extent[d]) {
-      return offset;
-    }
-    offset -= (size_t)extent[d] * (size_t)stride[d];
-    index[d] = 0;
-  }
-  return offset;
-}
-
-static int32_t mtvm_mean_num_outputs(const mtvm_mean_params* p) {
-  int32_t n = 1;
-  for (int32_t d = 0; d < p->num_outer; ++d) {
-    n *= p->outer_extent[d];
-  }
-  return n;
-}
 
 void mtvm_mean_i8(const mtvm_mean_params* p, const int8_t* input, int8_t* output) {
   const int32_t num_outputs = mtvm_mean_num_outputs(p);

@@ -1,7 +1,9 @@
 /*
  * Elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM (binary, with broadcasting) and
- * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32; ADD, SUB, MUL also for
- * int32 and int64.
+ * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32 (elementwise.c); ADD, SUB,
+ * MUL also for int32 and int64 (elementwise_int.c); and the int16 variants (16x8 quantization),
+ * one source file each (addsub_s16.c, addsub_pot_s16.c, mul_s16.c, minmax_s16.c, relu_s16.c,
+ * leaky_relu_s16.c).
  *
  * All constant preparation happens at generation time (tools/microtvm/microtvm/ops/elementwise.py):
  * requantization multipliers, activation ranges, broadcast strides, and for the int8 unary
@@ -112,6 +114,57 @@ typedef struct {
   int32_t size;
 } mtvm_hard_swish_f32_params_t;
 
+/*
+ * Steps the input offsets of a broadcast walk to the next run of the innermost dimension:
+ * an odometer over the outer dimensions of `b` (index[] holds the position in each).
+ */
+static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_t *off1, int32_t *off2) {
+  for (int32_t d = b->rank - 2; d >= 0; --d) {
+    index[d] += 1;
+    *off1 += b->stride1[d];
+    *off2 += b->stride2[d];
+    if (index[d] < b->shape[d]) {
+      return;
+    }
+    /* This dimension wrapped around: rewind it and carry into the next outer one. */
+    *off1 -= b->stride1[d] * b->shape[d];
+    *off2 -= b->stride2[d] * b->shape[d];
+    index[d] = 0;
+  }
+}
+
+/*
+ * Defines the kernel `mtvm_<NAME>(p, in1, in2, out)` that stores ELEM(p, a, b) for every output
+ * element: one flat loop when the inputs need no broadcast (bcast.rank == 0), otherwise a walk
+ * over the outer dimensions with an inner loop along the last one. A macro rather than a function
+ * pointer so that ELEM is inlined into both loops. Each element's operands are read before the
+ * element is written, so `out` may alias a full-size input. Used by every source file of the
+ * family (elementwise.c, addsub_s16.c, ...).
+ */
+#define MTVM_DEFINE_BINARY_KERNEL(NAME, T, PARAMS, ELEM)                                  \
+  void mtvm_##NAME(const PARAMS *p, const T *in1, const T *in2, T *out) {                  \
+    if (p->bcast.rank == 0) {                                                               \
+      for (int32_t i = 0; i < p->size; ++i) {                                               \
+        out[i] = ELEM(p, in1[i], in2[i]);                                                   \
+      }                                                                                     \
+      return;                                                                               \
+    }                                                                                       \
+    const mtvm_bcast_t *b = &p->bcast;                                                      \
+    const int32_t last = b->rank - 1;                                                       \
+    const int32_t inner = b->shape[last];                                                   \
+    const int32_t step1 = b->stride1[last];                                                 \
+    const int32_t step2 = b->stride2[last];                                                 \
+    int32_t index[MTVM_BCAST_MAX_DIMS] = {0};                                               \
+    int32_t off1 = 0;                                                                       \
+    int32_t off2 = 0;                                                                       \
+    for (int32_t o = 0; o < p->size; o += inner) {                                          \
+      for (int32_t i = 0; i < inner; ++i) {                                                 \
+        out[o + i] = ELEM(p, in1[off1 + i * step1], in2[off2 + i * step2]);                 \
+      }                                                                                     \
+      mtvm_bcast_next(b, index, &off1, &off2);                                              \
+    }                                                                                       \
+  }
+
 void mtvm_add_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void mtvm_sub_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void mtvm_mul_s8(const mtvm_mul_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
@@ -137,6 +190,62 @@ void mtvm_lut_s8(const mtvm_lut_s8_params_t *p, const int8_t *table, const int8_
 void mtvm_relu_f32(const mtvm_relu_f32_params_t *p, const float *in, float *out);
 void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t *p, const float *in, float *out);
 void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t *p, const float *in, float *out);
+
+/* ---- int16 (16x8 quantization: int16 activations, symmetric) ------------------------------ */
+
+/* int16 ADD/SUB, TFLite's general path (pot_scale_int16 false, or scales that are not powers of
+   two): the int8 arithmetic with left_shift 15 (addsub_s16.c). */
+typedef mtvm_addsub_s8_params_t mtvm_addsub_s16_params_t;
+
+/* int16 ADD/SUB, TFLite's power-of-two path (pot_scale_int16 true and every scale a power of two,
+   zero points 0): each input is divided by 2^shift (gemmlowp's int16 RoundingDivideByPOT; one of
+   the two shifts is 0), the two are added or subtracted with int16 saturation and clamped to the
+   fused activation range (addsub_pot_s16.c). */
+typedef struct {
+  int32_t size;
+  mtvm_bcast_t bcast;
+  int32_t input1_shift; /* right shift, >= 0 */
+  int32_t input2_shift;
+  int32_t act_min;
+  int32_t act_max;
+} mtvm_addsub_pot_s16_params_t;
+
+/* int16 MUL: the int8 arithmetic on int16 values (zero points 0) (mul_s16.c). */
+typedef mtvm_mul_s8_params_t mtvm_mul_s16_params_t;
+
+/* int16 RELU, RELU6 (relu_s16.c): out = clamp(zp_out + MBQM(in - zp_in, multiplier, shift)). */
+typedef struct {
+  int32_t size;
+  int32_t input_offset; /* zero point of the input */
+  int32_t output_offset;
+  int32_t multiplier;
+  int32_t shift;
+  int32_t act_min;
+  int32_t act_max;
+} mtvm_relu_s16_params_t;
+
+/* int16 LEAKY_RELU (leaky_relu_s16.c): identity multiplier for x >= 0, |alpha| multiplier for
+   x < 0, the product negated when alpha is negative (as TFLite's QuantizeLeakyRelu). */
+typedef struct {
+  int32_t size;
+  int32_t input_offset;
+  int32_t output_offset;
+  int32_t identity_multiplier;
+  int32_t identity_shift;
+  int32_t alpha_multiplier; /* >= 0 */
+  int32_t alpha_shift;
+  int32_t alpha_negative; /* 1 when alpha < 0 */
+} mtvm_leaky_relu_s16_params_t;
+
+void mtvm_add_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_sub_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_add_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_sub_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_mul_s16(const mtvm_mul_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_maximum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_minimum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mtvm_relu_s16(const mtvm_relu_s16_params_t *p, const int16_t *in, int16_t *out);
+void mtvm_leaky_relu_s16(const mtvm_leaky_relu_s16_params_t *p, const int16_t *in, int16_t *out);
 
 #ifdef __cplusplus
 }

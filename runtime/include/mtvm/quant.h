@@ -42,6 +42,15 @@ static inline int32_t mtvm_multiply_by_quantized_multiplier(int32_t x, int32_t m
   return mtvm_rounding_divide_by_pot(mtvm_sat_round_doubling_high_mul(shifted, multiplier), right_shift);
 }
 
+/* gemmlowp's RoundingDivideByPOT on int16 values (every intermediate is an int16, as in TFLite's
+   16-bit power-of-two ADD/SUB): for exponent >= 16 the mask wraps to -1, which TFLite keeps. */
+static inline int16_t mtvm_rounding_divide_by_pot_s16(int16_t x, int exponent) {
+  const int16_t mask = (int16_t)(uint16_t)(((uint64_t)1 << exponent) - 1u);
+  const int16_t remainder = (int16_t)(x & mask);
+  const int16_t threshold = (int16_t)((mask >> 1) + (x < 0 ? 1 : 0));
+  return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
 static inline int32_t mtvm_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }

@@ -1,5 +1,6 @@
 /*
- * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH.
+ * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH
+ * for int8 and float32 (reduce.c) and int16 (one source file per kernel, declared at the end).
  *
  * Every kernel reproduces LiteRT's reference kernels (OpResolverType.BUILTIN_REF): int8 results
  * are equal byte for byte, float32 results follow the same operation order. The code generator
@@ -12,6 +13,7 @@
 #ifndef MTVM_REDUCE_H_
 #define MTVM_REDUCE_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -39,6 +41,30 @@ typedef struct {
   float act_min_f; /* float kernels: fused activation range */
   float act_max_f;
 } mtvm_pool2d_params;
+
+/* The cells of one output's window that lie inside the input: rows [y0, y1), columns [x0, x1). */
+typedef struct {
+  int32_t y0;
+  int32_t y1;
+  int32_t x0;
+  int32_t x1;
+} mtvm_window;
+
+static inline mtvm_window mtvm_pool_window(const mtvm_pool2d_params* p, int32_t out_y, int32_t out_x) {
+  const int32_t top = out_y * p->stride_h - p->pad_h;
+  const int32_t left = out_x * p->stride_w - p->pad_w;
+  mtvm_window w;
+  w.y0 = top < 0 ? 0 : top;
+  w.y1 = top + p->filter_h < p->in_h ? top + p->filter_h : p->in_h;
+  w.x0 = left < 0 ? 0 : left;
+  w.x1 = left + p->filter_w < p->in_w ? left + p->filter_w : p->in_w;
+  return w;
+}
+
+/* Offset of element (b, y, x, 0) of an NHWC tensor. */
+static inline size_t mtvm_nhwc_offset(int32_t b, int32_t y, int32_t x, int32_t h, int32_t w, int32_t c) {
+  return (((size_t)b * (size_t)h + (size_t)y) * (size_t)w + (size_t)x) * (size_t)c;
+}
 
 /* Average over the window cells inside the input (padding cells are not counted), rounded to
    nearest with halves away from zero. Input and output share quantization, as in TFLite. */
@@ -73,6 +99,30 @@ typedef struct {
   int32_t shift;
 } mtvm_mean_params;
 
+/* Advance a multi-index (innermost dimension last) by one element and return the new offset;
+   after the last element it wraps around to all zeros and offset 0 (relative to its start). */
+static inline size_t mtvm_next_offset(int32_t n, const int32_t* extent, const int32_t* stride, int32_t* index,
+                               size_t offset) {
+  for (int32_t d = n - 1; d >= 0; --d) {
+    index[d] += 1;
+    offset += (size_t)stride[d];
+    if (index[d] < extent[d]) {
+      return offset;
+    }
+    offset -= (size_t)extent[d] * (size_t)stride[d];
+    index[d] = 0;
+  }
+  return offset;
+}
+
+static inline int32_t mtvm_mean_num_outputs(const mtvm_mean_params* p) {
+  int32_t n = 1;
+  for (int32_t d = 0; d < p->num_outer; ++d) {
+    n *= p->outer_extent[d];
+  }
+  return n;
+}
+
 void mtvm_mean_i8(const mtvm_mean_params* p, const int8_t* input, int8_t* output);
 void mtvm_mean_f32(const mtvm_mean_params* p, const float* input, float* output);
 
@@ -104,6 +154,48 @@ typedef struct {
 void mtvm_lut_i8(const mtvm_unary_params* p, const int8_t* table, const int8_t* input, int8_t* output);
 void mtvm_logistic_f32(const mtvm_unary_params* p, const float* input, float* output);
 void mtvm_tanh_f32(const mtvm_unary_params* p, const float* input, float* output);
+
+/* ---- int16 (16x8 quantization: zero points 0); one source file per kernel ------------------ */
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D on int16 (pool_s16.c): the int8 arithmetic on int16 values. */
+void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output);
+void mtvm_max_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output);
+
+/* MEAN on int16 (mean_s16.c): TFLite's QuantizedMeanOrSum, as mtvm_mean_i8, saturated to int16. */
+void mtvm_mean_s16(const mtvm_mean_params* p, const int16_t* input, int16_t* output);
+
+/*
+ * SOFTMAX int16 -> int16 (softmax_s16.c, output scale 1/32768): TFLite's SoftmaxInt16. The
+ * difference to the row maximum is rescaled so that [-65535, 0] covers [-10, 0], exp() comes
+ * from a 513-entry interpolated table, and 1 / (1 + x) of the normalised sum from another; both
+ * tables are computed by the generator exactly as TFLite's LUTPopulate computes them.
+ */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_multiplier;
+  int32_t input_shift;
+} mtvm_softmax_s16_params;
+
+void mtvm_softmax_s16(const mtvm_softmax_s16_params* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
+                      const int16_t* input, int16_t* output);
+
+/*
+ * LOGISTIC and TANH int16 -> int16 (logistic_s16.c, tanh_s16.c; output scale 2^-15): TFLite's
+ * fixed-point reference. The input is rescaled by (x * input_multiplier + round) >> shift, then
+ * sigmoid (tanh(x) = 2 sigmoid(2x) - 1) is interpolated linearly in `sigmoid_table`, the 256
+ * values of sigmoid(i / 24) in unsigned Q0.16, passed by the generator.
+ */
+typedef struct {
+  int32_t size;
+  int32_t input_multiplier;
+  int32_t input_left_shift; /* a right shift of the product, despite TFLite's name */
+} mtvm_sigmoid_s16_params;
+
+void mtvm_logistic_s16(const mtvm_sigmoid_s16_params* p, const uint16_t* sigmoid_table, const int16_t* input,
+                       int16_t* output);
+void mtvm_tanh_s16(const mtvm_sigmoid_s16_params* p, const uint16_t* sigmoid_table, const int16_t* input,
+                   int16_t* output);
 
 #ifdef __cplusplus
 }

@@ -218,8 +218,12 @@ def _check_structure(graph: Graph) -> None:
     written = set(graph.inputs) | {t for op in graph.operators for t in op.outputs}
     for op in graph.operators:
         for index in op.inputs:
-            # An operand with no elements (e.g. an empty axis list) has nothing to read.
-            if index >= 0 and index not in written and not graph.tensor(index).is_constant and graph.tensor(index).num_elements:
+            # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
+            # converters store without data).
+            if index < 0 or index in written:
+                continue
+            tensor = graph.tensor(index)
+            if not tensor.is_constant and tensor.num_elements:
                 raise UnsupportedError(
                     f"{model}: operator {op.index} ({op.opcode}) reads tensor {graph.tensor(index).name!r}, "
                     f"which no operator writes (variable tensors are not supported)"

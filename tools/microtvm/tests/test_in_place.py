@@ -1,7 +1,7 @@
 """In-place execution end to end: outputs that share bytes with the inputs they overwrite give
 LiteRT's reference results bit for bit (float32 within tolerance), under ASan/UBSan.
 
-Two chains cover every operator that declares OpLowering.in_place_inputs (ADD, SUB, MUL,
+Three chains (int8, int16, float32) cover every operator that declares OpLowering.in_place_inputs (ADD, SUB, MUL,
 MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, SOFTMAX, QUANTIZE), with
 a broadcast constant operand, an operator reading the same tensor twice, and one whose two
 inputs are both intermediates. Each runs twice: with the default planner (outputs land exactly
@@ -64,6 +64,49 @@ def _int8_chain() -> bytes:
     return build_model(tensors, operators, inputs=[0], outputs=[12])
 
 
+def _int16_chain() -> bytes:
+    """The int16 kernels (16x8 quantization, zero points 0), including both ADD paths and the
+    narrowing QUANTIZEs."""
+
+    def t(scale, name, data=None, shape=SHAPE, dtype="int16", zp=0):
+        return TensorSpec(shape, dtype, scale=scale, zero_point=zp, data=data, name=name)
+
+    bias = np.array([-30000, -3, 0, 5, 170, 600, 32767, -32768], np.int16)
+    tensors = [
+        t(0.001, "x"),  # 0: model input
+        t(0.0007, "bias", data=bias, shape=[8]),  # 1: broadcast constant
+        t(0.0015, "add"),  # 2
+        t(0.001, "relu"),  # 3
+        t(0.001, "leaky"),  # 4
+        t(0.002, "square"),  # 5: MUL of a tensor by itself
+        t(0.003, "sub"),  # 6: SUB of two intermediates (leaky lives until here)
+        t(0.003, "max"),  # 7
+        t(2**-15, "logistic"),  # 8
+        t(2**-15, "tanh"),  # 9
+        t(2**-15, "pot_add"),  # 10: the power-of-two ADD path
+        t(0.0001, "requant"),  # 11
+        t(2**-15, "softmax"),  # 12
+        t(1.0 / 256, "q8", dtype="int8", zp=-128),  # 13: model output
+        t(0.003, "floor", data=np.full([1, 1, 1, 8], -300, np.int16), shape=[1, 1, 1, 8]),  # 14
+    ]
+    general = {"fused_activation_function": "NONE", "pot_scale_int16": False}
+    operators = [
+        OpSpec("ADD", [0, 1], [2], general),
+        OpSpec("RELU", [2], [3]),
+        OpSpec("LEAKY_RELU", [3], [4], {"alpha": 0.3}),
+        OpSpec("MUL", [4, 4], [5], {"fused_activation_function": "NONE"}),
+        OpSpec("SUB", [5, 4], [6], general),
+        OpSpec("MAXIMUM", [6, 14], [7]),
+        OpSpec("LOGISTIC", [7], [8]),
+        OpSpec("TANH", [8], [9]),
+        OpSpec("ADD", [9, 9], [10], {"fused_activation_function": "NONE"}),
+        OpSpec("QUANTIZE", [10], [11]),
+        OpSpec("SOFTMAX", [11], [12], {"beta": 1.0}),
+        OpSpec("QUANTIZE", [12], [13]),
+    ]
+    return build_model(tensors, operators, inputs=[0], outputs=[13])
+
+
 def _float_chain() -> bytes:
     shape = [1, 5, 7]
 
@@ -122,7 +165,7 @@ def _shifted_below(requests: Sequence[BufferRequest], pools: Sequence[PoolSpec],
     return {key: Placement(pools[0].name, offset) for key, (_, offset) in placed.items()}
 
 
-@pytest.mark.parametrize("make", [_int8_chain, _float_chain], ids=["int8", "float32"])
+@pytest.mark.parametrize("make", [_int8_chain, _int16_chain, _float_chain], ids=["int8", "int16", "float32"])
 def test_default_plan_runs_in_place_and_matches_litert(make, tmp_path):
     model = make()
     compilation = compile_graph(read_model(model, "chain.tflite"), model, CompileOptions(use_workspace_io=True))
@@ -134,7 +177,7 @@ def test_default_plan_runs_in_place_and_matches_litert(make, tmp_path):
     assert_matches_reference(model, seeds=(0, 1), workdir=tmp_path, use_workspace_io=True)
 
 
-@pytest.mark.parametrize("make", [_int8_chain, _float_chain], ids=["int8", "float32"])
+@pytest.mark.parametrize("make", [_int8_chain, _int16_chain, _float_chain], ids=["int8", "int16", "float32"])
 def test_outputs_partly_below_their_inputs_match_litert(make, tmp_path):
     model = make()
     options = CompileOptions(use_workspace_io=True, planner=_shifted_below)
@@ -147,7 +190,7 @@ def test_outputs_partly_below_their_inputs_match_litert(make, tmp_path):
 
 def test_every_lowering_that_declares_in_place_is_covered():
     """A new declaration needs a place in the chains above (run in C against LiteRT)."""
-    chains = (_int8_chain, _float_chain, lambda: _pool_chain("int8"))
+    chains = (_int8_chain, _int16_chain, _float_chain, lambda: _pool_chain("int8"))
     covered = {spec.opcode for make in chains for spec in _ops_of(make)}
     declared = {
         opcode for opcode, lowering in ops.LOWERINGS_BY_OPCODE.items() if lowering.in_place_inputs is not _default()
@@ -240,7 +283,7 @@ def test_window_delta_matches_a_replay_of_the_loops(seed):
 
 def _pool_chain(dtype: str) -> bytes:
     """x -> AVERAGE_POOL 3x3 s1 SAME -> MAX_POOL 2x2 s2 VALID -> AVERAGE_POOL 2x2 s1 SAME -> out."""
-    q = {"scale": 0.07, "zero_point": -5} if dtype == "int8" else {}
+    q = {"int8": {"scale": 0.07, "zero_point": -5}, "int16": {"scale": 0.0007, "zero_point": 0}}.get(dtype, {})
     tensors = [TensorSpec(shape, dtype, name=f"t{i}", **q) for i, shape in enumerate(([1, 8, 6, 4], [1, 8, 6, 4], [1, 4, 3, 4], [1, 4, 3, 4]))]
     def pool(opcode, fh, s, padding, i):
         options = {"filter_height": fh, "filter_width": fh, "stride_h": s, "stride_w": s, "padding": padding, "fused_activation_function": "NONE"}
@@ -256,7 +299,7 @@ def _snug_backwards(requests, pools, alignment):
     return place_in_order(sorted(requests, key=lambda r: (-r.end, -r.start, r.key)), pools, alignment, "snug")
 
 
-@pytest.mark.parametrize("dtype, alignment", [("int8", 1), ("float32", 4)])
+@pytest.mark.parametrize("dtype, alignment", [("int8", 1), ("int16", 2), ("float32", 4)])
 def test_pools_overlapping_their_input_at_the_limit_match_litert(dtype, alignment, tmp_path):
     model = _pool_chain(dtype)
     options = dict(use_workspace_io=True, planner=_snug_backwards, alignment=alignment)

@@ -92,3 +92,10 @@ class OpLowering:
     # its outputs become constants, so fold() must reproduce TFLite exactly and return None for
     # anything check() would reject (it runs before check()).
     fold: Optional[Callable[[Operator, Graph], Optional[Sequence[np.ndarray]]]] = None
+    # Optional: the runtime/src files this operator needs, when they depend on its operands (e.g.
+    # an int16 variant in its own file). None: `sources` for every operator.
+    sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None
+
+    def sources_of(self, op: Operator, graph: Graph) -> tuple[str, ...]:
+        """The runtime/src files the generated code for `op` calls into."""
+        return self.sources if self.sources_for is None else self.sources_for(op, graph)

@@ -9,6 +9,15 @@ kernels in runtime/src/elementwise.c match LiteRT's reference kernels bit for bi
 - int8 unary operators become a 256-entry lookup table: the reference kernel's fixed-point
   arithmetic is replayed here in Python for every possible input byte;
 - float32 unary operators get a small struct (clamp range, alpha).
+
+int16 (16x8 quantization: int16 activations, zero points 0) has its own kernels, each in its own
+source file so a model ships only those it calls (OpLowering.sources_for):
+- ADD/SUB follow TFLite's two paths: the general one (the int8 arithmetic with 15 bits of
+  headroom, addsub_s16.c) unless pot_scale_int16 is set and every scale is a power of two, in
+  which case TFLite's fixed-point path runs (addsub_pot_s16.c);
+- MUL (mul_s16.c), MAXIMUM/MINIMUM (minmax_s16.c), RELU/RELU6 (relu_s16.c), LEAKY_RELU
+  (leaky_relu_s16.c) compute each element (a 65536-entry table would not fit a microcontroller).
+TFLite has no int16 HARD_SWISH.
 """
 from __future__ import annotations
 
@@ -29,7 +38,7 @@ INT_SOURCES = ("elementwise_int.c",)  # int32/int64 ADD, SUB, MUL
 # Must equal MTVM_BCAST_MAX_DIMS in runtime/include/mtvm/elementwise.h.
 MAX_BROADCAST_DIMS = 6
 
-SUPPORTED_DTYPES = ("int8", "float32")
+SUPPORTED_DTYPES = ("int8", "int16", "float32")
 INT_ARITH_OPCODES = ("ADD", "SUB", "MUL")
 INT_DTYPES = ("int32", "int64")  # ADD, SUB and MUL only: wrapping integer arithmetic
 SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -37,6 +46,9 @@ BINARY_OPCODES = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
 UNARY_OPCODES = ("RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH")
 
 INT8_MIN, INT8_MAX = -128, 127
+INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1
+_QRANGE = {"int8": (INT8_MIN, INT8_MAX), "int16": (INT16_MIN, INT16_MAX)}
+_INT16_OPCODES = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "RELU", "RELU6", "LEAKY_RELU")
 INT32_MAX = (1 << 31) - 1
 F32 = np.float32
 
@@ -63,7 +75,7 @@ def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
     if len(dtypes) != 1:
         raise UnsupportedError(
             f"{_where(op)}: mixed tensor types {', '.join(dtypes)} are not supported (hybrid models are out "
-            "of scope); all inputs and the output must be int8, or all float32"
+            "of scope); all inputs and the output must be int8, all int16, or all float32"
         )
     if dtypes[0] in INT_DTYPES and op.opcode in INT_ARITH_OPCODES:
         return
@@ -74,16 +86,27 @@ def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
                 "int32 or int64"
             )
         raise UnsupportedError(
-            f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 (per-tensor quantized) or float32"
+            f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 or int16 (per-tensor quantized) "
+            "or float32"
         )
-    if dtypes[0] == "int8":
+    if dtypes[0] == "int16" and op.opcode not in _INT16_OPCODES:
+        raise UnsupportedError(
+            f"{_where(op)}: int16 tensors are not supported (TFLite has no int16 {op.opcode}); use int8 or "
+            "float32"
+        )
+    if dtypes[0] in _QRANGE:
         for t in (*inputs, output):
             if t.quant is None or not t.quant.scale:
-                raise UnsupportedError(f"{_where(op)}: int8 tensor '{t.name}' has no quantization parameters")
+                raise UnsupportedError(f"{_where(op)}: {t.dtype} tensor '{t.name}' has no quantization parameters")
             if t.quant.per_channel:
                 raise UnsupportedError(
                     f"{_where(op)}: tensor '{t.name}' is quantized per channel; elementwise operators "
                     "support per-tensor quantization only"
+                )
+            if dtypes[0] == "int16" and t.quant.zero_point[0] != 0:
+                raise UnsupportedError(
+                    f"{_where(op)}: int16 tensor '{t.name}' has zero point {t.quant.zero_point[0]}; 16x8 "
+                    "quantization is symmetric (zero point 0), as TFLite requires"
                 )
             if not INT8_MIN <= t.quant.zero_point[0] <= INT8_MAX:
                 raise UnsupportedError(f"{_where(op)}: zero point of '{t.name}' is outside the int8 range")
@@ -173,15 +196,17 @@ def _downscale_multiplier16(multiplier: int) -> int:
 
 
 def activation_range_int8(activation: str, output: Tensor) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized, computing f / scale in float32 as TFLite does."""
+    """CalculateActivationRangeQuantized, computing f / scale in float32 as TFLite does; the
+    limits are those of the output's type (int8 or int16)."""
+    qmin, qmax = _QRANGE.get(output.dtype, _QRANGE["int8"])
     scale, zero_point = F32(_scale(output)), _zero_point(output)
 
     def quantize(value: float) -> int:
         return zero_point + _round_f32(F32(value) / scale)
 
     lo, hi = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}[activation]
-    act_min = INT8_MIN if lo is None else max(INT8_MIN, quantize(lo))
-    act_max = INT8_MAX if hi is None else min(INT8_MAX, quantize(hi))
+    act_min = qmin if lo is None else max(qmin, quantize(lo))
+    act_max = qmax if hi is None else min(qmax, quantize(hi))
     return act_min, act_max
 
 
@@ -307,15 +332,21 @@ def _params_decl(ctx: LowerContext, c_type: str, fields: dict) -> tuple[str, str
 # ---------------------------------------------------------------------------------------------
 
 
-_ADDSUB_LEFT_SHIFT = 20  # headroom bits of TFLite's int8 ADD/SUB (15 is for int16)
+_ADDSUB_LEFT_SHIFT = 20  # headroom bits of TFLite's int8 ADD/SUB
+_ADDSUB_LEFT_SHIFT_S16 = 15  # and of its general int16 path: (2^16 - 1) << 15 still fits an int32
+
+
+def _left_shift(output: Tensor) -> int:
+    return _ADDSUB_LEFT_SHIFT_S16 if output.dtype == "int16" else _ADDSUB_LEFT_SHIFT
 
 
 def _addsub_scales(in1: Tensor, in2: Tensor, output: Tensor) -> tuple[float, float, float]:
-    """ADD/SUB Prepare for int8, in double: each input is rescaled to twice the larger input
-    scale; the sum is rescaled from there (with the headroom bits) to the output scale."""
+    """ADD/SUB Prepare (int8, and the general int16 path), in double: each input is rescaled to
+    twice the larger input scale; the sum is rescaled from there (with the headroom bits) to the
+    output scale."""
     s1, s2, s_out = _scale(in1), _scale(in2), _scale(output)
     twice_max_input_scale = 2.0 * max(s1, s2)
-    real_output = twice_max_input_scale / (float(1 << _ADDSUB_LEFT_SHIFT) * s_out)
+    real_output = twice_max_input_scale / (float(1 << _left_shift(output)) * s_out)
     return s1 / twice_max_input_scale, s2 / twice_max_input_scale, real_output
 
 
@@ -332,7 +363,7 @@ def addsub_constants(in1: Tensor, in2: Tensor, output: Tensor) -> dict[str, int]
         "input2_offset": -_zero_point(in2),
         "input2_multiplier": m2,
         "input2_shift": sh2,
-        "left_shift": _ADDSUB_LEFT_SHIFT,
+        "left_shift": _left_shift(output),
         "output_multiplier": mo,
         "output_shift": sho,
         "output_offset": _zero_point(output),
@@ -352,20 +383,67 @@ def mul_constants(in1: Tensor, in2: Tensor, output: Tensor) -> dict[str, int]:
     }
 
 
+def checked_log2(scale: float) -> tuple[bool, int]:
+    """TFLite's CheckedLog2 in float32: (is the scale a power of two within 1e-3 in log2, rounded log2)."""
+    x_log2 = F32(F32(math.log(float(F32(scale)))) * F32(F32(1.0) / F32(math.log(2.0))))
+    rounded = F32(_round_f32(x_log2))
+    return bool(abs(float(F32(x_log2 - rounded))) < float(F32(1e-3))), int(rounded)
+
+
+def uses_pot_int16(op: Operator, graph: Graph) -> bool:
+    """True when an int16 ADD/SUB takes TFLite's power-of-two path: pot_scale_int16 (the schema
+    default is true) and all three scales powers of two."""
+    (in1, in2), output = _tensors(op, graph)
+    if output.dtype != "int16" or op.opcode not in ("ADD", "SUB"):
+        return False
+    if not op.options.get("pot_scale_int16", True):
+        return False
+    return all(checked_log2(_scale(t))[0] for t in (in1, in2, output))
+
+
+_POT_MAX_SHIFT = 31
+
+
+def pot_shifts(in1: Tensor, in2: Tensor, output: Tensor) -> tuple[int, int]:
+    """The right shifts of the power-of-two path: log2(s_out) - log2(s_in) per input."""
+    out_log2 = checked_log2(_scale(output))[1]
+    return out_log2 - checked_log2(_scale(in1))[1], out_log2 - checked_log2(_scale(in2))[1]
+
+
+def _check_pot(op: Operator, graph: Graph) -> None:
+    (in1, in2), output = _tensors(op, graph)
+    shift1, shift2 = pot_shifts(in1, in2, output)
+    if min(shift1, shift2) < 0 or (shift1 and shift2) or max(shift1, shift2) > _POT_MAX_SHIFT:
+        raise UnsupportedError(
+            f"{_where(op)}: on the int16 power-of-two path (pot_scale_int16) TFLite requires one input to "
+            "have the output's scale and the other a scale at most as coarse (at most 2**31 times finer); "
+            f"got input scales {_scale(in1):g}, {_scale(in2):g} and output scale {_scale(output):g}"
+        )
+    if op.opcode == "ADD" and in1.shape != in2.shape:
+        raise UnsupportedError(
+            f"{_where(op)}: TFLite's int16 power-of-two ADD (pot_scale_int16) does not broadcast; "
+            f"input shapes {list(in1.shape)} and {list(in2.shape)} differ (set pot_scale_int16 false)"
+        )
+
+
 def _check_binary(op: Operator, graph: Graph) -> None:
     _check_common(op, graph, 2)
     _check_broadcast(op, graph)
     (in1, in2), output = _tensors(op, graph)
     if op.opcode in ("ADD", "SUB", "MUL"):
         _activation(op)
-    if output.dtype != "int8":
+    if output.dtype not in _QRANGE:
+        return
+    if uses_pot_int16(op, graph):
+        _check_pot(op, graph)
         return
     if op.opcode in ("ADD", "SUB"):
         # TFLite only supports a real output multiplier below 1 (it aborts or misbehaves above).
         if not _addsub_scales(in1, in2, output)[2] < 1.0:
             raise UnsupportedError(
                 f"{_where(op)}: the output scale {_scale(output):g} is too small for input scales "
-                f"{_scale(in1):g} and {_scale(in2):g} (TFLite requires 2 * max(input scales) < 2**20 * output scale)"
+                f"{_scale(in1):g} and {_scale(in2):g} (TFLite requires 2 * max(input scales) < "
+                f"2**{_left_shift(output)} * output scale)"
             )
     if op.opcode == "MUL" and mul_constants(in1, in2, output)["output_shift"] > 30:
         raise UnsupportedError(
@@ -394,7 +472,7 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
     (in1, in2), output = _tensors(op, graph)
     fields = _binary_fields(op, graph)
-    suffix = {"int8": "s8", "float32": "f32", "int32": "s32", "int64": "s64"}[output.dtype]
+    suffix = {"int8": "s8", "int16": "s16", "float32": "f32", "int32": "s32", "int64": "s64"}[output.dtype]
     kernel = f"mtvm_{op.opcode.lower()}_{suffix}"
     if output.dtype in INT_DTYPES:
         # CalculateActivationRange on integers: NONE is the type's whole range.
@@ -407,6 +485,12 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
                           act_max=f"INT64_C({hi})" if hi != int(info.max) else "INT64_MAX")
         else:
             fields.update(act_min=lo if lo != int(info.min) else "INT32_MIN", act_max=hi)
+    elif uses_pot_int16(op, graph):
+        c_type, kernel = "mtvm_addsub_pot_s16_params_t", f"mtvm_{op.opcode.lower()}_pot_s16"
+        shift1, shift2 = pot_shifts(in1, in2, output)
+        fields.update(input1_shift=shift1, input2_shift=shift2)
+        act_min, act_max = activation_range_int8(_activation(op), output)
+        fields.update(act_min=act_min, act_max=act_max)
     elif op.opcode in ("MAXIMUM", "MINIMUM"):
         c_type = "mtvm_minmax_params_t"
     elif output.dtype == "float32":
@@ -415,10 +499,10 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
         fields.update(act_min=c_float(act_min), act_max=c_float(act_max))
     else:
         if op.opcode == "MUL":
-            c_type = "mtvm_mul_s8_params_t"
+            c_type = f"mtvm_mul_{suffix}_params_t"
             fields.update(mul_constants(in1, in2, output))
         else:
-            c_type = "mtvm_addsub_s8_params_t"
+            c_type = f"mtvm_addsub_{suffix}_params_t"
             fields.update(addsub_constants(in1, in2, output))
         act_min, act_max = activation_range_int8(_activation(op), output)
         fields.update(act_min=act_min, act_max=act_max)
@@ -521,6 +605,8 @@ def _check_unary(op: Operator, graph: Graph) -> None:
     (input_,), output = _tensors(op, graph)
     if input_.num_elements != output.num_elements:
         raise UnsupportedError(f"{_where(op)}: input and output must have the same number of elements")
+    if output.dtype == "int16":
+        return
     if op.opcode == "HARD_SWISH" and output.dtype == "int8" and hard_swish_constants(input_, output)[1] > 0:
         raise UnsupportedError(
             f"{_where(op)}: the input scale must be less than 128 times the output scale (as in TFLite)"
@@ -533,6 +619,8 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     size = output.num_elements
     x = ctx.buf(op.inputs[0])
     y = ctx.buf(op.outputs[0])
+    if output.dtype == "int16":
+        return _emit_unary_s16(op, ctx)
     if output.dtype == "int8":
         table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", unary_table(op, graph))
         decl, params = _params_decl(ctx, "mtvm_lut_s8_params_t", {"size": size})
@@ -549,6 +637,60 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});", decls=decl)
     decl, params = _params_decl(ctx, "mtvm_hard_swish_f32_params_t", {"size": size})
     return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});", decls=decl)
+
+
+def relu_s16_fields(input_: Tensor, output: Tensor, upper: Optional[float]) -> dict[str, int]:
+    """ReluPrepare + QuantizedReluX for int16: multiplier s_in / s_out (float32), range
+    zp + roundf(limit / s_out) clamped to int16."""
+    multiplier, shift = quant.quantize_multiplier(float(F32(_scale(input_)) / F32(_scale(output))))
+    zp_out, s_out = _zero_point(output), F32(_scale(output))
+    act_min = max(INT16_MIN, zp_out + _round_f32(F32(0.0) / s_out))
+    act_max = INT16_MAX if upper is None else min(INT16_MAX, zp_out + _round_f32(F32(upper) / s_out))
+    return {
+        "input_offset": _zero_point(input_), "output_offset": zp_out, "multiplier": multiplier, "shift": shift,
+        "act_min": act_min, "act_max": act_max,
+    }
+
+
+def leaky_relu_s16_fields(input_: Tensor, output: Tensor, alpha: float) -> dict[str, int]:
+    """LeakyReluPrepare for int16: the same float32 multipliers as the int8 table uses."""
+    s_in, s_out = F32(_scale(input_)), F32(_scale(output))
+    m_alpha, sh_alpha = quant.quantize_multiplier(float(F32(s_in * F32(alpha)) / s_out))
+    m_id, sh_id = quant.quantize_multiplier(float(s_in / s_out))
+    return {
+        "input_offset": _zero_point(input_), "output_offset": _zero_point(output),
+        "identity_multiplier": m_id, "identity_shift": sh_id,
+        "alpha_multiplier": abs(m_alpha), "alpha_shift": sh_alpha, "alpha_negative": int(m_alpha < 0),
+    }
+
+
+def _emit_unary_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
+    (input_,), output = _tensors(op, ctx.graph)
+    fields: dict = {"size": output.num_elements}
+    if op.opcode == "LEAKY_RELU":
+        fields.update(leaky_relu_s16_fields(input_, output, float(op.options.get("alpha", 0.0))))
+        kernel, c_type = "mtvm_leaky_relu_s16", "mtvm_leaky_relu_s16_params_t"
+    else:
+        fields.update(relu_s16_fields(input_, output, None if op.opcode == "RELU" else 6.0))
+        kernel, c_type = "mtvm_relu_s16", "mtvm_relu_s16_params_t"
+    decl, params = _params_decl(ctx, c_type, fields)
+    return EmittedOp(call=f"{kernel}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+
+
+def sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
+    """int16 operators ship only their own kernel file; int32/int64 arithmetic elementwise_int.c;
+    int8 and float32 use elementwise.c."""
+    dtype = graph.tensor(op.outputs[0]).dtype
+    if dtype in INT_DTYPES:
+        return INT_SOURCES
+    if dtype != "int16":
+        return SOURCES
+    if op.opcode in ("ADD", "SUB"):
+        return ("addsub_pot_s16.c",) if uses_pot_int16(op, graph) else ("addsub_s16.c",)
+    return {
+        "MUL": ("mul_s16.c",), "MAXIMUM": ("minmax_s16.c",), "MINIMUM": ("minmax_s16.c",),
+        "RELU": ("relu_s16.c",), "RELU6": ("relu_s16.c",), "LEAKY_RELU": ("leaky_relu_s16.c",),
+    }[op.opcode]
 
 
 def in_place_inputs(op: Operator, graph: Graph) -> dict[int, int]:
@@ -568,14 +710,13 @@ def _lowering(opcode: str) -> OpLowering:
     binary = opcode in BINARY_OPCODES
     check: Callable[[Operator, Graph], None] = _check_binary if binary else _check_unary
     emit: Callable[[Operator, LowerContext], EmittedOp] = _emit_binary if binary else _emit_unary
+    dtypes = ("int8", "int16", "float32") if opcode in _INT16_OPCODES else ("int8", "float32")
+    common = {"in_place_inputs": in_place_inputs, "dtypes": dtypes, "sources_for": sources_for}
     if binary:
         int_arith = opcode in INT_ARITH_OPCODES
-        return OpLowering(
-            opcode, check, emit, HEADERS, SOURCES + (INT_SOURCES if int_arith else ()), macs=_binary_macs,
-            in_place_inputs=in_place_inputs,
-            dtypes=SUPPORTED_DTYPES + (INT_DTYPES if int_arith else ()),
-        )
-    return OpLowering(opcode, check, emit, HEADERS, SOURCES, in_place_inputs=in_place_inputs)
+        binary_common = dict(common, dtypes=dtypes + (INT_DTYPES if int_arith else ()))
+        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs, **binary_common)  # type: ignore[arg-type]
+    return OpLowering(opcode, check, emit, HEADERS, SOURCES, **common)  # type: ignore[arg-type]
 
 
 LOWERINGS: list[OpLowering] = [_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)]

@@ -7,11 +7,17 @@ operands; the C side only loops. LiteRT copies the bytes of these operators unch
 PAD, TRANSPOSE or STRIDED_SLICE whose output has other quantization parameters is not
 requantized, and CONCATENATION requires equal parameters), so the copies are bit-exact.
 
+The copies are generic by element size, so every element type these operators accept (int8,
+int16, int32, float32) shares one kernel. PAD and PADV2 fill with an element-sized pattern.
+
 QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
-- float32 -> int8: round(x / scale) + zero_point in float32, halves away from zero, saturated;
-- int8 -> int8: TFLite's Requantize (a q31 multiplier of in_scale / out_scale computed in
-  double), precomputed here for all 256 inputs as a lookup table;
-- int8 -> float32: scale * (q - zero_point).
+- float32 -> int8/int16: round(x / scale) + zero_point in float32, halves away from zero,
+  saturated; per tensor or per channel (per_channel_s8.c, per_channel_s16.c);
+- int8 -> int8, uint8 <-> int8: TFLite's Requantize (a q31 multiplier of in_scale / out_scale
+  computed in double), precomputed here for all 256 inputs as a lookup table;
+- int16 -> int8/int16: the same Requantize per element (requantize_s16.c);
+- int8/int16 -> float32: scale * (q - zero_point), per tensor or per channel.
+- int8 -> int16: Requantize tabulated for the 256 inputs (requantize_s8_s16.c).
 """
 from __future__ import annotations
 
@@ -29,7 +35,8 @@ from .base import EmittedOp, LowerContext, OpLowering
 MAX_COPY_RANK = 8  # MTVM_COPY_MAX_RANK in runtime/include/mtvm/movement.h
 _HEADERS = ("mtvm/movement.h",)
 _SOURCES = ("movement.c",)
-_COPY_DTYPES = ("int8", "float32")  # element types the movement operators accept
+_COPY_DTYPES = ("int8", "int16", "int32", "float32")  # element types the movement operators accept
+_QUANTIZED_COPY_DTYPES = ("int8", "int16")
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,12 +148,14 @@ def _emit_copies(ctx: LowerContext, copies: Sequence[tuple[StridedCopy, int]], o
 
 
 def _check_copy_dtypes(op: Operator, graph: Graph, data_inputs: Sequence[int]) -> None:
-    """int8 or float32 data, the same type in and out, per-tensor quantization."""
+    """int8, int16, int32 or float32 data, the same type in and out, per-tensor quantization."""
     output = graph.tensor(op.outputs[0])
     for index in (*data_inputs, op.outputs[0]):
         tensor = graph.tensor(index)
         if tensor.dtype not in _COPY_DTYPES:
-            raise UnsupportedError(f"{tensor.dtype} tensors are not supported; use int8 or float32")
+            raise UnsupportedError(
+                f"{tensor.dtype} tensors are not supported; use {', '.join(_COPY_DTYPES[:-1])} or float32"
+            )
         if tensor.dtype != output.dtype:
             raise UnsupportedError(f"input type {tensor.dtype} differs from output type {output.dtype}")
         if tensor.quant is not None and tensor.quant.per_channel:
@@ -223,6 +232,10 @@ def _check_concatenation(op: Operator, graph: Graph) -> None:
                 f"along axis {axis}"
             )
         total += tensor.shape[axis]
+        if output.dtype == "int16" and (_scale_and_zero_point(tensor)[1] or _scale_and_zero_point(output)[1]):
+            raise UnsupportedError(
+                "int16 tensors must have zero point 0 (16x8 quantization is symmetric, as TFLite requires)"
+            )
         if output.dtype == "int8" and _scale_and_zero_point(tensor) != _scale_and_zero_point(output):
             # TFLite's int8 kernel only copies; it refuses inputs that would need rescaling.
             raise UnsupportedError(
@@ -268,6 +281,8 @@ def _paddings(op: Operator, graph: Graph) -> np.ndarray:
 
 def _check_pad(op: Operator, graph: Graph) -> None:
     _check_copy_dtypes(op, graph, op.inputs[:1])
+    if op.opcode == "PADV2":
+        _pad_fill(op, graph)  # checks the constant value
     source = graph.tensor(op.inputs[0])
     rank = len(source.shape)
     if rank > _PAD_MAX_RANK:
@@ -294,16 +309,42 @@ def pad_interior(op: Operator, graph: Graph) -> StridedCopy:
     return plan_copy(source.shape, contiguous_strides(source.shape), out_strides, 0, offset, itemsize)
 
 
+def _pad_fill(op: Operator, graph: Graph) -> np.ndarray:
+    """The padding value, as one element of the output's type.
+
+    PAD (and PADV2 without a constant value) pads a quantized output with its zero point (the
+    input bytes are copied unchanged) and anything else with 0. PADV2 pads with its constant
+    value, which TFLite requires to share the output's scale and zero point.
+    """
+    output = graph.tensor(op.outputs[0])
+    dtype = np.dtype(output.dtype)
+    if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+        value = graph.tensor(op.inputs[2])
+        if value.dtype != output.dtype:
+            raise UnsupportedError(f"the constant value is {value.dtype}; it must have the output's type {output.dtype}")
+        if not value.is_constant:
+            raise UnsupportedError("the constant value must be constant (a tensor stored in the model)")
+        if value.num_elements != 1:
+            raise UnsupportedError(f"the constant value has {value.num_elements} elements; it must be a scalar")
+        if output.dtype in _QUANTIZED_COPY_DTYPES and _scale_and_zero_point(value) != _scale_and_zero_point(output):
+            raise UnsupportedError(
+                "the constant value must have the output's scale and zero point (TFLite requires it)"
+            )
+        return np.asarray(value.data).reshape(-1)[:1].astype(dtype)
+    zero_point = _scale_and_zero_point(output)[1] if output.dtype in _QUANTIZED_COPY_DTYPES else 0
+    return np.array([zero_point], dtype=dtype)
+
+
 def _emit_pad(op: Operator, ctx: LowerContext) -> EmittedOp:
     output = ctx.graph.tensor(op.outputs[0])
-    # TFLite pads int8 with the output's zero point (the input bytes are copied unchanged) and
-    # float32 with 0.0f, whose bytes are all zero.
-    fill = output.quant.zero_point[0] if output.dtype == "int8" and output.quant is not None else 0
+    fill = _pad_fill(op, ctx.graph)
+    pattern = list(fill.astype(fill.dtype.newbyteorder("<")).tobytes())  # the targets are little-endian
     name = f"{ctx.prefix}_pad"
     interior = _copy_initializer(pad_interior(op, ctx.graph), indent="    ")
     decl = (
         f"static const mtvm_pad_params_t {name} = {{\n  .dst_bytes = {output.nbytes}, "
-        f".fill_byte = {int(fill) & 0xFF}, /* zero point {int(fill)} */\n  .interior = {interior}}};"
+        f".elem_bytes = {len(pattern)}, .fill = {{{', '.join(map(str, pattern))}}}, /* {fill[0]!r} */\n"
+        f"  .interior = {interior}}};"
     )
     call = f"mtvm_pad(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
     return EmittedOp(call=call, decls=decl)
@@ -564,48 +605,91 @@ def _emit_transpose(op: Operator, ctx: LowerContext) -> EmittedOp:
 # --------------------------------------------------------------------------------------------
 # QUANTIZE and DEQUANTIZE
 
+_INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-(1 << 15), (1 << 15) - 1)}
+_QUANTIZE_PAIRS = (
+    ("float32", "int8"), ("float32", "int16"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
+    ("uint8", "uint8"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"),
+)
+_DEQUANTIZE_INPUTS = ("int8", "int16")
+_SUFFIX = {"int8": "s8", "int16": "s16", "uint8": "u8", "float32": "f32"}
 
-def _check_per_tensor(tensor: Tensor, role: str) -> None:
-    if tensor.quant is None:
-        raise UnsupportedError(f"the int8 {role} has no quantization parameters")
-    if tensor.quant.per_channel:
+
+def _check_quantized(tensor: Tensor, role: str, per_channel_ok: bool) -> None:
+    if tensor.quant is None or not tensor.quant.scale:
+        raise UnsupportedError(f"the {tensor.dtype} {role} has no quantization parameters")
+    if tensor.quant.per_channel and not per_channel_ok:
         raise UnsupportedError(
-            f"a per-channel quantized {role} is not supported; use per-tensor quantization"
+            f"a per-channel quantized {role} is not supported here; per-channel quantization is supported "
+            "for float32 -> int8/int16 QUANTIZE and int8 -> float32 DEQUANTIZE (as in TFLite)"
         )
+    low, high = _INT_RANGES[tensor.dtype]
+    if any(not low <= int(z) <= high for z in tensor.quant.zero_point):
+        raise UnsupportedError(f"the {role}'s zero point is outside the {tensor.dtype} range")
+    if tensor.quant.per_channel:
+        axis = int(tensor.quant.axis)
+        if not 0 <= axis < len(tensor.shape) or len(tensor.quant.scale) != tensor.shape[axis]:
+            raise UnsupportedError(
+                f"the {role} has {len(tensor.quant.scale)} scales along dimension {axis} of shape "
+                f"{list(tensor.shape)}; per-channel quantization needs one per channel"
+            )
+        if len(tensor.quant.zero_point) not in (1, len(tensor.quant.scale)):
+            raise UnsupportedError(f"the {role} has {len(tensor.quant.zero_point)} zero points for "
+                                   f"{len(tensor.quant.scale)} scales")
 
 
 def _check_quantize(op: Operator, graph: Graph) -> None:
     source = graph.tensor(op.inputs[0])
     result = graph.tensor(op.outputs[0])
-    if (source.dtype, result.dtype) not in (("float32", "int8"), ("int8", "int8")):
+    if (source.dtype, result.dtype) not in _QUANTIZE_PAIRS:
         raise UnsupportedError(
-            f"{source.dtype} -> {result.dtype} is not supported; supported are float32 -> int8 "
-            f"and int8 -> int8"
+            f"{source.dtype} -> {result.dtype} is not supported; supported are "
+            + ", ".join(f"{a} -> {b}" for a, b in _QUANTIZE_PAIRS)
         )
-    _check_per_tensor(result, "output")
-    if source.dtype == "int8":
-        _check_per_tensor(source, "input")
+    _check_quantized(result, "output", per_channel_ok=source.dtype == "float32")
+    if source.dtype != "float32":
+        _check_quantized(source, "input", per_channel_ok=False)
+    if source.dtype == result.dtype == "int16" and (_scale_and_zero_point(source)[1] or _scale_and_zero_point(result)[1]):
+        raise UnsupportedError("int16 -> int16 needs zero points 0 (TFLite requires it)")
     if source.shape != result.shape:
         raise UnsupportedError(
             f"input shape {list(source.shape)} differs from output shape {list(result.shape)}"
         )
 
 
+def requantize_multiplier(in_scale: float, out_scale: float) -> tuple[int, int]:
+    """QUANTIZE's Prepare: QuantizeMultiplier(double(in_scale) / double(out_scale)) of float32 scales."""
+    return quant.quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
+
+
 def requantize_table(
-    in_scale: float, in_zero_point: int, out_scale: float, out_zero_point: int
+    in_scale: float, in_zero_point: int, out_scale: float, out_zero_point: int,
+    in_dtype: str = "int8", out_dtype: str = "int8",
 ) -> np.ndarray:
-    """TFLite's int8 -> int8 Requantize for every input value, indexed by q + 128.
+    """TFLite's 8-bit Requantize for every input value, indexed by the input's raw byte for uint8
+    inputs and by q + 128 for int8 inputs (the layout mtvm_requantize_lut_s8 expects).
 
     TFLite derives the multiplier from float32 scales divided in double precision, then applies
-    MultiplyByQuantizedMultiplier to (q - in_zero_point) and adds the output zero point.
+    MultiplyByQuantizedMultiplier to (q - in_zero_point), adds the output zero point and
+    saturates to the output type. (Its xor-0x80 fast path for int8 <-> uint8 at equal scales
+    computes the same values.)
     """
-    ratio = float(np.float32(in_scale)) / float(np.float32(out_scale))
-    multiplier, shift = quant.quantize_multiplier(ratio)
+    multiplier, shift = requantize_multiplier(in_scale, out_scale)
+    low, high = _INT_RANGES[out_dtype]
+    values = range(256) if in_dtype == "uint8" else range(-128, 128)
     table = [
         quant.multiply_by_quantized_multiplier(q - in_zero_point, multiplier, shift) + out_zero_point
-        for q in range(-128, 128)
+        for q in values
     ]
-    return np.clip(table, -128, 127).astype(np.int8)
+    return np.clip(table, low, high).astype(out_dtype)
+
+
+def _byte_table(source: Tensor, result: Tensor) -> np.ndarray:
+    """A 256-entry table of output bytes indexed by the input's raw byte (uint8 view)."""
+    table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result),
+                             in_dtype=source.dtype, out_dtype=result.dtype)
+    if source.dtype == "int8":  # reorder from q + 128 to the raw byte of q
+        table = np.concatenate([table[128:], table[:128]])
+    return table.view(np.uint8)
 
 
 def _affine_params(ctx: LowerContext, tensor: Tensor, size: int) -> tuple[str, str]:
@@ -619,31 +703,92 @@ def _affine_params(ctx: LowerContext, tensor: Tensor, size: int) -> tuple[str, s
     )
 
 
+def _per_channel_call(ctx: LowerContext, kernel: str, quantized: Tensor, op: Operator) -> EmittedOp:
+    """A per-channel conversion: [outer, channels, inner] around the quantized dimension."""
+    assert quantized.quant is not None
+    axis = int(quantized.quant.axis)
+    shape = [int(d) for d in quantized.shape]
+    channels = shape[axis]
+    scales = np.asarray(quantized.quant.scale, dtype=np.float32)
+    zero_points = np.broadcast_to(np.asarray(quantized.quant.zero_point, dtype=np.int32), (channels,))
+    name = f"{ctx.prefix}_channels"
+    decl = (
+        f"static const mtvm_per_channel_params_t {name} = {{.outer = {int(np.prod(shape[:axis], dtype=np.int64))}, "
+        f".channels = {channels}, .inner = {int(np.prod(shape[axis + 1:], dtype=np.int64))}}};"
+    )
+    scale_array = ctx.const(f"{ctx.prefix}_scales", scales)
+    zp_array = ctx.const(f"{ctx.prefix}_zero_points", np.ascontiguousarray(zero_points))
+    call = f"{kernel}(&{name}, {scale_array}, {zp_array}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
+    return EmittedOp(call=call, decls=decl)
+
+
+def _is_identity_requantize(source: Tensor, result: Tensor) -> bool:
+    return source.dtype == result.dtype == "int8" and np.array_equal(
+        requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result)), np.arange(-128, 128)
+    )
+
+
 def _emit_quantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     source = ctx.graph.tensor(op.inputs[0])
     result = ctx.graph.tensor(op.outputs[0])
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
+    assert result.quant is not None
     if source.dtype == "float32":
+        if result.quant.per_channel:
+            return _per_channel_call(ctx, f"mtvm_quantize_per_channel_f32_{_SUFFIX[result.dtype]}", result, op)
         name, decl = _affine_params(ctx, result, result.num_elements)
-        return EmittedOp(call=f"mtvm_quantize_f32_s8(&{name}, {src}, {dst});", decls=decl)
-    assert source.quant is not None and result.quant is not None
-    table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result))
-    if np.array_equal(table, np.arange(-128, 128)):
-        # Same parameters: the values do not change, a plain copy is exact.
-        copy = plan_copy([result.num_elements], [1], [1], 0, 0, 1)
-        return _emit_copies(ctx, [(copy, op.inputs[0])], op.outputs[0])
-    lut = ctx.const("requantize_lut", table)
-    return EmittedOp(call=f"mtvm_requantize_lut_s8({lut}, {result.num_elements}, {src}, {dst});")
+        return EmittedOp(call=f"mtvm_quantize_f32_{_SUFFIX[result.dtype]}(&{name}, {src}, {dst});", decls=decl)
+    assert source.quant is not None
+    if source.dtype == "int16":
+        multiplier, shift = requantize_multiplier(*(_scale_and_zero_point(t)[0] for t in (source, result)))
+        name = f"{ctx.prefix}_requantize"
+        decl = (
+            f"static const mtvm_requantize_params_t {name} = {{.size = {result.num_elements}, "
+            f".multiplier = {multiplier}, .shift = {shift}, .input_zero_point = {_scale_and_zero_point(source)[1]}, "
+            f".output_zero_point = {_scale_and_zero_point(result)[1]}}};"
+        )
+        call = f"mtvm_requantize_s16_{_SUFFIX[result.dtype]}(&{name}, {src}, {dst});"
+        return EmittedOp(call=call, decls=decl)
+    if source.dtype == result.dtype == "int8":
+        if _is_identity_requantize(source, result):
+            # Same parameters: the values do not change, a plain copy is exact.
+            copy = plan_copy([result.num_elements], [1], [1], 0, 0, 1)
+            return _emit_copies(ctx, [(copy, op.inputs[0])], op.outputs[0])
+        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result))
+        lut = ctx.const("requantize_lut", table)
+        return EmittedOp(call=f"mtvm_requantize_lut_s8({lut}, {result.num_elements}, {src}, {dst});")
+    if result.dtype == "int16":
+        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result), out_dtype="int16")
+        lut = ctx.const("requantize_lut", table)
+        return EmittedOp(call=f"mtvm_requantize_lut_s8_s16({lut}, {result.num_elements}, {src}, {dst});")
+    lut = ctx.const("requantize_lut", _byte_table(source, result))
+    return EmittedOp(call=f"mtvm_requantize_lut_8({lut}, {result.num_elements}, {src}, {dst});")
+
+
+def _quantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
+    source, result = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if source.dtype == "float32" and result.quant is not None and result.quant.per_channel:
+        return (f"per_channel_{_SUFFIX[result.dtype]}.c",)
+    if (source.dtype, result.dtype) == ("float32", "int16"):
+        return ("quantize_s16.c",)
+    if source.dtype == "int16":
+        return ("requantize_s16.c",)
+    if result.dtype == "int16":
+        return ("requantize_s8_s16.c",)
+    if "uint8" in (source.dtype, result.dtype):
+        return ("requantize_lut_8.c",)
+    return _SOURCES
 
 
 def _check_dequantize(op: Operator, graph: Graph) -> None:
     source = graph.tensor(op.inputs[0])
     result = graph.tensor(op.outputs[0])
-    if (source.dtype, result.dtype) != ("int8", "float32"):
+    if source.dtype not in _DEQUANTIZE_INPUTS or result.dtype != "float32":
         raise UnsupportedError(
-            f"{source.dtype} -> {result.dtype} is not supported; supported is int8 -> float32"
+            f"{source.dtype} -> {result.dtype} is not supported; supported are int8 -> float32 and int16 -> float32"
         )
-    _check_per_tensor(source, "input")
+    # LiteRT dequantizes per channel only int8 ("Type 7 not supported for per-channel" for int16).
+    _check_quantized(source, "input", per_channel_ok=source.dtype == "int8")
     if source.shape != result.shape:
         raise UnsupportedError(
             f"input shape {list(source.shape)} differs from output shape {list(result.shape)}"
@@ -652,25 +797,37 @@ def _check_dequantize(op: Operator, graph: Graph) -> None:
 
 def _emit_dequantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     source = ctx.graph.tensor(op.inputs[0])
+    assert source.quant is not None
+    suffix = _SUFFIX[source.dtype]
+    if source.quant.per_channel:
+        return _per_channel_call(ctx, f"mtvm_dequantize_per_channel_{suffix}_f32", source, op)
     name, decl = _affine_params(ctx, source, source.num_elements)
-    call = f"mtvm_dequantize_s8_f32(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
+    call = f"mtvm_dequantize_{suffix}_f32(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
     return EmittedOp(call=call, decls=decl)
 
 
+def _dequantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
+    source = graph.tensor(op.inputs[0])
+    if source.quant is not None and source.quant.per_channel:
+        return (f"per_channel_{_SUFFIX[source.dtype]}.c",)
+    return ("dequantize_s16.c",) if source.dtype == "int16" else _SOURCES
+
+
 def _quantize_in_place(op: Operator, graph: Graph) -> dict[int, int]:
-    """QUANTIZE may write over its input when it runs an elementwise loop that reads input[i]
-    before writing output[i]: mtvm_quantize_f32_s8 (float32 -> int8, the output shrinks) and
-    mtvm_requantize_lut_s8 (int8 -> int8). Not when the parameters are equal: that case is a
-    memcpy, for which overlapping buffers are undefined behaviour."""
+    """QUANTIZE may write over its input whenever it runs an elementwise loop that reads input[i]
+    before writing output[i] and the output element is no wider than the input element (so the
+    write never reaches an input element not yet read): every kernel here except the memcpy of
+    an int8 -> int8 identity (overlapping memcpy is undefined behaviour)."""
     source, result = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-    if source.num_elements != result.num_elements or result.dtype != "int8":
+    if source.num_elements != result.num_elements or (source.dtype, result.dtype) not in _QUANTIZE_PAIRS:
         return {}
-    if source.dtype == "float32":
-        return {0: 0}
-    if source.dtype != "int8" or source.quant is None or result.quant is None:
+    if np.dtype(result.dtype).itemsize > np.dtype(source.dtype).itemsize:
         return {}
-    table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result))
-    return {} if np.array_equal(table, np.arange(-128, 128)) else {0: 0}
+    if result.quant is None or (source.dtype != "float32" and source.quant is None):
+        return {}
+    if _is_identity_requantize(source, result):
+        return {}
+    return {0: 0}
 
 
 def _lowering(
@@ -678,19 +835,24 @@ def _lowering(
     check: Callable[[Operator, Graph], None],
     emit: Callable[[Operator, LowerContext], EmittedOp],
     in_place_inputs: Optional[Callable[[Operator, Graph], dict[int, int]]] = None,
+    dtypes: tuple[str, ...] = ("int8", "int16", "int32", "float32"),
+    sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None,
 ) -> OpLowering:
-    if in_place_inputs is None:
-        return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES)
+    extra: dict = {} if in_place_inputs is None else {"in_place_inputs": in_place_inputs}
     return OpLowering(
-        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, in_place_inputs=in_place_inputs
+        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, dtypes=dtypes,
+        sources_for=sources_for, **extra,
     )
 
 
 LOWERINGS: list[OpLowering] = [
     _lowering("CONCATENATION", _check_concatenation, _emit_concatenation),
     _lowering("PAD", _check_pad, _emit_pad),
+    _lowering("PADV2", _check_pad, _emit_pad),
     _lowering("STRIDED_SLICE", _check_strided_slice, _emit_strided_slice),
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
-    _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place),
-    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize),
+    _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
+              _quantize_sources),
+    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "float32"),
+              _dequantize_sources),
 ]

@@ -14,6 +14,12 @@ The standard is LiteRT's reference kernels (BUILTIN_REF). What they do, and how 
 - int8 LOGISTIC and TANH: the reference itself builds a 256-entry table in float32 arithmetic
   when the model is prepared. We build the same table here with numpy float32 operations.
 Float kernels use <math.h> (expf, tanhf) in the reference's operation order.
+
+int16 (16x8 quantization: zero points 0) has one source file per kernel, listed only when used:
+pool_s16.c and mean_s16.c (the int8 arithmetic on int16), softmax_s16.c (TFLite's SoftmaxInt16
+with its two 513-entry interpolation tables, computed here like LUTPopulate does in double),
+logistic_s16.c and tanh_s16.c (TFLite's fixed-point table interpolation; the 256-entry sigmoid
+table is generated here).
 """
 from __future__ import annotations
 
@@ -27,10 +33,12 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from ..memory.overlap import raster_window_delta
 from .base import EmittedOp, LowerContext, OpLowering
+from .elementwise import checked_log2
 
 _HEADERS = ("mtvm/reduce.h",)
 _SOURCES = ("reduce.c",)
 _INT8_MIN, _INT8_MAX = -128, 127
+_INT16_MIN, _INT16_MAX = -(1 << 15), (1 << 15) - 1
 _FLOAT_MAX = float(np.finfo(np.float32).max)  # TFLite clamps to numeric_limits, not infinity
 _MEAN_MAX_DIMS = 8  # MTVM_MEAN_MAX_DIMS in mtvm/reduce.h
 _SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -44,20 +52,21 @@ def _io(op: Operator, graph: Graph) -> tuple[Tensor, Tensor]:
 
 
 def _check_int8_or_float(op: Operator, graph: Graph) -> None:
-    """Input and output both int8 (per-tensor quantized) or both float32."""
+    """Input and output both int8 or both int16 (per-tensor quantized, int16 with zero point 0),
+    or both float32."""
     inp, out = _io(op, graph)
     for role, t in (("input", inp), ("output", out)):
-        if t.dtype not in ("int8", "float32"):
+        if t.dtype not in ("int8", "int16", "float32"):
             raise UnsupportedError(
                 f"{op.opcode} with a {t.dtype} {role} ({t.name!r}) is not supported; "
-                "it supports int8 and float32 tensors (int16 and uint8 activations are not supported)"
+                "it supports int8, int16 and float32 tensors (uint8 activations are not supported)"
             )
     if inp.dtype != out.dtype:
         raise UnsupportedError(
             f"{op.opcode} with {inp.dtype} input and {out.dtype} output is not supported "
-            "(hybrid or mixed-type models); input and output must both be int8 or both float32"
+            "(hybrid or mixed-type models); input and output must both be int8, both int16 or both float32"
         )
-    if inp.dtype == "int8":
+    if inp.dtype in ("int8", "int16"):
         for role, t in (("input", inp), ("output", out)):
             if t.quant is None or not t.quant.scale:
                 raise UnsupportedError(
@@ -68,6 +77,11 @@ def _check_int8_or_float(op: Operator, graph: Graph) -> None:
                 raise UnsupportedError(
                     f"{op.opcode}: {role} {t.name!r} is quantized per channel; "
                     "only per-tensor quantization is supported for activations"
+                )
+            if t.dtype == "int16" and _zero_point(t) != 0:
+                raise UnsupportedError(
+                    f"{op.opcode}: int16 {role} {t.name!r} has zero point {_zero_point(t)}; 16x8 quantization "
+                    "is symmetric (zero point 0), as TFLite requires"
                 )
 
 
@@ -83,6 +97,10 @@ def _zero_point(t: Tensor) -> int:
 
 def _is_int8(op: Operator, graph: Graph) -> bool:
     return graph.tensor(op.inputs[0]).dtype == "int8"
+
+
+def _is_int16(op: Operator, graph: Graph) -> bool:
+    return graph.tensor(op.inputs[0]).dtype == "int16"
 
 
 def _c_int(value: int) -> str:
@@ -120,7 +138,7 @@ def _params_decl(c_type: str, name: str, fields: dict[str, CValue]) -> str:
 
 
 def _suffix(op: Operator, graph: Graph) -> str:
-    return "i8" if _is_int8(op, graph) else "f32"
+    return {"int8": "i8", "int16": "s16"}.get(graph.tensor(op.inputs[0]).dtype, "f32")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +241,10 @@ def _emit_pool(kind: str) -> Callable[[Operator, LowerContext], EmittedOp]:
         act_min, act_max = _INT8_MIN, _INT8_MAX
         if out.dtype == "int8":  # TFLite uses the output's quantization for the activation range
             act_min, act_max = quant.activation_range_int8(activation, _scale(out), _zero_point(out))
+        elif out.dtype == "int16":
+            act_min, act_max = quant.activation_range_int8(
+                activation, _scale(out), _zero_point(out), _INT16_MIN, _INT16_MAX
+            )
         act_min_f, act_max_f = _float_activation_range(activation)
         fields: dict[str, CValue] = dict(_pool_geometry(op, graph))
         fields.update(act_min=act_min, act_max=act_max, act_min_f=act_min_f, act_max_f=act_max_f)
@@ -330,7 +352,7 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
         "inner_stride": used([s for _, s in inner]),
         "count": count,
     }
-    if inp.dtype == "int8":
+    if inp.dtype in ("int8", "int16"):
         multiplier, shift = _mean_multiplier(_scale(inp), _scale(out), count)
         fields.update(input_zero_point=_zero_point(inp), output_zero_point=_zero_point(out))
         fields.update(multiplier=multiplier, shift=shift)
@@ -426,6 +448,9 @@ def _check_softmax(op: Operator, graph: Graph) -> None:
     if len(inp.shape) < 1 or tuple(inp.shape) != tuple(out.shape):
         raise UnsupportedError(f"SOFTMAX needs an input of rank >= 1 and an output of the same shape, got "
                                f"{list(inp.shape)} -> {list(out.shape)}")
+    if inp.dtype == "int16":
+        _check_softmax_s16(op, graph)
+        return
     if inp.dtype != "int8":
         return
     if _zero_point(out) != -128 or abs(_scale(out) - 1.0 / 256) > 0.001 / 256:
@@ -438,9 +463,98 @@ def _check_softmax(op: Operator, graph: Graph) -> None:
         raise UnsupportedError("SOFTMAX: input scale * beta is below 2^-26, which TFLite does not support")
 
 
+# ---------------------------------------------------------------------------------------------
+# SOFTMAX int16: TFLite's SoftmaxInt16 and its LUTPopulate tables (in double, like TFLite)
+
+_SOFTMAX_S16_MAX_RANK = 4  # TFLite's int16 softmax supports 1-D to 4-D tensors
+
+
+def _round_away(x: float) -> float:
+    return float(math.floor(abs(x) + 0.5) * (1.0 if x >= 0 else -1.0))  # std::round
+
+
+def lut_populate_s16(
+    input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+    func: Callable[[float], float],
+) -> np.ndarray:
+    """TFLite's LUTPopulate<int16_t> in double: 512 samples of `func` over the int16 input range
+    plus the end point, each sample corrected by half the interpolation error at the midpoint of
+    its interval (so linear interpolation between entries is centred on the function)."""
+    input_min = input_scale * (_INT16_MIN - input_zero_point)
+    input_max = input_scale * (_INT16_MAX - input_zero_point)
+    output_min = output_scale * (_INT16_MIN - output_zero_point)
+    output_max = output_scale * (_INT16_MAX - output_zero_point)
+    steps = 512
+    step = (input_max - input_min) / steps
+    half_step = step / 2
+    inverse = float(_INT16_MAX - _INT16_MIN + 1) / (output_max - output_min)
+    table = np.empty(steps + 1, dtype=np.int16)
+    for i in range(steps):
+        value = func(input_min + i * step)
+        midpoint = func(input_min + i * step + half_step)
+        following = func(input_min + (i + 1) * step)
+        sample = _round_away(value * inverse)
+        midpoint_interpolated = _round_away((following * inverse + _round_away(value * inverse)) / 2)
+        bias = _round_away((midpoint_interpolated - _round_away(midpoint * inverse)) / 2)
+        table[i] = min(max(sample - bias, _INT16_MIN), _INT16_MAX)
+    table[steps] = min(max(_round_away(func(input_max) * inverse), _INT16_MIN), _INT16_MAX)
+    return table
+
+
+def softmax_s16_tables() -> tuple[np.ndarray, np.ndarray]:
+    """SoftmaxPrepare's int16 tables: exp over [-10, 0] and 1 / (1 + x) over [0, 1], both with a
+    symmetric output range of [-1, 1]."""
+    span = _INT16_MAX - _INT16_MIN
+    exp_table = lut_populate_s16(10.0 / span, _INT16_MAX, 2.0 / span, 0, math.exp)
+    reciprocal_table = lut_populate_s16(1.0 / span, _INT16_MIN, 2.0 / span, 0, lambda x: 1.0 / (1.0 + x))
+    return exp_table, reciprocal_table
+
+
+def softmax_s16_multiplier(input_scale: float, beta: float) -> tuple[int, int]:
+    """input_scale * beta (a float32 product) / (10 / 65535) in double: maps [-65535, 0] to [-10, 0]."""
+    real = float(_F32(input_scale) * _F32(beta)) / (10.0 / 65535.0)
+    return quant.quantize_multiplier(real)
+
+
+def _check_softmax_s16(op: Operator, graph: Graph) -> None:
+    inp, out = _io(op, graph)
+    if not 1 <= len(inp.shape) <= _SOFTMAX_S16_MAX_RANK:
+        raise UnsupportedError(
+            f"SOFTMAX with an int16 input of rank {len(inp.shape)} is not supported; TFLite supports ranks 1 to 4"
+        )
+    if abs(float(_F32(_scale(out))) - 1.0 / 32768) > 0.001 / 32768:
+        raise UnsupportedError(
+            f"SOFTMAX with int16 output scale {_scale(out):g} is not supported; TFLite requires 1/32768"
+        )
+    _, shift = softmax_s16_multiplier(_scale(inp), float(op.options.get("beta", 0.0)))
+    if shift > 30:
+        raise UnsupportedError("SOFTMAX: input scale * beta is too large for TFLite's int16 softmax")
+
+
+def _emit_softmax_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
+    inp, _ = _io(op, ctx.graph)
+    depth = int(inp.shape[-1])
+    multiplier, shift = softmax_s16_multiplier(_scale(inp), float(op.options.get("beta", 0.0)))
+    fields: dict[str, CValue] = {
+        "outer": inp.num_elements // depth if depth else 0, "depth": depth,
+        "input_multiplier": multiplier, "input_shift": shift,
+    }
+    exp_table, reciprocal_table = softmax_s16_tables()
+    exp_lut = ctx.const("softmax_s16_exp", exp_table)
+    reciprocal_lut = ctx.const("softmax_s16_one_over_one_plus_x", reciprocal_table)
+    name = f"{ctx.prefix}_params"
+    src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
+    return EmittedOp(
+        call=f"mtvm_softmax_s16(&{name}, {exp_lut}, {reciprocal_lut}, {src}, {dst});",
+        decls=_params_decl("mtvm_softmax_s16_params", name, fields),
+    )
+
+
 def _emit_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
     inp, _ = _io(op, graph)
+    if inp.dtype == "int16":
+        return _emit_softmax_s16(op, ctx)
     beta = float(op.options.get("beta", 0.0))
     depth = int(inp.shape[-1])
     fields: dict[str, CValue] = {"outer": inp.num_elements // depth if depth else 0, "depth": depth, "beta": beta}
@@ -501,9 +615,79 @@ def _int8_table(
 _UNARY_FUNCTIONS = {"LOGISTIC": _logistic_f32, "TANH": _tanh_f32}
 
 
+# int16: TFLite's fixed-point interpolation in the sigmoid table
+
+
+# sigmoid(i / 24) for i = 0..255 in unsigned Q0.16: the samples TFLite's int16 LOGISTIC and TANH
+# interpolate in (tanh(x) = 2 sigmoid(2x) - 1). They are data, not a formula:
+# 44 of them exceed round(65536 * sigmoid(i / 24)) by one, so they are listed as TFLite defines them
+# (tests/test_ops_int16.py checks every int16 input of both operators against LiteRT).
+_SIGMOID_TABLE_U16 = (
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
+    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
+    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
+    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
+    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
+    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
+    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
+    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
+    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
+    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
+    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
+    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
+    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
+    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
+    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
+    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
+)
+
+
+def sigmoid_table_u16() -> np.ndarray:
+    return np.array(_SIGMOID_TABLE_U16, dtype=np.uint16)
+
+
+_SIGMOID_INPUT_INTEGER_BITS = 3  # TFLite's int16 LOGISTIC/TANH inputs are Q3.12 at a power-of-two scale
+
+
+def sigmoid_s16_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
+    """TanhPrepare / SigmoidPrepare for int16: (input_multiplier, input_left_shift).
+
+    A power-of-two input scale with the expected shift (0 or 1 for TANH, 0 for LOGISTIC) keeps
+    multiplier 0 (the kernel then uses 3 << shift); any other scale gets multiplier
+    scale * 4096 * 3 (double), doubled until above 32767 / 2, with the doublings as a shift."""
+    is_pot, log2 = checked_log2(input_scale)
+    left_shift = (15 - _SIGMOID_INPUT_INTEGER_BITS) + log2
+    if is_pot and (left_shift in (0, 1) if opcode == "TANH" else left_shift == 0):
+        return 0, left_shift
+    multiplier = float(_F32(input_scale)) * 4096.0 * 3.0
+    left_shift = 0
+    while multiplier <= 32767.0 / 2.0 and left_shift <= 30:
+        left_shift += 1
+        multiplier *= 2.0
+    return int(multiplier), left_shift
+
+
+def _check_unary_s16(op: Operator, graph: Graph) -> None:
+    inp, out = _io(op, graph)
+    is_pot, log2 = checked_log2(_scale(out))
+    exact = op.opcode != "LOGISTIC" or float(_F32(_scale(out))) == 1.0 / 32768
+    if not (is_pot and log2 == -15 and exact):
+        raise UnsupportedError(
+            f"{op.opcode} with int16 output scale {_scale(out):g} is not supported; TFLite requires 1/32768"
+        )
+    multiplier, _ = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
+    if multiplier > _INT16_MAX:
+        raise UnsupportedError(
+            f"{op.opcode} with int16 input scale {_scale(inp):g} is not supported; TFLite's int16 kernel "
+            "needs an input scale below 32767 / 12288"
+        )
+
+
 def _check_unary(op: Operator, graph: Graph) -> None:
     _check_int8_or_float(op, graph)
     inp, out = _io(op, graph)
+    if inp.dtype == "int16":
+        _check_unary_s16(op, graph)
     if inp.num_elements != out.num_elements:
         raise UnsupportedError(f"{op.opcode}: input {list(inp.shape)} and output {list(out.shape)} differ in size")
     if op.opcode == "LOGISTIC" and inp.dtype == "int8" and _scale(out) != 1.0 / 256:
@@ -517,6 +701,14 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, out = _io(op, graph)
     name = f"{ctx.prefix}_params"
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
+    if inp.dtype == "int16":
+        multiplier, shift = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
+        table = ctx.const("sigmoid_table_u16", sigmoid_table_u16())
+        fields: dict[str, CValue] = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
+        return EmittedOp(
+            call=f"mtvm_{op.opcode.lower()}_s16(&{name}, {table}, {src}, {dst});",
+            decls=_params_decl("mtvm_sigmoid_s16_params", name, fields),
+        )
     if inp.dtype == "int8":
         function = _UNARY_FUNCTIONS[op.opcode]
         values = _int8_table(function, _scale(inp), _zero_point(inp), _scale(out), _zero_point(out))
@@ -568,13 +760,27 @@ def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     return {0: delta}
 
 
+_S16_SOURCES = {
+    "AVERAGE_POOL_2D": ("pool_s16.c",), "MAX_POOL_2D": ("pool_s16.c",), "MEAN": ("mean_s16.c",),
+    "SOFTMAX": ("softmax_s16.c",), "LOGISTIC": ("logistic_s16.c",), "TANH": ("tanh_s16.c",),
+}
+
+
+def _sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
+    """int16 operators ship only their own kernel file; int8 and float32 use reduce.c."""
+    return _S16_SOURCES[op.opcode] if _is_int16(op, graph) else _SOURCES
+
+
 def _lowering(
     opcode: str,
     check: Callable[[Operator, Graph], None],
     emit: Callable[[Operator, LowerContext], EmittedOp],
     **extra: Callable[[Operator, Graph], object],
 ) -> OpLowering:
-    return OpLowering(opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, **extra)  # type: ignore[arg-type]
+    return OpLowering(  # type: ignore[arg-type]
+        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES,
+        dtypes=("int8", "int16", "float32"), sources_for=_sources_for, **extra,
+    )
 
 
 LOWERINGS: list[OpLowering] = [

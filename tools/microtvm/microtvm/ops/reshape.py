@@ -32,7 +32,9 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     raise AssertionError(f"{op.opcode} is an alias and generates no code")
 
 
+_DTYPES = ("int8", "int16", "float32")  # what tests/test_reshape.py and test_ops_int16.py cover
+
 LOWERINGS: list[OpLowering] = [
-    OpLowering(opcode="RESHAPE", check=_check, emit=_emit, alias_input=True),
-    OpLowering(opcode="SQUEEZE", check=_check, emit=_emit, alias_input=True),
+    OpLowering(opcode="RESHAPE", check=_check, emit=_emit, alias_input=True, dtypes=_DTYPES),
+    OpLowering(opcode="SQUEEZE", check=_check, emit=_emit, alias_input=True, dtypes=_DTYPES),
 ]
