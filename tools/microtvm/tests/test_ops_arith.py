@@ -203,8 +203,8 @@ def _check(model: bytes) -> None:
      ("FLOOR_DIV", "int64", "one of float32, int8, int16, int32$"),
      ("SQUARED_DIFFERENCE", "int16", "one of float32, int8, int32$"),
      ("ADD_N", "int8", "one of float32, int32$"),
-     ("ADD", "int16", "int8 \\(per-tensor quantized\\), float32, int32 or int64"),
-     ("MAXIMUM", "int32", "use int8 \\(per-tensor quantized\\) or float32")],
+     ("ADD", "bool", "int8 or int16 \\(per-tensor quantized\\), float32, int32 or int64"),
+     ("MAXIMUM", "int32", "use int8 or int16 \\(per-tensor quantized\\) or float32")],
 )
 def test_unsupported_types(opcode, dtype, match):
     spec = _spec([3], dtype)

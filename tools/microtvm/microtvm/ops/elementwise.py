@@ -82,7 +82,7 @@ def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
     if dtypes[0] not in SUPPORTED_DTYPES:
         if op.opcode in INT_ARITH_OPCODES:
             raise UnsupportedError(
-                f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 (per-tensor quantized), float32, "
+                f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 or int16 (per-tensor quantized), float32, "
                 "int32 or int64"
             )
         raise UnsupportedError(
