@@ -128,7 +128,7 @@ def target_string(target_cpu: Optional[str]) -> str:
 
 def scratch_sizes(graph: Graph) -> dict[int, int]:
     sizes = {}
-    for op in graph.operators:
+    for op in graph.all_operators():
         lowering = LOWERINGS_BY_OPCODE[op.opcode]
         if not lowering.alias_input:
             sizes[op.index] = int(lowering.scratch_bytes(op, graph))
@@ -182,7 +182,7 @@ def check_graph(graph: Graph) -> None:
     if validate is not None:
         validate(graph)  # includes every lowering's check()
     else:
-        for op in graph.operators:
+        for op in graph.all_operators():
             check_operator(graph, op)
     _check_structure(graph)
 
@@ -191,14 +191,14 @@ def check_operator(graph: Graph, op) -> None:
     lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
     if lowering is None:
         raise UnsupportedError(
-            f"{_model(graph)}: operator {op.index} ({op.opcode}) in subgraph 0 is not supported. "
+            f"{_model(graph)}: {op.location} ({op.opcode}) is not supported. "
             f"Supported operators: {', '.join(SUPPORTED_OPCODES)}. "
             f"Re-export the model without {op.opcode} (or replace it with supported operators)."
         )
     try:
         lowering.check(op, graph)
     except UnsupportedError as error:
-        raise UnsupportedError(f"{_model(graph)}: operator {op.index} ({op.opcode}) in subgraph 0: {error}") from None
+        raise UnsupportedError(f"{_model(graph)}: {op.location} ({op.opcode}): {error}") from None
 
 
 def _check_structure(graph: Graph) -> None:
@@ -215,14 +215,16 @@ def _check_structure(graph: Graph) -> None:
         t = graph.tensor(index)
         if t.dtype not in C_TYPES:
             raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
-    written = set(graph.inputs) | {t for op in graph.operators for t in op.outputs}
-    for op in graph.operators:
-        for index in op.inputs:
-            if index >= 0 and index not in written and not graph.tensor(index).is_constant:
-                raise UnsupportedError(
-                    f"{model}: operator {op.index} ({op.opcode}) reads tensor {graph.tensor(index).name!r}, "
-                    f"which no operator writes (variable tensors are not supported)"
-                )
+    parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
+    for inputs, operators in parts:  # each subgraph has tensors of its own
+        written = set(inputs) | {t for op in operators for t in op.outputs}
+        for op in operators:
+            for index in op.inputs:
+                if index >= 0 and index not in written and not graph.tensor(index).is_constant:
+                    raise UnsupportedError(
+                        f"{model}: {op.location} ({op.opcode}) reads tensor {graph.tensor(index).name!r}, "
+                        f"which no operator writes (variable tensors are not supported)"
+                    )
 
 
 def _io_metadata(io) -> dict:

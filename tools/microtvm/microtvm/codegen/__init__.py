@@ -4,7 +4,8 @@ Output files (paths relative to the MLF root):
   codegen/host/include/tvmgen_<m>.h   the public interface (TVM's --interface-api=c ABI)
   codegen/host/src/<m>_constants.h    extern declarations of the constant arrays
   codegen/host/src/<m>_lib0.c         constant arrays and the runtime metadata struct
-  codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, tvmgen_<m>_run
+  codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, one static function
+                                      per called subgraph (control flow), tvmgen_<m>_run
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..ir import Graph
 from ..memory import MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
+from ..passes.timeline import timeline
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -72,7 +74,11 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     constants = Constants(options.module_name)
     resolver = BufferResolver(graph, plan, iface, constants)
 
-    steps, headers, sources = _emit_operators(graph, storage, resolver)
+    functions, headers, sources = _emit_subgraphs(graph, resolver, iface, plan)
+    resolver.used_pools.clear()
+    steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, _copies_by_operator(graph, storage))
+    headers |= main_headers
+    sources |= main_sources
 
     run_used_pools = set(resolver.used_pools)
     map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
@@ -121,6 +127,8 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         internal_pools=[p for p in plan.pools if not p.external and p.size > 0],
         section=c_string(options.workspace_section),
         ops=steps,
+        functions=functions,
+        all_ops=[op for fn in functions for op in fn.ops] + steps,
         prologue=prologue,
         map_inputs=map_inputs,
         map_outputs=map_outputs,
@@ -155,15 +163,56 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     )
 
 
-def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) -> tuple[list[_EmittedStep], set[str], set[str]]:
+@dataclass(frozen=True)
+class _Function:
+    """The static C function of a subgraph run by control flow."""
+
+    name: str
+    index: int
+    params: str
+    prologue: list[str]
+    ops: list[_EmittedStep]
+
+
+def _emit_subgraphs(graph: Graph, resolver: BufferResolver, iface: Interface, plan: MemoryPlan) -> tuple[list[_Function], set[str], set[str]]:
+    headers: set[str] = set()
+    sources: set[str] = set()
+    functions = []
+    params = f"struct {iface.prefix}_workspace_pools* workspace_pools" if iface.pools else "void"
+    for index, sub in sorted(graph.subgraphs.items()):
+        resolver.used_pools.clear()
+        steps, sub_headers, sub_sources = _emit_operators(graph, sub.operators, resolver, {})
+        headers |= sub_headers
+        sources |= sub_sources
+        prologue = [_pool_local(pool, iface) for pool in sorted(resolver.used_pools, key=_pool_order(plan))]
+        if iface.pools:
+            prologue.append("MTVM_UNUSED(workspace_pools);")
+        functions.append(_Function(resolver.subgraph_function(index), index, params, prologue, steps))
+    return functions, headers, sources
+
+
+def _copies_by_operator(graph: Graph, storage: Storage) -> dict[int, list[Copy]]:
+    """Output copies (passes/aliases.py) by the main-subgraph operator they follow. Their steps
+    count on the timeline (passes/timeline.py): a copy goes after the last main operator at or
+    before its step (-1: before any, only when there is no operator)."""
+    main_steps = [(step, op.index) for step, op in enumerate(timeline(graph).operators) if op.subgraph == 0 and op.index >= 0]
+    result: dict[int, list[Copy]] = {}
+    for copy in storage.copies:
+        after = [index for step, index in main_steps if step <= copy.step]
+        result.setdefault(after[-1] if after else -1, []).append(copy)
+    return result
+
+
+def _emit_operators(
+    graph: Graph, operators: list, resolver: BufferResolver, copies_after: dict[int, list[Copy]]
+) -> tuple[list[_EmittedStep], set[str], set[str]]:
     """Each operator's lowering, in order, plus the copies some outputs need (passes/aliases.py)."""
     headers: set[str] = set()
     sources: set[str] = set()
     steps: list[_EmittedStep] = []
-    copies_after = {}
-    for copy in storage.copies:
-        copies_after.setdefault(copy.step, []).append(copy)
-    for step, op in enumerate(graph.operators):
+    for copy in copies_after.get(-1, []):
+        steps.append(_copy_step(graph, copy, resolver))
+    for op in operators:
         lowering = LOWERINGS_BY_OPCODE[op.opcode]
         if lowering.alias_input:
             source = graph.tensor(op.inputs[0])
@@ -173,10 +222,7 @@ def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) ->
             headers.update(lowering.headers)
             sources.update(lowering.sources)
             steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
-        for copy in copies_after.get(step, []):
-            steps.append(_copy_step(graph, copy, resolver))
-    if not graph.operators:
-        for copy in storage.copies:
+        for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))
     return steps, headers, sources
 

@@ -21,8 +21,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from ..ir import Graph
+from ..ir import RESOURCE, Graph
 from ..passes import InPlace, Storage, in_place_candidates
+from ..passes.timeline import timeline
 from .planner import (
     BufferRequest,
     Placement,
@@ -100,6 +101,7 @@ def plan_memory(
     `in_place` False: no output shares bytes with an input (for comparison and debugging)."""
     if alignment < 1 or alignment & (alignment - 1):
         raise ValueError(f"alignment must be a power of two, got {alignment}")
+    graph = timeline(graph)  # every subgraph's operators on one line; steps count there
     requests, kinds = _requests(graph, storage, scratch_bytes, use_workspace_io)
     pooled = [r for r in requests if kinds[r.key] in (INTERMEDIATE, SCRATCH) or use_workspace_io]
     if in_place:
@@ -212,7 +214,10 @@ def _requests(
 
     def touch(tensor: int, step: int) -> None:
         # Constants live in flash, except a constant graph output, which is copied into its buffer.
+        # Resource handles (VAR_HANDLE) are resolved at generation time and need no buffer.
         if tensor < 0 or (graph.tensor(tensor).is_constant and tensor not in outputs_set):
+            return
+        if graph.tensor(tensor).dtype == RESOURCE:
             return
         home = storage.home[tensor]
         first[home] = min(first.get(home, step), step)
@@ -237,10 +242,15 @@ def _requests(
         key = f"t{home}"
         kinds[key] = INPUT if home in inputs else OUTPUT if home in outputs else INTERMEDIATE
         requests.append(BufferRequest(key, graph.tensor(home).nbytes, first[home], last[home]))
+    # An operator of a subgraph run from several places appears several times on the timeline
+    # (passes/timeline.py): its scratch buffer is live from the first appearance to the last.
+    scratch_steps: dict[int, tuple[int, int]] = {}
     for step, op in enumerate(graph.operators):
-        size = int(scratch_bytes.get(op.index, 0))
-        if size > 0:
-            key = f"scratch{op.index}"
-            kinds[key] = SCRATCH
-            requests.append(BufferRequest(key, size, step, step))
+        if op.index >= 0 and int(scratch_bytes.get(op.index, 0)) > 0:
+            low, _ = scratch_steps.get(op.index, (step, step))
+            scratch_steps[op.index] = (low, step)
+    for index, (low, high) in scratch_steps.items():
+        key = f"scratch{index}"
+        kinds[key] = SCRATCH
+        requests.append(BufferRequest(key, int(scratch_bytes[index]), low, high))
     return requests, kinds

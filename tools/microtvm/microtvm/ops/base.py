@@ -36,6 +36,10 @@ class LowerContext(Protocol):
     def scratch(self) -> str:
         """`(void*)` pointer to this operator's scratch buffer (scratch_bytes() bytes, 16-aligned)."""
 
+    def call_subgraph(self, index: int) -> str:
+        """A C expression (int32_t, 0 on success) running the model's subgraph `index` (its C
+        function). For control-flow operators (ops/control.py)."""
+
 
 @dataclass(frozen=True)
 class EmittedOp:

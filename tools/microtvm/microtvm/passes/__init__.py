@@ -4,7 +4,8 @@ Per-operator constant preparation (requantization multipliers, bias folding, loo
 happens inside each operator's lowering; the passes here only look at the graph as a whole:
   fold_constant_aliases: a RESHAPE/SQUEEZE of a constant becomes a constant (no operator);
   resolve_storage: which tensors share storage (aliases) and which outputs need a copy;
-  in_place_candidates: which operator outputs may overlap which inputs (for the planner).
+  in_place_candidates: which operator outputs may overlap which inputs (for the planner);
+  timeline: the operators of every subgraph on one line, in execution order (for the planner).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..ir import Graph
 from .aliases import Copy, Storage, resolve_storage
 from .fold import fold_constant_aliases
 from .inplace import InPlace, in_place_candidates
+from .timeline import TIMELINE_MARK, timeline
 
 
 def run_all(graph: Graph) -> Graph:
@@ -19,4 +21,7 @@ def run_all(graph: Graph) -> Graph:
     return fold_constant_aliases(graph)
 
 
-__all__ = ["Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage", "run_all"]
+__all__ = [
+    "TIMELINE_MARK", "Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage",
+    "run_all", "timeline",
+]

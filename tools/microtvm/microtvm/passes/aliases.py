@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import Graph
+from .timeline import timeline
 from .util import is_alias_op
 
 
@@ -33,6 +34,8 @@ class Storage:
 
 
 def resolve_storage(graph: Graph) -> Storage:
+    """Storage groups over every subgraph; Copy.step counts on the timeline (passes/timeline.py)."""
+    graph = timeline(graph)
     outputs = set(graph.outputs)
     inputs = set(graph.inputs)
     home: dict[int, int] = {}

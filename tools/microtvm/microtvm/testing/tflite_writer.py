@@ -1,6 +1,7 @@
 """A small TFLite flatbuffer writer for test models, so tests never need TensorFlow.
 
     build_model(tensors, ops, inputs, outputs) -> bytes        any graph
+    build_model(..., subgraphs=[SubgraphSpec(...), ...])       plus subgraphs 1, 2, ... (control flow)
     single_op_model(opcode, inputs, outputs, options) -> bytes  the common one-operator case
 
 Operator options follow the IR's convention (ir.py, frontend/options.py): schema snake_case field
@@ -64,6 +65,18 @@ class OpSpec:
     custom_code: str = ""
 
 
+@dataclass
+class SubgraphSpec:
+    """A subgraph besides the main one (run by IF, WHILE or CALL_ONCE). Indices in `ops`,
+    `inputs` and `outputs` refer to this subgraph's own `tensors`."""
+
+    tensors: Sequence[TensorSpec]
+    ops: Sequence[OpSpec]
+    inputs: Sequence[int]
+    outputs: Sequence[int]
+    name: str = ""
+
+
 def build_model(
     tensors: Sequence[TensorSpec],
     ops: Sequence[OpSpec],
@@ -71,32 +84,39 @@ def build_model(
     outputs: Sequence[int],
     *,
     extra_subgraphs: int = 0,
+    subgraphs: Sequence[SubgraphSpec] = (),
 ) -> bytes:
-    """Serialize one subgraph (plus `extra_subgraphs` empty ones, for multi-subgraph tests)."""
+    """Serialize the main subgraph, then `subgraphs` as subgraphs 1, 2, ..., then
+    `extra_subgraphs` empty ones."""
     b = flatbuffers.Builder(1024)
+    parts = [SubgraphSpec(tensors, ops, inputs, outputs, "main"), *subgraphs]
+    parts += [SubgraphSpec([], [], [], [], f"sub{len(parts) + k}") for k in range(extra_subgraphs)]
 
     # Buffers: 0 is the conventional empty buffer; each constant gets its own.
     buffer_data: list[Optional[bytes]] = [None]
-    buffer_index: list[int] = []
-    for spec in tensors:
-        if spec.data is None:
-            buffer_index.append(0)
-        else:
-            buffer_index.append(len(buffer_data))
-            buffer_data.append(_constant_bytes(spec))
-
-    tensor_offsets = [_write_tensor(b, spec, buffer_index[i], i) for i, spec in enumerate(tensors)]
+    tensor_offsets: list[list[int]] = []
+    for part in parts:
+        offsets = []
+        for i, spec in enumerate(part.tensors):
+            buffer = 0
+            if spec.data is not None:
+                buffer = len(buffer_data)
+                buffer_data.append(_constant_bytes(spec))
+            offsets.append(_write_tensor(b, spec, buffer, i))
+        tensor_offsets.append(offsets)
 
     # Operator codes: one per distinct (opcode, custom code), in first-use order.
     code_keys: list[tuple[str, str]] = []
-    for op in ops:
-        key = (op.opcode, op.custom_code)
-        if key not in code_keys:
-            code_keys.append(key)
-    op_offsets = [_write_operator(b, op, code_keys.index((op.opcode, op.custom_code))) for op in ops]
-
-    subgraphs = [_write_subgraph(b, tensor_offsets, op_offsets, inputs, outputs, "main")]
-    subgraphs += [_write_subgraph(b, [], [], [], [], f"sub{k + 1}") for k in range(extra_subgraphs)]
+    for part in parts:
+        for op in part.ops:
+            key = (op.opcode, op.custom_code)
+            if key not in code_keys:
+                code_keys.append(key)
+    subgraph_offsets = []
+    for k, part in enumerate(parts):
+        op_offsets = [_write_operator(b, op, code_keys.index((op.opcode, op.custom_code))) for op in part.ops]
+        name = part.name or f"sub{k}"
+        subgraph_offsets.append(_write_subgraph(b, tensor_offsets[k], op_offsets, part.inputs, part.outputs, name))
 
     code_offsets = [_write_operator_code(b, opcode, custom) for opcode, custom in code_keys]
     buffer_offsets = [_write_buffer(b, data) for data in buffer_data]
@@ -104,7 +124,7 @@ def build_model(
 
     model = _fb("Model")
     code_vec = _vector_of_offsets(b, model.StartOperatorCodesVector, code_offsets)
-    subgraph_vec = _vector_of_offsets(b, model.StartSubgraphsVector, subgraphs)
+    subgraph_vec = _vector_of_offsets(b, model.StartSubgraphsVector, subgraph_offsets)
     buffer_vec = _vector_of_offsets(b, model.StartBuffersVector, buffer_offsets)
     model.Start(b)
     model.AddVersion(b, _SCHEMA_VERSION)
@@ -225,7 +245,8 @@ def _write_quantization(b: flatbuffers.Builder, spec: TensorSpec) -> Optional[in
 
 
 def _write_tensor(b: flatbuffers.Builder, spec: TensorSpec, buffer: int, index: int) -> int:
-    if spec.dtype not in TENSOR_TYPE_BY_NUMPY_DTYPE:
+    tensor_type = tflite.TensorType.RESOURCE if spec.dtype == "resource" else TENSOR_TYPE_BY_NUMPY_DTYPE.get(spec.dtype)
+    if tensor_type is None:
         raise ValueError(f"tensor {spec.name!r}: dtype {spec.dtype!r} is not a TFLite tensor type here")
     t = _fb("Tensor")
     name = b.CreateString(spec.name or f"tensor_{index}")
@@ -236,7 +257,7 @@ def _write_tensor(b: flatbuffers.Builder, spec: TensorSpec, buffer: int, index: 
     t.AddShape(b, shape)
     if signature is not None:
         t.AddShapeSignature(b, signature)
-    t.AddType(b, TENSOR_TYPE_BY_NUMPY_DTYPE[spec.dtype])
+    t.AddType(b, tensor_type)
     t.AddBuffer(b, buffer)
     t.AddName(b, name)
     if quant is not None:
