@@ -253,6 +253,8 @@ def _print_plan(compilation: Compilation, out: TextIO) -> None:
         kind = "external" if pool.external else "internal static"
         print(f"  pool {pool.name} ({kind}): {pool.size:,} bytes", file=out)
     print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
+    if plan.state_size:
+        print(f"  state: {_state(plan)}", file=out)
     print(f"  generated constants: {compilation.code.constants_bytes:,} bytes", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(compilation.graph, plan), out, right=(3, 5))
@@ -263,6 +265,14 @@ def _bound(plan) -> str:
     if plan.lower_bound_bytes == plan.peak_live_bytes:
         return f"peak of live bytes (lower bound): {plan.peak_live_bytes:,}"
     return f"lower bound: {plan.lower_bound_bytes:,} (peak of live bytes {plan.peak_live_bytes:,}, less what in-place operators may share)"
+
+
+def _state(plan) -> str:
+    count = len(plan.state_buffers)
+    return (
+        f"{plan.state_size:,} bytes in {count} variable tensor{'s' if count != 1 else ''} "
+        "(persistent, owned by the application: tvmgen_<name>_state)"
+    )
 
 
 def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:
@@ -277,6 +287,8 @@ def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOpt
     plan = plan_memory(graph, storage, scratch, pools=(PoolSpec("workspace"),), alignment=options.alignment)
     print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
     print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
+    if plan.state_size:
+        print(f"  state: {_state(plan)}", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(graph, plan), out, right=(3, 5))
 

@@ -112,6 +112,8 @@ def compile_graph(graph: Graph, data: bytes, options: CompileOptions = CompileOp
         external_pools=[p.name for p in pools],
         alignment=options.alignment,
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
+        stateful=code.interface.stateful,
         workspace_io=options.use_workspace_io,
         inputs=code.interface.inputs,
         outputs=code.interface.outputs,
@@ -215,15 +217,22 @@ def _check_structure(graph: Graph) -> None:
         t = graph.tensor(index)
         if t.dtype not in C_TYPES:
             raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
+        if t.is_variable:
+            raise UnsupportedError(
+                f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
+                "state is not an input or output of the compiled model: it lives in the state pool "
+                "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
+            )
     parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
     for inputs, operators in parts:  # each subgraph has tensors of its own
         written = set(inputs) | {t for op in operators for t in op.outputs}
         for op in operators:
             for index in op.inputs:
-                if index >= 0 and index not in written and not graph.tensor(index).is_constant:
+                t = graph.tensor(index) if index >= 0 else None
+                if t is not None and index not in written and not t.is_constant and not t.is_variable:
                     raise UnsupportedError(
-                        f"{model}: {op.location} ({op.opcode}) reads tensor {graph.tensor(index).name!r}, "
-                        f"which no operator writes (variable tensors are not supported)"
+                        f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
+                        f"which no operator writes and which is neither a constant nor a variable tensor"
                     )
 
 
@@ -263,6 +272,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
         "io_size_bytes": io_size,
         "outputs": {io.c_name: {"dtype": io.dtype, "size": io.nbytes} for io in iface.outputs},
         "workspace_size_bytes": plan.workspace_size,
+        "state_size_bytes": plan.state_size,
     }
     module = {
         "model_name": iface.module,
@@ -283,6 +293,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
             "io_size_bytes": io_size,
             "peak_live_bytes": plan.peak_live_bytes,
             "workspace_lower_bound_bytes": plan.lower_bound_bytes,
+            "state_size_bytes": plan.state_size,
             "alignment": plan.alignment,
             "pools": [{"name": p.name, "size_bytes": p.size, "external": p.external} for p in plan.pools],
             "buffers": buffers,

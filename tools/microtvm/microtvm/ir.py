@@ -48,10 +48,13 @@ class Tensor:
     dtype: str
     quant: Optional[Quantization] = None
     data: Optional[np.ndarray] = None  # set for constants (weights, biases, shape operands)
+    # TFLite's Tensor.is_variable: state that persists across invocations (LSTM/SVDF state).
+    # Such a tensor lives in the state pool; `data`, if set, is its initial value, not a constant.
+    is_variable: bool = False
 
     @property
     def is_constant(self) -> bool:
-        return self.data is not None
+        return self.data is not None and not self.is_variable
 
     @property
     def num_elements(self) -> int:

@@ -6,6 +6,7 @@ Output files (paths relative to the MLF root):
   codegen/host/src/<m>_lib0.c         constant arrays and the runtime metadata struct
   codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, one static function
                                       per called subgraph (control flow), tvmgen_<m>_run
+                                      (and tvmgen_<m>_reset_state for stateful models)
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import jinja2
 import numpy as np
 
 from ..ir import Graph
-from ..memory import MemoryPlan
+from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
@@ -70,7 +71,7 @@ class _EmittedStep:
 
 
 def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenOptions) -> GeneratedCode:
-    iface = make_interface(graph, options.module_name, options.external_pools)
+    iface = make_interface(graph, options.module_name, options.external_pools, stateful=bool(plan.state_buffers))
     constants = Constants(options.module_name)
     resolver = BufferResolver(graph, plan, iface, constants)
 
@@ -79,6 +80,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, _copies_by_operator(graph, storage))
     headers |= main_headers
     sources |= main_sources
+    reset_state = _reset_state(graph, plan, constants)
 
     run_used_pools = set(resolver.used_pools)
     map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
@@ -93,12 +95,17 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         run_params = f"struct {P}_inputs* inputs, struct {P}_outputs* outputs"
         if iface.pools:
             run_params += f", struct {P}_workspace_pools* workspace_pools"
+    if iface.stateful:
+        state_param = f"struct {P}_state* state"
+        run_params = state_param if run_params == "void" else f"{run_params}, {state_param}"
 
     prologue = [_pool_local(pool, iface) for pool in sorted(run_used_pools, key=_pool_order(plan))]
     if not options.use_workspace_io:
         prologue += ["MTVM_UNUSED(inputs);", "MTVM_UNUSED(outputs);"]
     if iface.pools:
         prologue.append("MTVM_UNUSED(workspace_pools);")
+    if iface.stateful:
+        prologue.append("MTVM_UNUSED(state);")
 
     common = dict(
         iface=iface,
@@ -115,6 +122,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         **common,
         guard=f"TVMGEN_{iface.module.upper()}_H_",
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
         pools=[p for p in plan.pools if p.external],
     )
     const_items = [_ConstView(c.identifier, c.array, c.c_type, c.length) for c in constants.items]
@@ -134,6 +142,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         map_outputs=map_outputs,
         map_inputs_locals=map_inputs_locals,
         map_outputs_locals=map_outputs_locals,
+        reset_state=reset_state,
     )
     # lib0 is rendered last: the metadata and every constant registered above are known now.
     lib0 = env.get_template("lib0.c.j2").render(
@@ -146,6 +155,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         model_name=c_string(iface.module),
         sha256=graph.source_sha256,
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
     )
     src = "codegen/host/src"
     files = {
@@ -178,7 +188,9 @@ def _emit_subgraphs(graph: Graph, resolver: BufferResolver, iface: Interface, pl
     headers: set[str] = set()
     sources: set[str] = set()
     functions = []
-    params = f"struct {iface.prefix}_workspace_pools* workspace_pools" if iface.pools else "void"
+    params_list = [f"struct {iface.prefix}_workspace_pools* workspace_pools"] if iface.pools else []
+    params_list += [f"struct {iface.prefix}_state* state"] if iface.stateful else []
+    params = ", ".join(params_list) or "void"
     for index, sub in sorted(graph.subgraphs.items()):
         resolver.used_pools.clear()
         steps, sub_headers, sub_sources = _emit_operators(graph, sub.operators, resolver, {})
@@ -187,6 +199,8 @@ def _emit_subgraphs(graph: Graph, resolver: BufferResolver, iface: Interface, pl
         prologue = [_pool_local(pool, iface) for pool in sorted(resolver.used_pools, key=_pool_order(plan))]
         if iface.pools:
             prologue.append("MTVM_UNUSED(workspace_pools);")
+        if iface.stateful:
+            prologue.append("MTVM_UNUSED(state);")
         functions.append(_Function(resolver.subgraph_function(index), index, params, prologue, steps))
     return functions, headers, sources
 
@@ -225,6 +239,28 @@ def _emit_operators(
         for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))
     return steps, headers, sources
+
+
+def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[str]:
+    """The statements of tvmgen_<m>_reset_state: every variable tensor to its initial value.
+
+    As TFLite's ResetVariableTensor (which LiteRT runs in AllocateTensors and
+    reset_all_variables): zero bytes, except an int8 tensor, whose every byte is its zero point
+    (the real value 0). A variable tensor with data in the file (which LiteRT refuses to load)
+    starts from that data."""
+    lines = []
+    for b in plan.state_buffers:
+        t = graph.tensor(b.tensor)
+        where = f"state_pool + {b.offset}"
+        what = f"/* tensor {t.index} \"{_comment(t.name)}\" {t.dtype}{list(t.shape)} */"
+        if t.data is not None:
+            init = constants.add(f"state_init_{t.index}", t.data)
+            lines.append(f"memcpy({where}, {init}, {t.nbytes});  {what}")
+        else:
+            value = t.quant.zero_point[0] if t.dtype == "int8" and t.quant is not None else 0
+            zero = f", zero point {value}" if value else ""
+            lines.append(f"memset({where}, 0x{value & 0xFF:02X}, {t.nbytes});  {what[:-3]}{zero} */")
+    return lines
 
 
 def _copy_step(graph: Graph, copy: Copy, resolver: BufferResolver) -> _EmittedStep:
@@ -290,6 +326,8 @@ def _map_function(ios: tuple[IOTensor, ...], resolver: BufferResolver, iface: In
 
 
 def _pool_local(pool: str, iface: Interface) -> str:
+    if pool == STATE_POOL:
+        return f"uint8_t* const {pool_variable(pool)} = (uint8_t*)state->state;"
     if iface.pools:
         return f"uint8_t* const {pool_variable(pool)} = (uint8_t*)workspace_pools->{pool};"
     return f"uint8_t* const {pool_variable(pool)} = {iface.prefix}_{pool}_pool;"
@@ -297,6 +335,7 @@ def _pool_local(pool: str, iface: Interface) -> str:
 
 def _pool_order(plan: MemoryPlan):
     order = {p.name: i for i, p in enumerate(plan.pools)}
+    order[STATE_POOL] = len(order)
     return lambda name: order[name]
 
 

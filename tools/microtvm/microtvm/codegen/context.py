@@ -75,8 +75,10 @@ class BufferResolver:
         self.interface = interface
         self.constants = constants
         self.used_pools: set[str] = set()
-        # Arguments every subgraph function takes (codegen: the pools struct when external).
-        self.subgraph_args = "workspace_pools" if interface.pools else ""
+        # Arguments every subgraph function takes (codegen: the pools struct when external, the
+        # state when the model is stateful).
+        args = (["workspace_pools"] if interface.pools else []) + (["state"] if interface.stateful else [])
+        self.subgraph_args = ", ".join(args)
         self._io_member = {io.tensor: ("inputs", io.c_name) for io in interface.inputs}
         self._io_member.update({io.tensor: ("outputs", io.c_name) for io in interface.outputs})
 

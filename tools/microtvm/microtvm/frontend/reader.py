@@ -357,10 +357,13 @@ def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int,
                 f"{name}: corrupt TFLite file: {what} uses buffer {buffer_index}, but there are {n_buffers} buffers"
             )
         raw = _buffer_bytes(data, model, buffer_index, name)
+        is_variable = bool(t.IsVariable())
     constant = None
     if raw and dtype != ir.RESOURCE:  # buffer 0 and empty buffers mean "no data": filled at run time
         constant = _constant(raw, dtype, shape, what, name)
-    return ir.Tensor(index=i, name=tensor_name, shape=shape, dtype=dtype, quant=quant, data=constant)
+    return ir.Tensor(
+        index=i, name=tensor_name, shape=shape, dtype=dtype, quant=quant, data=constant, is_variable=is_variable
+    )
 
 
 def _dtype(tensor_type: int, what: str, name: str) -> str:

@@ -14,6 +14,7 @@ empty (non-constant tensors point at it), operator codes carrying both deprecate
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
@@ -49,6 +50,7 @@ class TensorSpec:
     data: Optional[np.ndarray] = None
     name: str = ""
     shape_signature: Optional[Sequence[int]] = None
+    is_variable: bool = False
 
 
 @dataclass
@@ -145,7 +147,8 @@ def single_op_model(
     custom_code: str = "",
 ) -> bytes:
     """A model of one operator. Inputs without `data` become the graph inputs, in order;
-    a `None` input is an absent optional operand (-1). Trailing `None`s are dropped instead:
+    a `None` input is an absent optional operand (-1); variable tensors are operands, not graph
+    inputs. Trailing `None`s are dropped instead:
     LiteRT's CONV_2D rejects a bias of -1 but reads two inputs as "no bias".
     Unnamed tensors get readable names."""
     inputs = list(inputs)
@@ -158,8 +161,9 @@ def single_op_model(
         if spec is None:
             op_inputs.append(-1)
             continue
-        default_name = f"input_{len(graph_inputs)}" if spec.data is None else f"const_{k}"
-        if spec.data is None:
+        is_input = spec.data is None and not spec.is_variable
+        default_name = f"input_{len(graph_inputs)}" if is_input else f"state_{k}" if spec.is_variable else f"const_{k}"
+        if is_input:
             graph_inputs.append(len(tensors))
         op_inputs.append(len(tensors))
         tensors.append(_named(spec, default_name))
@@ -184,10 +188,7 @@ def _fb(module: str) -> Any:
 def _named(spec: TensorSpec, default_name: str) -> TensorSpec:
     if spec.name:
         return spec
-    return TensorSpec(
-        spec.shape, spec.dtype, spec.scale, spec.zero_point, spec.quantized_dimension,
-        spec.data, default_name, spec.shape_signature,
-    )
+    return dataclasses.replace(spec, name=default_name)
 
 
 def _constant_bytes(spec: TensorSpec) -> bytes:
@@ -262,6 +263,8 @@ def _write_tensor(b: flatbuffers.Builder, spec: TensorSpec, buffer: int, index: 
     t.AddName(b, name)
     if quant is not None:
         t.AddQuantization(b, quant)
+    if spec.is_variable:
+        t.AddIsVariable(b, True)
     return t.End(b)
 
 
