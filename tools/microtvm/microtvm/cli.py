@@ -268,11 +268,11 @@ def _bound(plan) -> str:
 
 
 def _state(plan) -> str:
-    count = len(plan.state_buffers)
-    return (
-        f"{plan.state_size:,} bytes in {count} variable tensor{'s' if count != 1 else ''} "
-        "(persistent, owned by the application: tvmgen_<name>_state)"
-    )
+    tensors = sum(1 for b in plan.state_buffers if b.tensor is not None)
+    others = len(plan.state_buffers) - tensors  # resource variables and CALL_ONCE flags
+    parts = [f"{tensors} variable tensor{'s' if tensors != 1 else ''}"] if tensors or not others else []
+    parts += [f"{others} resource variable{'s' if others != 1 else ''}/CALL_ONCE flag{'s' if others != 1 else ''}"] if others else []
+    return f"{plan.state_size:,} bytes in {' and '.join(parts)} (persistent, owned by the application: tvmgen_<name>_state)"
 
 
 def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:

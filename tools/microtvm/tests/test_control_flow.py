@@ -88,8 +88,8 @@ def _while(cond: int, body: int) -> dict:
     return {"cond_subgraph_index": cond, "body_subgraph_index": body}
 
 
-def _check(model: bytes, tmp_path: Path, seeds: Sequence[int] = SEEDS, **options) -> None:
-    assert_matches_reference(model, seeds=seeds, workdir=tmp_path, **options)
+def _check(model: bytes, tmp_path: Path, seeds: Sequence[int] = SEEDS, steps: int = 1, **options) -> None:
+    assert_matches_reference(model, seeds=seeds, steps=steps, workdir=tmp_path, **options)
 
 
 def _condition_values(model: bytes, seeds: Sequence[int], position: int = 0) -> set[bool]:
@@ -265,6 +265,96 @@ def test_if_inside_while_and_while_inside_if(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# CALL_ONCE and resource variables (state that persists across invocations)
+
+
+def handle(dtype: str = "resource") -> TensorSpec:
+    return TensorSpec([], dtype)
+
+
+def _var(name: str, container: str = "") -> dict:
+    return {"shared_name": name, "container": container}
+
+
+def _init(assignments: Sequence[tuple[str, TensorSpec]], handle_dtype: str = "resource") -> SubgraphSpec:
+    """An init subgraph assigning each (variable name, constant)."""
+    tensors: list[TensorSpec] = []
+    ops = []
+    for name, value in assignments:
+        tensors += [handle(handle_dtype), value]
+        ops += [OpSpec("VAR_HANDLE", [], [len(tensors) - 2], _var(name)), OpSpec("ASSIGN_VARIABLE", [len(tensors) - 2, len(tensors) - 1], [])]
+    return SubgraphSpec(tensors, ops, [], [], "init")
+
+
+@pytest.mark.parametrize("handle_dtype", ["resource", "int32"])
+def test_call_once_and_variables_accumulate_across_invocations(handle_dtype: str, tmp_path: Path) -> None:
+    """acc (float32, initialised to a constant) += x each invocation; count (int8) += q, saturating;
+    the outputs are the updated values, so every invocation differs and LiteRT's sequence must be
+    matched invocation by invocation (and again after tvmgen_<m>_reset_state)."""
+    init = _init([("acc", f32([2, 3], np.linspace(-1, 1, 6).reshape(2, 3))), ("count", s8([4], 0.1, 3, [0, 10, -20, 5]))],
+                 handle_dtype)
+    main = [
+        f32([2, 3], name="x"), s8([4], 0.1, 3, name="q"),
+        handle(handle_dtype), f32([2, 3]), f32([2, 3], name="acc"),
+        handle(handle_dtype), s8([4], 0.1, 3), s8([4], 0.1, 3, name="count"),
+    ]
+    ops = [
+        OpSpec("CALL_ONCE", [], [], {"init_subgraph_index": 1}),
+        OpSpec("VAR_HANDLE", [], [2], _var("acc")), OpSpec("READ_VARIABLE", [2], [3]),
+        OpSpec("ADD", [3, 0], [4]), OpSpec("ASSIGN_VARIABLE", [2, 4], []),
+        OpSpec("VAR_HANDLE", [], [5], _var("count")), OpSpec("READ_VARIABLE", [5], [6]),
+        OpSpec("ADD", [6, 1], [7]), OpSpec("ASSIGN_VARIABLE", [5, 7], []),
+    ]
+    model = build_model(main, ops, [0, 1], [4, 7], subgraphs=[init])
+    _check(model, tmp_path, seeds=(0, 1, 2), steps=5)
+    metadata = json.loads(compile_model(model, "m.tflite")["metadata.json"])["modules"]["default"]
+    # acc (24 bytes -> 32), count (4 -> 16), the CALL_ONCE flag (1 -> 16)
+    assert metadata["memory"]["state_size_bytes"] == 32 + 16 + 16
+
+
+def test_variable_updated_inside_a_loop_and_a_branch(tmp_path: Path) -> None:
+    """The WHILE body adds the loop counter to a variable on each iteration (VAR_HANDLE in the
+    body); an IF branch taken on some invocations doubles another variable. The state survives
+    invocations and is touched from inside subgraph functions."""
+    # 1: init: total = 0, scale = [1, 1]
+    init = _init([("total", f32([1], [0.0])), ("scale", f32([2], [1.0, 1.0]))])
+    # 2: cond (i, n) -> i < n
+    cond = SubgraphSpec([f32([1]), f32([1]), boolean()], [OpSpec("LESS", [0, 1], [2])], [0, 1], [2])
+    # 3: body (i, n) -> (i + 1, n), total += i
+    body = SubgraphSpec(
+        [f32([1]), f32([1]), f32([1], [1.0]), f32([1]), handle(), f32([1]), f32([1])],
+        [
+            OpSpec("ADD", [0, 2], [3]), OpSpec("VAR_HANDLE", [], [4], _var("total")),
+            OpSpec("READ_VARIABLE", [4], [5]), OpSpec("ADD", [5, 0], [6]), OpSpec("ASSIGN_VARIABLE", [4, 6], []),
+        ],
+        [0, 1], [3, 1],
+    )
+    # 4: then (x) -> x * scale, and scale *= 2 ; 5: else (x) -> x
+    then = SubgraphSpec(
+        [f32([2]), handle(), f32([2]), f32([2]), f32([2], [2.0, 2.0]), f32([2])],
+        [
+            OpSpec("VAR_HANDLE", [], [1], _var("scale")), OpSpec("READ_VARIABLE", [1], [2]),
+            OpSpec("MUL", [0, 2], [3]), OpSpec("MUL", [2, 4], [5]), OpSpec("ASSIGN_VARIABLE", [1, 5], []),
+        ],
+        [0], [3],
+    )
+    orelse = SubgraphSpec([f32([2])], [], [0], [0])
+    main = [
+        boolean(name="flag"), f32([2], name="x"), f32([1], name="n"), f32([1], [2.0]), f32([1]), f32([1], [0.0]),
+        f32([1]), f32([1]), f32([2], name="y"), handle(), f32([1], name="total"),
+    ]
+    ops = [
+        OpSpec("CALL_ONCE", [], [], {"init_subgraph_index": 1}),
+        OpSpec("MUL", [2, 3], [4]),
+        OpSpec("WHILE", [5, 4], [6, 7], _while(2, 3)),
+        OpSpec("IF", [0, 1], [8], _if(4, 5)),
+        OpSpec("VAR_HANDLE", [], [9], _var("total")), OpSpec("READ_VARIABLE", [9], [10]),
+    ]
+    model = build_model(main, ops, [0, 1, 2], [8, 10], subgraphs=[init, cond, body, then, orelse])
+    _check(model, tmp_path, seeds=(0, 1, 2), steps=4)
+
+
+# ---------------------------------------------------------------------------------------------
 # Errors
 
 
@@ -352,3 +442,48 @@ def test_reader_reads_only_called_subgraphs() -> None:
     ops = graph.all_operators()
     assert [(op.index, op.subgraph, op.local_index) for op in ops] == [(0, 0, 0), (1, 1, 0), (2, 3, 0)]
     assert ops[2].inputs == (5,) and len(graph.tensors) == 7
+
+
+def _read_model(assign: Optional[TensorSpec], read: TensorSpec) -> bytes:
+    """main: VAR_HANDLE v; (ASSIGN v <- input); READ v -> output."""
+    main = [f32([2], name="x"), handle(), read]
+    ops = [OpSpec("VAR_HANDLE", [], [1], _var("v"))]
+    inputs = [0]
+    if assign is not None:
+        main.append(assign)
+        ops.append(OpSpec("ASSIGN_VARIABLE", [1, 3 if assign.data is not None else 0], []))
+    ops.append(OpSpec("READ_VARIABLE", [1], [2]))
+    return build_model(main, ops, inputs, [2])
+
+
+def test_variable_read_but_never_assigned() -> None:
+    message = _unsupported(_read_model(None, f32([2])))
+    assert "READ_VARIABLE" in message and "'v' is read but no ASSIGN_VARIABLE" in message
+
+
+def test_variable_must_keep_its_shape() -> None:
+    message = _unsupported(_read_model(f32([2], [1.0, 2.0]), f32([3])))
+    assert "READ_VARIABLE" in message and "float32[3]" in message and "float32[2]" in message and "dynamic" in message
+    init = _init([("v", f32([2], [1.0, 2.0]))])
+    main = [f32([3], name="x"), handle(), f32([3])]
+    ops = [OpSpec("CALL_ONCE", [], [], {"init_subgraph_index": 1}), OpSpec("VAR_HANDLE", [], [1], _var("v")),
+           OpSpec("ASSIGN_VARIABLE", [1, 0], []), OpSpec("READ_VARIABLE", [1], [2])]
+    message = _unsupported(build_model(main, ops, [0], [2], subgraphs=[init]))
+    # The main subgraph's assignment comes first in model order; the init subgraph's disagrees.
+    assert "operator 1 (ASSIGN_VARIABLE) in subgraph 1" in message and "first assigned float32[3]" in message
+
+
+def test_handle_passed_into_a_subgraph_is_rejected() -> None:
+    branch = SubgraphSpec([handle(), f32([2])], [OpSpec("READ_VARIABLE", [0], [1])], [0], [1])
+    main = [boolean(), handle(), f32([2], [1.0, 2.0]), f32([2])]
+    ops = [OpSpec("VAR_HANDLE", [], [1], _var("v")), OpSpec("ASSIGN_VARIABLE", [1, 2], []),
+           OpSpec("IF", [0, 1], [3], _if(1, 1))]
+    message = _unsupported(build_model(main, ops, [0], [3], subgraphs=[branch]))
+    assert "resource" in message and ("subgraph" in message)
+
+
+def test_call_once_init_subgraph_without_operands() -> None:
+    main = [f32([2]), f32([2])]
+    ops = [OpSpec("CALL_ONCE", [], [], {"init_subgraph_index": 1}), OpSpec("RELU", [0], [1])]
+    message = _unsupported(build_model(main, ops, [0], [1], subgraphs=[_relu_branch()]))
+    assert "operator 0 (CALL_ONCE) in subgraph 0" in message and "init subgraph 1 has 1 inputs and 1 outputs" in message

@@ -250,6 +250,9 @@ def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[s
     starts from that data."""
     lines = []
     for b in plan.state_buffers:
+        if b.tensor is None:  # a resource variable or a CALL_ONCE flag: no value, not run
+            lines.append(f"memset(state_pool + {b.offset}, 0, {b.size});  /* {b.key} */")
+            continue
         t = graph.tensor(b.tensor)
         where = f"state_pool + {b.offset}"
         what = f"/* tensor {t.index} \"{_comment(t.name)}\" {t.dtype}{list(t.shape)} */"

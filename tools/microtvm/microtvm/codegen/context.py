@@ -132,3 +132,9 @@ class OpContext:
 
     def call_subgraph(self, index: int) -> str:
         return f"{self._resolver.subgraph_function(index)}({self._resolver.subgraph_args})"
+
+    def state(self, key: str) -> str:
+        buffer = next((b for b in self._resolver.plan.buffers if b.key == key), None)
+        if buffer is None:
+            raise AssertionError(f"operator {self._op_index} asked for state buffer {key!r}, which the plan does not have")
+        return self._resolver.pool_pointer(buffer.pool, buffer.offset)

@@ -7,7 +7,9 @@ Buffers are:
 - one state buffer per variable tensor (TFLite's is_variable: LSTM/SVDF state) that an operator
   uses, in the state pool (STATE_POOL), which the application owns and keeps between runs. State
   buffers lie one after another in tensor order and never share a byte with anything, so the
-  workspace pools stay free to be shared between models (and between runs).
+  workspace pools stay free to be shared between models (and between runs);
+- in the state pool too, after those: one buffer per resource variable (key "var<k>") and one
+  byte per CALL_ONCE flag (key "once<op index>"), see passes/variables.py.
 Graph inputs and outputs are normally the caller's buffers (outside the pools, `pool` None);
 with `use_workspace_io` they are planned in the pools too: an input from the start until its
 last read, an output from its write until the end.
@@ -29,6 +31,7 @@ from ..errors import UserError
 from ..ir import RESOURCE, Graph
 from ..passes import InPlace, Storage, in_place_candidates
 from ..passes.timeline import timeline
+from ..passes.variables import model_state, once_key
 from .planner import (
     BufferRequest,
     Placement,
@@ -292,4 +295,13 @@ def _requests(
         key = f"scratch{index}"
         kinds[key] = SCRATCH
         requests.append(BufferRequest(key, int(scratch_bytes[index]), low, high))
+    # State that is not a tensor: resource variables and CALL_ONCE flags, live at every step.
+    state = model_state(graph)
+    for variable in state.variables:
+        if variable.nbytes:
+            kinds[variable.key] = STATE
+            requests.append(BufferRequest(variable.key, variable.nbytes, 0, last_step))
+    for index in state.once:
+        kinds[once_key(index)] = STATE
+        requests.append(BufferRequest(once_key(index), 1, 0, last_step))
     return requests, kinds

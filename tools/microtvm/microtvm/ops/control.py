@@ -1,4 +1,4 @@
-"""Control flow: IF and WHILE, which run other subgraphs of the model.
+"""Control flow: IF, WHILE and CALL_ONCE, which run other subgraphs of the model.
 
 Every subgraph a model runs becomes a static C function in the generated lib1.c
 (`tvmgen_<m>_subgraph<k>`, see codegen), whose tensors have fixed places in the workspace
@@ -14,6 +14,10 @@ between subgraphs the same way):
   bool of one element) is false the loop ends; otherwise the loop variables are copied into the
   inputs of the body subgraph, the body runs and its outputs become the new loop variables. The
   trip count is whatever the data make it.
+- CALL_ONCE: runs its init subgraph (no inputs, no outputs: typically VAR_HANDLE +
+  ASSIGN_VARIABLE of initial values) the first time it executes after tvmgen_<m>_reset_state,
+  and does nothing afterwards (LiteRT: once per interpreter). The "has run" flag is one byte of
+  the state pool (passes/variables.py).
 
 Shapes must be static: TFLite would resize a subgraph's inputs to the operands' shapes and let
 shapes change from one iteration to the next; here every operand must have exactly the shape and
@@ -25,6 +29,7 @@ from typing import Sequence
 
 from ..errors import UnsupportedError
 from ..ir import RESOURCE, Graph, Operator, Subgraph, Tensor
+from ..passes.variables import once_key
 from .base import EmittedOp, LowerContext, OpLowering
 
 HEADERS = ()
@@ -183,9 +188,38 @@ def _emit_while(op: Operator, ctx: LowerContext) -> EmittedOp:
     return EmittedOp(call="\n".join(lines))
 
 
+# ---------------------------------------------------------------------------------------------
+# CALL_ONCE
+
+
+def _check_call_once(op: Operator, graph: Graph) -> None:
+    if op.inputs or op.outputs:
+        raise UnsupportedError("CALL_ONCE takes no inputs and gives no outputs")
+    init = _subgraph(op, graph, "init_subgraph_index")
+    if init.inputs or init.outputs:
+        raise UnsupportedError(
+            f"the init subgraph {init.index} has {len(init.inputs)} inputs and {len(init.outputs)} outputs; "
+            "TFLite requires none"
+        )
+
+
+def _emit_call_once(op: Operator, ctx: LowerContext) -> EmittedOp:
+    init = int(op.options["init_subgraph_index"])
+    lines = [
+        f"uint8_t* const done = {ctx.state(once_key(op.index))};  /* set once subgraph {init} has run */",
+        "if (done[0] == 0) {",
+        *_run_subgraph(ctx, init, "  "),
+        "  done[0] = 1;",
+        "}",
+    ]
+    return EmittedOp(call="\n".join(lines))
+
+
 LOWERINGS: list[OpLowering] = [
     OpLowering(opcode="IF", check=_check_if, emit=_emit_if, headers=HEADERS, sources=SOURCES,
                dtypes=("int8", "float32", "int32", "bool")),
     OpLowering(opcode="WHILE", check=_check_while, emit=_emit_while, headers=HEADERS, sources=SOURCES,
                dtypes=("int8", "float32", "int32", "bool")),
+    OpLowering(opcode="CALL_ONCE", check=_check_call_once, emit=_emit_call_once, headers=HEADERS, sources=SOURCES,
+               dtypes=("int8", "float32")),
 ]
