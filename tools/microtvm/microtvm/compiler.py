@@ -236,6 +236,15 @@ def _check_structure(graph: Graph) -> None:
                     )
 
 
+def _buffer_owner(buffer, names: dict[int, str]) -> dict:
+    if buffer.tensor is not None:
+        return {"tensor": names[buffer.tensor]}
+    if buffer.op is not None:
+        return {"operator": buffer.op}
+    # State that is not a tensor (passes/variables.py): a resource variable or a CALL_ONCE flag.
+    return {"state": "call_once_flag" if buffer.key.startswith("once") else "resource_variable"}
+
+
 def _io_metadata(io) -> dict:
     entry = {"name": io.name, "c_name": io.c_name, "dtype": io.dtype, "shape": list(io.shape), "size": io.nbytes}
     if io.quant is not None:
@@ -256,7 +265,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
         {
             "name": b.key,
             "kind": b.kind,
-            **({"tensor": names[b.tensor]} if b.tensor is not None else {"operator": b.op}),
+            **_buffer_owner(b, names),
             "pool": b.pool,
             "offset": b.offset,
             "size_bytes": b.size,

@@ -77,7 +77,8 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
 
     functions, headers, sources = _emit_subgraphs(graph, resolver, iface, plan)
     resolver.used_pools.clear()
-    steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, _copies_by_operator(graph, storage))
+    copies = _copies_by_operator(graph, storage)
+    steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, copies)
     headers |= main_headers
     sources |= main_sources
     reset_state = _reset_state(graph, plan, constants)
@@ -184,7 +185,9 @@ class _Function:
     ops: list[_EmittedStep]
 
 
-def _emit_subgraphs(graph: Graph, resolver: BufferResolver, iface: Interface, plan: MemoryPlan) -> tuple[list[_Function], set[str], set[str]]:
+def _emit_subgraphs(
+    graph: Graph, resolver: BufferResolver, iface: Interface, plan: MemoryPlan
+) -> tuple[list[_Function], set[str], set[str]]:
     headers: set[str] = set()
     sources: set[str] = set()
     functions = []
@@ -209,7 +212,8 @@ def _copies_by_operator(graph: Graph, storage: Storage) -> dict[int, list[Copy]]
     """Output copies (passes/aliases.py) by the main-subgraph operator they follow. Their steps
     count on the timeline (passes/timeline.py): a copy goes after the last main operator at or
     before its step (-1: before any, only when there is no operator)."""
-    main_steps = [(step, op.index) for step, op in enumerate(timeline(graph).operators) if op.subgraph == 0 and op.index >= 0]
+    line = timeline(graph).operators
+    main_steps = [(step, op.index) for step, op in enumerate(line) if op.subgraph == 0 and op.index >= 0]
     result: dict[int, list[Copy]] = {}
     for copy in storage.copies:
         after = [index for step, index in main_steps if step <= copy.step]

@@ -136,5 +136,5 @@ class OpContext:
     def state(self, key: str) -> str:
         buffer = next((b for b in self._resolver.plan.buffers if b.key == key), None)
         if buffer is None:
-            raise AssertionError(f"operator {self._op_index} asked for state buffer {key!r}, which the plan does not have")
+            raise AssertionError(f"operator {self._op_index} asked for state buffer {key!r}, which is not planned")
         return self._resolver.pool_pointer(buffer.pool, buffer.offset)

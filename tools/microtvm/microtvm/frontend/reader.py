@@ -6,9 +6,10 @@ TypeError, ...) or silently read garbage. So every read happens inside `_reading
 turns any such exception into a one-line ModelFormatError naming the file and the part being
 read, and the values read are checked (indices in range, sizes consistent, enums known).
 
-Valid files that use things the compiler does not handle (custom operators, recursive or
-deprecated CALL control flow, sparse tensors, dynamic shapes, string/complex types) raise UnsupportedError. Builtin operators
-without a lowering are read normally: passes/validate.py reports those, all at once.
+Valid files that use things the compiler does not handle (custom operators, recursive
+subgraphs, the deprecated CALL, sparse tensors, dynamic shapes, string/complex types) raise
+UnsupportedError. Builtin operators without a lowering are read normally: passes/validate.py
+reports those, all at once.
 """
 from __future__ import annotations
 
@@ -276,11 +277,14 @@ def _read_operator(
         outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
         inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
         options = _read_options(op, opcode, f"{where} ({opcode})", name)
-    result = ir.Operator(index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options, subgraph=sub, local_index=i)
+    result = ir.Operator(
+        index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options, subgraph=sub, local_index=i
+    )
     for callee in ir.called_subgraphs(result):
         if not 0 <= callee < n_subgraphs:
             raise ModelFormatError(
-                f"{name}: corrupt TFLite file: {where} ({opcode}) runs subgraph {callee}, but there are {n_subgraphs} subgraphs"
+                f"{name}: corrupt TFLite file: {where} ({opcode}) runs subgraph {callee}, "
+                f"but there are {n_subgraphs} subgraphs"
             )
     return result
 

@@ -23,6 +23,7 @@ Shapes must be static: TFLite would resize a subgraph's inputs to the operands' 
 shapes change from one iteration to the next; here every operand must have exactly the shape and
 type of the subgraph tensor it is copied to or from, or the operator is rejected.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -216,10 +217,28 @@ def _emit_call_once(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 LOWERINGS: list[OpLowering] = [
-    OpLowering(opcode="IF", check=_check_if, emit=_emit_if, headers=HEADERS, sources=SOURCES,
-               dtypes=("int8", "float32", "int32", "bool")),
-    OpLowering(opcode="WHILE", check=_check_while, emit=_emit_while, headers=HEADERS, sources=SOURCES,
-               dtypes=("int8", "float32", "int32", "bool")),
-    OpLowering(opcode="CALL_ONCE", check=_check_call_once, emit=_emit_call_once, headers=HEADERS, sources=SOURCES,
-               dtypes=("int8", "float32")),
+    OpLowering(
+        opcode="IF",
+        check=_check_if,
+        emit=_emit_if,
+        headers=HEADERS,
+        sources=SOURCES,
+        dtypes=("int8", "float32", "int32", "bool"),
+    ),
+    OpLowering(
+        opcode="WHILE",
+        check=_check_while,
+        emit=_emit_while,
+        headers=HEADERS,
+        sources=SOURCES,
+        dtypes=("int8", "float32", "int32", "bool"),
+    ),
+    OpLowering(
+        opcode="CALL_ONCE",
+        check=_check_call_once,
+        emit=_emit_call_once,
+        headers=HEADERS,
+        sources=SOURCES,
+        dtypes=("int8", "float32"),
+    ),
 ]

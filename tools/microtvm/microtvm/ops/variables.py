@@ -13,6 +13,7 @@ assignments (or that is read with another type or shape), a variable read but ne
 (e.g. passed into a subgraph). A variable is read as zero bytes until first assigned after a
 reset (LiteRT would fail); models initialise their variables in a CALL_ONCE init subgraph first.
 """
+
 from __future__ import annotations
 
 from ..errors import UnsupportedError
@@ -56,7 +57,9 @@ def _check_var_handle(op: Operator, graph: Graph) -> None:
         raise UnsupportedError("VAR_HANDLE takes no inputs and gives one handle")
     handle = graph.tensor(op.outputs[0])
     if handle.dtype not in (RESOURCE, "int32") or handle.num_elements != 1:
-        raise UnsupportedError(f"the handle {handle.name!r} is {handle.dtype}{list(handle.shape)}; expected one resource")
+        raise UnsupportedError(
+            f"the handle {handle.name!r} is {handle.dtype}{list(handle.shape)}; expected one resource"
+        )
 
 
 def _emit_var_handle(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -72,7 +75,9 @@ def _check_assign(op: Operator, graph: Graph) -> None:
 def _emit_assign(op: Operator, ctx: LowerContext) -> EmittedOp:
     variable = _variable(op, ctx.graph)
     value = op.inputs[1]
-    return EmittedOp(call=f"memcpy({ctx.state(variable.key)}, {ctx.buf(value)}, {variable.nbytes});  /* {variable.label} */")
+    return EmittedOp(
+        call=f"memcpy({ctx.state(variable.key)}, {ctx.buf(value)}, {variable.nbytes});  /* {variable.label} */"
+    )
 
 
 def _check_read(op: Operator, graph: Graph) -> None:
@@ -89,7 +94,9 @@ def _check_read(op: Operator, graph: Graph) -> None:
 
 def _emit_read(op: Operator, ctx: LowerContext) -> EmittedOp:
     variable = _variable(op, ctx.graph)
-    return EmittedOp(call=f"memcpy({ctx.buf(op.outputs[0])}, {ctx.state(variable.key)}, {variable.nbytes});  /* {variable.label} */")
+    return EmittedOp(
+        call=f"memcpy({ctx.buf(op.outputs[0])}, {ctx.state(variable.key)}, {variable.nbytes});  /* {variable.label} */"
+    )
 
 
 LOWERINGS: list[OpLowering] = [

@@ -13,7 +13,9 @@ def fold_constant_aliases(graph: Graph) -> Graph:
     Done in every subgraph (all tensors are in graph.tensors)."""
     tensors = list(graph.tensors)
     kept = _fold(graph.operators, tensors)
-    subgraphs = {k: dataclasses.replace(sub, operators=_fold(sub.operators, tensors)) for k, sub in graph.subgraphs.items()}
+    subgraphs = {
+        k: dataclasses.replace(sub, operators=_fold(sub.operators, tensors)) for k, sub in graph.subgraphs.items()
+    }
     changed = len(kept) != len(graph.operators) or any(
         len(subgraphs[k].operators) != len(sub.operators) for k, sub in graph.subgraphs.items()
     )

@@ -26,6 +26,7 @@ the line, so their tensors may share memory: only one of them runs.
 Copy markers are operators with opcode TIMELINE_MARK and index -1 (no lowering, no scratch, no
 code): they only touch tensors.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,7 +64,9 @@ def _expand(graph: Graph, op: Operator, sequence: list[Operator]) -> None:
         _run(graph, op.options["init_subgraph_index"], (), (), sequence)
 
 
-def _run(graph: Graph, index: int, sources: tuple[int, ...], targets: tuple[int, ...], sequence: list[Operator]) -> None:
+def _run(
+    graph: Graph, index: int, sources: tuple[int, ...], targets: tuple[int, ...], sequence: list[Operator]
+) -> None:
     sub = graph.subgraph(index)
     sequence.append(_mark(sources, sub.inputs, index))
     for op in sub.operators:

@@ -13,6 +13,7 @@ A variable's type and shape are static: the ones of the first value assigned to 
 the main subgraph, then the subgraphs by index); every assignment and read must agree (ops/variables.py
 checks that). This module only collects; it raises nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,12 +64,16 @@ def model_state(graph: Graph) -> ModelState:
             handle_names[op.outputs[0]] = pair
     signature: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
     for op in operators:
-        if op.opcode == "ASSIGN_VARIABLE" and len(op.inputs) == 2 and op.inputs[0] in handle_names and op.inputs[1] >= 0:
+        if (
+            op.opcode == "ASSIGN_VARIABLE"
+            and len(op.inputs) == 2
+            and op.inputs[0] in handle_names
+            and op.inputs[1] >= 0
+        ):
             value = graph.tensor(op.inputs[1])
             signature.setdefault(handle_names[op.inputs[0]], (value.dtype, tuple(value.shape)))
     variables = {
-        pair: ResourceVariable(key, pair[0], pair[1], *signature.get(pair, ("", ())))
-        for pair, key in names.items()
+        pair: ResourceVariable(key, pair[0], pair[1], *signature.get(pair, ("", ()))) for pair, key in names.items()
     }
     return ModelState(
         variables=tuple(variables.values()),
