@@ -1,5 +1,5 @@
-"""Control flow (IF, WHILE) over several subgraphs: our generated C against LiteRT's reference
-kernels, int8 byte for byte and float32 within 1e-5 / 1e-6.
+"""Control flow (IF, WHILE, CALL_ONCE) and resource variables over several subgraphs: our generated
+C against LiteRT's reference kernels, int8 byte for byte and float32 within 1e-5 / 1e-6.
 
 - IF with a bool condition from the data, both branches taken over the seeds, int8 and float32
   operators inside the branches (FULLY_CONNECTED, ADD, MUL, RELU, STRIDED_SLICE, SOFTMAX,
@@ -8,9 +8,13 @@ kernels, int8 byte for byte and float32 within 1e-5 / 1e-6.
   types, a body with int8 arithmetic;
 - nested control flow: an IF inside a WHILE body, a WHILE inside an IF branch, one subgraph run
   from two places;
+- CALL_ONCE + VAR_HANDLE / READ_VARIABLE / ASSIGN_VARIABLE: variables initialised once and
+  accumulating across invocations, matched against one LiteRT interpreter invocation by
+  invocation (the host driver also resets the state and runs each sequence twice); variables
+  touched inside loops and branches, handles passed into subgraphs;
 - the memory plan: every subgraph's tensors in the workspace, branches sharing memory;
 - clear errors: recursion, a non-bool condition, shapes that would change (dynamic shapes),
-  the deprecated CALL.
+  the deprecated CALL, variables of changing shape or never assigned, ambiguous handles.
 
 WHILE conditions need a comparison. Until the comparison operators have their own lowering,
 the tests register a small stand-in LESS for float32 (same-shape operands, `a < b`, which is what
@@ -595,16 +599,68 @@ def test_variable_must_keep_its_shape() -> None:
     assert "operator 1 (ASSIGN_VARIABLE) in subgraph 1" in message and "first assigned float32[3]" in message
 
 
-def test_handle_passed_into_a_subgraph_is_rejected() -> None:
-    branch = SubgraphSpec([handle(), f32([2])], [OpSpec("READ_VARIABLE", [0], [1])], [0], [1])
-    main = [boolean(), handle(), f32([2], [1.0, 2.0]), f32([2])]
-    ops = [
-        OpSpec("VAR_HANDLE", [], [1], _var("v")),
-        OpSpec("ASSIGN_VARIABLE", [1, 2], []),
-        OpSpec("IF", [0, 1], [3], _if(1, 1)),
+def test_handles_passed_into_subgraphs(tmp_path: Path) -> None:
+    """A handle as a WHILE loop variable (the body reads and assigns through it) and as an IF
+    operand (the branch reads through it): resolved at generation time, never copied."""
+    init = _init([("acc", f32([2], [0.0, 1.0]))])
+    cond = SubgraphSpec([f32([1]), f32([1]), handle(), boolean()], [OpSpec("LESS", [0, 1], [3])], [0, 1, 2], [3])
+    body = SubgraphSpec(
+        [f32([1]), f32([1]), handle(), f32([1], [1.0]), f32([1]), f32([2]), f32([2], [0.5, -0.25]), f32([2])],
+        [
+            OpSpec("ADD", [0, 3], [4]),
+            OpSpec("READ_VARIABLE", [2], [5]),
+            OpSpec("ADD", [5, 6], [7]),
+            OpSpec("ASSIGN_VARIABLE", [2, 7], []),
+        ],
+        [0, 1, 2],
+        [4, 1, 2],
+    )
+    then = SubgraphSpec(
+        [handle(), f32([2]), f32([2]), f32([2])],
+        [OpSpec("READ_VARIABLE", [0], [2]), OpSpec("MUL", [1, 2], [3])],
+        [0, 1],
+        [3],
+    )
+    orelse = SubgraphSpec([handle(), f32([2])], [], [0, 1], [1])
+    main = [
+        boolean(name="flag"),
+        f32([2], name="x"),
+        f32([1], name="n"),
+        f32([1], [3.0]),
+        f32([1]),
+        f32([1], [0.0]),
+        handle(),
+        f32([1]),
+        f32([1]),
+        handle(),
+        f32([2], name="y"),
     ]
-    message = _unsupported(build_model(main, ops, [0], [3], subgraphs=[branch]))
-    assert "resource" in message and ("subgraph" in message)
+    ops = [
+        OpSpec("CALL_ONCE", [], [], {"init_subgraph_index": 1}),
+        OpSpec("MUL", [2, 3], [4]),
+        OpSpec("VAR_HANDLE", [], [6], _var("acc")),
+        OpSpec("WHILE", [5, 4, 6], [7, 8, 9], _while(2, 3)),
+        OpSpec("IF", [0, 9, 1], [10], _if(4, 5)),
+    ]
+    model = build_model(main, ops, [0, 1, 2], [10], subgraphs=[init, cond, body, then, orelse])
+    _check(model, tmp_path, seeds=(0, 1, 2), steps=3)
+
+
+def test_handle_of_two_variables_is_rejected() -> None:
+    """One branch subgraph reached with the handles of two variables: its READ names neither."""
+    branch = SubgraphSpec([handle(), f32([2])], [OpSpec("READ_VARIABLE", [0], [1])], [0], [1])
+    main = [boolean(), handle(), handle(), f32([2], [1.0, 2.0]), f32([2]), f32([2]), f32([2])]
+    ops = [
+        OpSpec("VAR_HANDLE", [], [1], _var("a")),
+        OpSpec("VAR_HANDLE", [], [2], _var("b")),
+        OpSpec("ASSIGN_VARIABLE", [1, 3], []),
+        OpSpec("ASSIGN_VARIABLE", [2, 3], []),
+        OpSpec("IF", [0, 1], [4], _if(1, 1)),
+        OpSpec("IF", [0, 2], [5], _if(1, 1)),
+        OpSpec("ADD", [4, 5], [6]),
+    ]
+    message = _unsupported(build_model(main, ops, [0], [6], subgraphs=[branch]))
+    assert "operator 0 (READ_VARIABLE) in subgraph 1" in message and "does not name one variable" in message
 
 
 def test_call_once_init_subgraph_without_operands() -> None:

@@ -19,7 +19,8 @@ between subgraphs the same way):
   and does nothing afterwards (LiteRT: once per interpreter). The "has run" flag is one byte of
   the state pool (passes/variables.py).
 
-Shapes must be static: TFLite would resize a subgraph's inputs to the operands' shapes and let
+Resource handles may be passed into subgraphs (ops/variables.py resolves them statically; they
+are never copied). Shapes must be static: TFLite would resize a subgraph's inputs to the operands' shapes and let
 shapes change from one iteration to the next; here every operand must have exactly the shape and
 type of the subgraph tensor it is copied to or from, or the operator is rejected.
 """
@@ -30,7 +31,7 @@ from typing import Sequence
 
 from ..errors import UnsupportedError
 from ..ir import RESOURCE, Graph, Operator, Subgraph, Tensor
-from ..passes.variables import once_key
+from ..passes.variables import model_state, once_key
 from .base import EmittedOp, LowerContext, OpLowering
 
 HEADERS = ()
@@ -53,17 +54,11 @@ def _check_no_absent(op: Operator) -> None:
         raise UnsupportedError("an operand is absent (-1); every input and output must be a tensor")
 
 
-def _check_resources(tensors: Sequence[Tensor], role: str) -> None:
-    for t in tensors:
-        if t.dtype == RESOURCE:
-            raise UnsupportedError(
-                f"{role} {t.name!r} is a resource handle; passing resource variables into subgraphs is not "
-                "supported (use VAR_HANDLE inside the subgraph instead)"
-            )
-
-
 def _check_same(outer: Tensor, inner: Tensor, what: str) -> None:
-    """The bytes are copied as they are, so the two tensors must hold the same type and shape."""
+    """The bytes are copied as they are, so the two tensors must hold the same type and shape
+    (resource handles: the same type; they are resolved at generation time, ops/variables.py)."""
+    if outer.dtype == RESOURCE and inner.dtype == RESOURCE:
+        return
     if outer.dtype != inner.dtype or tuple(outer.shape) != tuple(inner.shape):
         raise UnsupportedError(
             f"{what}: {outer.name!r} is {_describe(outer)} but {inner.name!r} is {_describe(inner)}; the shape or "
@@ -91,7 +86,6 @@ def _check_if(op: Operator, graph: Graph) -> None:
     _check_bool_scalar(graph.tensor(op.inputs[0]), "the condition")
     operands = [graph.tensor(t) for t in op.inputs[1:]]
     results = [graph.tensor(t) for t in op.outputs]
-    _check_resources(operands, "input")
     for field in ("then_subgraph_index", "else_subgraph_index"):
         branch = _subgraph(op, graph, field)
         name = f"subgraph {branch.index} ({field[:4]} branch)"
@@ -107,11 +101,13 @@ def _check_if(op: Operator, graph: Graph) -> None:
 
 
 def _copies(ctx: LowerContext, pairs: Sequence[tuple[int, int]], indent: str) -> list[str]:
-    """memcpy(dst, src) for each (dst, src) tensor pair of equal size."""
+    """memcpy(dst, src) for each (dst, src) tensor pair of equal size. Resource handles are not
+    copied: which variable they name is known at generation time (passes/variables.py)."""
+    handles = model_state(ctx.graph).by_handle
     lines = []
     for dst, src in pairs:
         nbytes = ctx.graph.tensor(dst).nbytes
-        if nbytes:
+        if nbytes and dst not in handles:
             lines.append(f"{indent}memcpy({ctx.buf(dst)}, {ctx.buf(src)}, {nbytes});")
     return lines
 
@@ -151,7 +147,6 @@ def _check_while(op: Operator, graph: Graph) -> None:
         raise UnsupportedError(f"WHILE has {n} inputs but {len(op.outputs)} outputs; TFLite requires as many of each")
     operands = [graph.tensor(t) for t in op.inputs]
     results = [graph.tensor(t) for t in op.outputs]
-    _check_resources(operands, "loop variable")
     if len(cond.inputs) != n or len(cond.outputs) != 1:
         raise UnsupportedError(
             f"the cond subgraph {cond.index} has {len(cond.inputs)} inputs and {len(cond.outputs)} outputs; "

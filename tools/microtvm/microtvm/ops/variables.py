@@ -9,8 +9,9 @@ VAR_HANDLE generates no code: which variable a handle names is known at generati
 
 What LiteRT does dynamically and this rejects: a variable whose type or shape changes between
 assignments (or that is read with another type or shape), a variable read but never assigned
-(LiteRT fails at run time), handles that do not come from a VAR_HANDLE of the same subgraph
-(e.g. passed into a subgraph). A variable is read as zero bytes until first assigned after a
+(LiteRT fails at run time), handles that do not name one variable at generation time (a
+handle comes from VAR_HANDLE, possibly passed into subgraphs by IF/WHILE; a subgraph input that
+receives handles of different variables names none). A variable is read as zero bytes until first assigned after a
 reset (LiteRT would fail); models initialise their variables in a CALL_ONCE init subgraph first.
 """
 
@@ -35,8 +36,8 @@ def _variable(op: Operator, graph: Graph) -> ResourceVariable:
     if variable is None:
         name = graph.tensor(handle).name if handle >= 0 else "(absent)"
         raise UnsupportedError(
-            f"the resource handle {name!r} does not come from a VAR_HANDLE in the same subgraph; only handles "
-            "made by VAR_HANDLE where they are used are supported (not handles passed into subgraphs)"
+            f"the resource handle {name!r} does not name one variable known at generation time; handles must "
+            "come from VAR_HANDLE, directly or passed into subgraphs, always for the same variable"
         )
     return variable
 

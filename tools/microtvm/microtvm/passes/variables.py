@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ir import Graph
+from ..ir import Graph, Operator
 
 VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE")
 
@@ -45,7 +45,9 @@ class ResourceVariable:
 @dataclass(frozen=True)
 class ModelState:
     variables: tuple[ResourceVariable, ...]
-    by_handle: dict[int, ResourceVariable]  # VAR_HANDLE output tensor -> its variable
+    # handle tensor -> its variable: VAR_HANDLE outputs and the handles they are copied into by
+    # control flow (subgraph inputs, loop variables)
+    by_handle: dict[int, ResourceVariable]
     once: tuple[int, ...]  # CALL_ONCE operator indices; their flags have state keys once_key(index)
 
 
@@ -62,6 +64,7 @@ def model_state(graph: Graph) -> ModelState:
             pair = (str(op.options.get("container", "")), str(op.options.get("shared_name", "")))
             names.setdefault(pair, f"var{len(names)}")
             handle_names[op.outputs[0]] = pair
+    _propagate(graph, handle_names)
     signature: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
     for op in operators:
         if (
@@ -80,3 +83,45 @@ def model_state(graph: Graph) -> ModelState:
         by_handle={tensor: variables[pair] for tensor, pair in handle_names.items()},
         once=tuple(op.index for op in operators if op.opcode == "CALL_ONCE"),
     )
+
+
+def _propagate(graph: Graph, handle_names: dict[int, tuple[str, str]]) -> None:
+    """Handles passed into subgraphs (IF operands, WHILE loop variables) name the variable of the
+    handle passed, when every way into the tensor passes the same one; a tensor reached by
+    handles of different variables names none (its readers are rejected)."""
+    flows = [flow for op in graph.all_operators() for flow in handle_flows(graph, op)]
+    conflicting: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for dst, src in flows:
+            if src not in handle_names or dst in conflicting:
+                continue
+            if dst not in handle_names:
+                handle_names[dst] = handle_names[src]
+                changed = True
+            elif handle_names[dst] != handle_names[src]:
+                conflicting.add(dst)
+                del handle_names[dst]
+                changed = True
+
+
+def handle_flows(graph: Graph, op: Operator) -> list[tuple[int, int]]:
+    """(destination, source) tensor pairs whose bytes a control-flow operator copies."""
+    if op.opcode == "IF":
+        pairs = []
+        for field in ("then_subgraph_index", "else_subgraph_index"):
+            branch = graph.subgraphs.get(int(op.options.get(field, 0)))
+            if branch is not None:
+                pairs += list(zip(branch.inputs, op.inputs[1:])) + list(zip(op.outputs, branch.outputs))
+        return pairs
+    if op.opcode == "WHILE":
+        cond = graph.subgraphs.get(int(op.options.get("cond_subgraph_index", 0)))
+        body = graph.subgraphs.get(int(op.options.get("body_subgraph_index", 0)))
+        pairs = list(zip(op.outputs, op.inputs))
+        if body is not None:
+            pairs += list(zip(body.inputs, op.outputs)) + list(zip(op.outputs, body.outputs))
+        if cond is not None:
+            pairs += list(zip(cond.inputs, op.outputs))
+        return pairs
+    return []
