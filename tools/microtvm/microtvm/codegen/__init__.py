@@ -181,7 +181,7 @@ def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) ->
         else:
             emitted = lowering.emit(op, OpContext(resolver, op.index))
             headers.update(lowering.headers)
-            sources.update(lowering.sources)
+            sources.update(lowering.sources_of(op, graph))
             steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
         for copy in copies_after.get(step, []):
             steps.append(_copy_step(graph, copy, resolver))

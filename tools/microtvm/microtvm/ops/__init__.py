@@ -1,10 +1,10 @@
 """Operator lowerings, by family. LOWERINGS_BY_OPCODE is the single table the generator uses."""
 from __future__ import annotations
 
-from . import conv, elementwise, movement, reduce, reshape
+from . import conv, elementwise, movement, recurrent, reduce, reshape
 from .base import EmittedOp, LowerContext, OpLowering
 
-_FAMILIES = (conv, reduce, elementwise, movement, reshape)
+_FAMILIES = (conv, reduce, elementwise, movement, reshape, recurrent)
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
     lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS

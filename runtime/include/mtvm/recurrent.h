@@ -1,0 +1,101 @@
+/*
+ * Recurrent operators with state kept between runs: SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM.
+ *
+ * The state tensors (TFLite variable tensors) live in the application's state pool (see
+ * tvmgen_<m>_state in the generated header) and are updated in place. Every kernel reproduces
+ * the arithmetic of LiteRT's reference kernels: float32 in the same order of operations,
+ * integer variants bit for bit. One source file per variant (svdf_f32.c, svdf_s8.c,
+ * lstm_f32.c, lstm_s8.c), so a firmware links only what its model calls.
+ */
+#ifndef MTVM_RECURRENT_H_
+#define MTVM_RECURRENT_H_
+
+#include <math.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Fused activations of the float kernels (TFLite's ActivationFunctionType). */
+typedef enum {
+  MTVM_ACT_NONE = 0,
+  MTVM_ACT_RELU = 1,
+  MTVM_ACT_RELU_N1_TO_1 = 2,
+  MTVM_ACT_RELU6 = 3,
+  MTVM_ACT_TANH = 4,
+  MTVM_ACT_SIGN_BIT = 5,
+  MTVM_ACT_SIGMOID = 6
+} mtvm_activation_t;
+
+/* TFLite's ApplyActivationToVector / ActivationFunction for one float. */
+static inline float mtvm_activation_f32(float x, mtvm_activation_t activation) {
+  switch (activation) {
+    case MTVM_ACT_RELU:
+      return x < 0.0f ? 0.0f : x;
+    case MTVM_ACT_RELU_N1_TO_1:
+      return x < -1.0f ? -1.0f : (x > 1.0f ? 1.0f : x);
+    case MTVM_ACT_RELU6:
+      return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
+    case MTVM_ACT_TANH:
+      return tanhf(x);
+    case MTVM_ACT_SIGN_BIT:
+      return signbit(x) ? 1.0f : 0.0f;
+    case MTVM_ACT_SIGMOID:
+      return 1.0f / (1.0f + expf(-x));
+    case MTVM_ACT_NONE:
+    default:
+      return x;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * SVDF: a fully connected layer factored into a feature filter over the input and a time filter
+ * over the last memory_size feature activations, which are the state:
+ *   state[batch][num_filters][memory_size] (int16 for the integer kernel, float otherwise).
+ * Each run shifts the state left by one element (the whole buffer, as TFLite does: the element
+ * that crosses into the previous filter is overwritten right after), writes the new feature
+ * activation into the last column, then output[b][u] = bias[u] + sum over the rank filters of
+ * unit u of dot(weights_time[f], state[b][f]).
+ */
+typedef struct {
+  int32_t batch;
+  int32_t input_size;
+  int32_t num_filters; /* num_units * rank */
+  int32_t num_units;
+  int32_t rank;
+  int32_t memory_size;
+  mtvm_activation_t activation;
+} mtvm_svdf_f32_params_t;
+
+/* bias may be NULL. */
+void mtvm_svdf_f32(const mtvm_svdf_f32_params_t* p, const float* input, const float* weights_feature,
+                   const float* weights_time, const float* bias, float* state, float* output);
+
+typedef struct {
+  int32_t batch;
+  int32_t input_size;
+  int32_t num_filters;
+  int32_t num_units;
+  int32_t rank;
+  int32_t memory_size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  /* input * weights_feature -> state: input_scale * weights_feature_scale / state_scale */
+  int32_t feature_multiplier;
+  int32_t feature_shift;
+  /* state * weights_time -> output: state_scale * weights_time_scale / output_scale */
+  int32_t output_multiplier;
+  int32_t output_shift;
+} mtvm_svdf_s8_params_t;
+
+/* int8 input/output, int8 weights_feature, int16 weights_time, int32 bias (may be NULL), int16
+   state: TFLite's EvalIntegerSVDF. */
+void mtvm_svdf_s8(const mtvm_svdf_s8_params_t* p, const int8_t* input, const int8_t* weights_feature,
+                  const int16_t* weights_time, const int32_t* bias, int16_t* state, int8_t* output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MTVM_RECURRENT_H_ */
