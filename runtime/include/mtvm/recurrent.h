@@ -94,6 +94,44 @@ typedef struct {
 void mtvm_svdf_s8(const mtvm_svdf_s8_params_t* p, const int8_t* input, const int8_t* weights_feature,
                   const int16_t* weights_time, const int32_t* bias, int16_t* state, int8_t* output);
 
+/* ---------------------------------------------------------------------------------------------
+ * UNIDIRECTIONAL_SEQUENCE_LSTM over n_time steps of n_batch rows: per step and row, the gates
+ * (input i, forget f, cell g, output o; i absent with CIFG, where i = 1 - f)
+ *   gate = act(W_x * x + W_h * h + peephole .* c + bias)      (layer norm: act(ln(...) .* L + bias))
+ *   c = clip(f .* c + i .* g);  h = o .* act(c);  h = clip(W_proj * h + proj_bias) with projection
+ * where the output gate's peephole reads the updated c. h (output_state) and c (cell_state) are
+ * the state, [n_batch][n_output] and [n_batch][n_cell]; the output is h of every step.
+ */
+enum { MTVM_LSTM_I = 0, MTVM_LSTM_F = 1, MTVM_LSTM_G = 2, MTVM_LSTM_O = 3 };
+
+typedef struct {
+  int32_t n_batch;
+  int32_t n_time;
+  int32_t n_input;
+  int32_t n_cell;
+  int32_t n_output;
+  int32_t time_major; /* input [time][batch][input] if nonzero, else [batch][time][input] */
+  mtvm_activation_t activation; /* of the cell gate and of the cell before the output gate */
+  float cell_clip;              /* 0: none */
+  float proj_clip;              /* 0: none */
+} mtvm_lstm_f32_params_t;
+
+/* The operator's constant operands, indexed by MTVM_LSTM_I/F/G/O. NULL: absent (the input gate's
+   weights and bias with CIFG, peephole and layer norm vectors, projection). */
+typedef struct {
+  const float* input_weights[4];     /* [n_cell][n_input] */
+  const float* recurrent_weights[4]; /* [n_cell][n_output] */
+  const float* peephole[4];          /* [n_cell]; the cell gate has none */
+  const float* layer_norm[4];        /* [n_cell] */
+  const float* bias[4];              /* [n_cell] */
+  const float* projection_weights;   /* [n_output][n_cell] */
+  const float* projection_bias;      /* [n_output] */
+} mtvm_lstm_f32_weights_t;
+
+/* scratch: 4 * n_cell floats. */
+void mtvm_lstm_f32(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t* w, const float* input,
+                   float* output_state, float* cell_state, float* output, float* scratch);
+
 #ifdef __cplusplus
 }
 #endif

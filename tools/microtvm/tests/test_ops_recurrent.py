@@ -10,6 +10,8 @@ so each case checks tvmgen_<m>_reset_state too.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,149 @@ def test_svdf_stack(tmp_path):
         OpSpec("SVDF", [5, *i2], [10], {"rank": 1, "fused_activation_function": "NONE"}),
     ]
     assert_matches_reference(build_model(tensors, ops, inputs=[0], outputs=[10]), steps=STEPS, workdir=tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# UNIDIRECTIONAL_SEQUENCE_LSTM (24 inputs: see ops/recurrent.py for the index map)
+
+
+def _lstm_float_specs(
+    rng: np.random.Generator,
+    n_input: int,
+    n_cell: int,
+    n_output: int,
+    n_batch: int,
+    *,
+    cifg: bool = False,
+    peephole: bool = False,
+    layer_norm: bool = False,
+    projection: bool = False,
+    projection_bias: bool = False,
+) -> list[Optional[TensorSpec]]:
+    """The 23 operands after the input, None where absent."""
+
+    def w(*shape: int) -> TensorSpec:
+        return TensorSpec(list(shape), "float32", data=(rng.standard_normal(shape) * 0.4).astype("f4"))
+
+    specs: list[Optional[TensorSpec]] = [None] * 24
+    for gate in range(4):
+        if gate == 0 and cifg:
+            continue
+        specs[1 + gate] = w(n_cell, n_input)
+        specs[5 + gate] = w(n_cell, n_output)
+        specs[12 + gate] = w(n_cell)
+        if layer_norm:
+            specs[20 + gate] = TensorSpec(
+                [n_cell], "float32", data=(1 + 0.3 * rng.standard_normal(n_cell)).astype("f4")
+            )
+    if peephole:
+        for position in (9, 10, 11):
+            if position == 9 and cifg:
+                continue
+            specs[position] = w(n_cell)
+    if projection:
+        specs[16] = w(n_output, n_cell)
+        if projection_bias:
+            specs[17] = w(n_output)
+    specs[18] = TensorSpec([n_batch, n_output], "float32", is_variable=True)
+    specs[19] = TensorSpec([n_batch, n_cell], "float32", is_variable=True)
+    return specs[1:]
+
+
+def _lstm_model(
+    layers: list[tuple[list[Optional[TensorSpec]], dict]], input_spec: TensorSpec, outputs: list[TensorSpec]
+) -> bytes:
+    """LSTM layers in a row: layer k reads the output of layer k - 1."""
+    tensors: list[TensorSpec] = [input_spec]
+    ops = []
+    previous = 0
+    for (specs, options), out in zip(layers, outputs):
+        inputs = [previous]
+        for spec in specs:
+            if spec is None:
+                inputs.append(-1)
+            else:
+                inputs.append(len(tensors))
+                tensors.append(spec)
+        tensors.append(out)
+        previous = len(tensors) - 1
+        ops.append(OpSpec("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [previous], options))
+    return build_model(tensors, ops, inputs=[0], outputs=[previous])
+
+
+def _lstm_float(
+    n_batch: int,
+    n_time: int,
+    n_input: int,
+    n_cell: int,
+    n_output: Optional[int] = None,
+    *,
+    time_major: bool = False,
+    activation: str = "TANH",
+    cell_clip: float = 0.0,
+    proj_clip: float = 0.0,
+    seed: int = 0,
+    **variant: bool,
+) -> bytes:
+    rng = np.random.default_rng(seed)
+    n_output = n_cell if n_output is None else n_output
+    shape_in = [n_time, n_batch, n_input] if time_major else [n_batch, n_time, n_input]
+    shape_out = [n_time, n_batch, n_output] if time_major else [n_batch, n_time, n_output]
+    specs = _lstm_float_specs(rng, n_input, n_cell, n_output, n_batch, **variant)
+    options = {
+        "fused_activation_function": activation,
+        "cell_clip": cell_clip,
+        "proj_clip": proj_clip,
+        "time_major": time_major,
+    }
+    return _lstm_model([(specs, options)], TensorSpec(shape_in, "float32"), [TensorSpec(shape_out, "float32")])
+
+
+LSTM_FLOAT_CASES = {
+    "basic": dict(n_batch=1, n_time=3, n_input=4, n_cell=5),
+    "batch_time_major": dict(n_batch=3, n_time=2, n_input=3, n_cell=4, time_major=True),
+    "cifg_peephole": dict(n_batch=2, n_time=3, n_input=5, n_cell=4, cifg=True, peephole=True),
+    "peephole_clip": dict(n_batch=2, n_time=4, n_input=3, n_cell=6, peephole=True, cell_clip=0.8),
+    "projection": dict(n_batch=2, n_time=2, n_input=4, n_cell=6, n_output=3, projection=True, proj_clip=0.5),
+    "projection_bias_time_major": dict(
+        n_batch=2, n_time=3, n_input=4, n_cell=5, n_output=7, projection=True, projection_bias=True, time_major=True
+    ),
+    "layer_norm": dict(n_batch=2, n_time=3, n_input=4, n_cell=6, layer_norm=True),
+    "layer_norm_cifg_peephole_projection": dict(
+        n_batch=1,
+        n_time=4,
+        n_input=3,
+        n_cell=5,
+        n_output=4,
+        layer_norm=True,
+        cifg=True,
+        peephole=True,
+        projection=True,
+        projection_bias=True,
+    ),
+    "relu_activation": dict(n_batch=2, n_time=2, n_input=3, n_cell=3, activation="RELU"),
+    "ones": dict(n_batch=1, n_time=1, n_input=1, n_cell=1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LSTM_FLOAT_CASES))
+def test_lstm_float(tmp_path, case):
+    model = _lstm_float(seed=sorted(LSTM_FLOAT_CASES).index(case), **LSTM_FLOAT_CASES[case])
+    assert_matches_reference(model, steps=3, atol=1e-5, workdir=tmp_path)
+
+
+def test_lstm_float_stack(tmp_path):
+    """Three LSTMs in a row (different sizes and variants), each with its own state."""
+    rng = np.random.default_rng(11)
+    n_batch, n_time = 2, 3
+    layers = [
+        (_lstm_float_specs(rng, 4, 6, 6, n_batch), {"fused_activation_function": "TANH"}),
+        (
+            _lstm_float_specs(rng, 6, 5, 3, n_batch, projection=True, peephole=True),
+            {"fused_activation_function": "TANH"},
+        ),
+        (_lstm_float_specs(rng, 3, 4, 4, n_batch, cifg=True, layer_norm=True), {"fused_activation_function": "TANH"}),
+    ]
+    outputs = [TensorSpec([n_batch, n_time, n], "float32") for n in (6, 3, 4)]
+    model = _lstm_model(layers, TensorSpec([n_batch, n_time, 4], "float32"), outputs)
+    assert_matches_reference(model, steps=3, atol=1e-5, workdir=tmp_path)

@@ -1,4 +1,4 @@
-"""Recurrent operators with state kept between runs: SVDF (and UNIDIRECTIONAL_SEQUENCE_LSTM).
+"""Recurrent operators with state kept between runs: SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM.
 
 Their state tensors are TFLite variable tensors: the memory planner puts them in the state pool
 (DESIGN.md, "State") and the kernels update them in place. Generation-time arithmetic follows
@@ -15,6 +15,13 @@ memory_size * num_filters] (variable); num_filters = num_units * rank):
   never applies it; NONE (which TFLite Micro accepts) computes the same. Scales are per tensor
   (TFLite reads the first scale of each).
 - hybrid SVDF (float32 input, int8 weights) is not supported.
+
+UNIDIRECTIONAL_SEQUENCE_LSTM (LiteRT's 24 inputs, index map below; output_state and cell_state
+are variable tensors; time_major or batch major):
+- float32: with or without CIFG, peephole, layer norm, projection (with or without bias),
+  cell_clip and proj_clip; every fused activation of the float kernels. Gates use expf/tanhf
+  (tests: 1e-5 relative / 1e-5 absolute).
+- hybrid LSTM and diagonal recurrent weights are not supported.
 """
 
 from __future__ import annotations
@@ -229,6 +236,236 @@ def _svdf_macs(op: Operator, graph: Graph) -> int:
     return d["batch"] * d["num_filters"] * (d["input_size"] + d["memory_size"])
 
 
+# ---------------------------------------------------------------------------------------------
+# UNIDIRECTIONAL_SEQUENCE_LSTM
+#
+# LiteRT's 24 inputs (lite/kernels/lstm_shared.h); -1 marks an absent optional one.
+(
+    L_INPUT,
+    L_I2I,
+    L_I2F,
+    L_I2C,
+    L_I2O,  # input weights (input gate: absent with CIFG)
+    L_R2I,
+    L_R2F,
+    L_R2C,
+    L_R2O,  # recurrent weights
+    L_C2I,
+    L_C2F,
+    L_C2O,  # peephole weights (optional)
+    L_BI,
+    L_BF,
+    L_BC,
+    L_BO,  # gate biases
+    L_PW,
+    L_PB,  # projection weights and bias (optional)
+    L_HS,
+    L_CS,  # output state and cell state (variable tensors)
+    L_LNI,
+    L_LNF,
+    L_LNC,
+    L_LNO,  # layer norm coefficients (optional)
+) = range(24)
+
+GATES = ("I", "F", "G", "O")  # MTVM_LSTM_I/F/G/O
+_INPUT_WEIGHTS = (L_I2I, L_I2F, L_I2C, L_I2O)
+_RECURRENT_WEIGHTS = (L_R2I, L_R2F, L_R2C, L_R2O)
+_PEEPHOLES = (L_C2I, L_C2F, -1, L_C2O)
+_LAYER_NORMS = (L_LNI, L_LNF, L_LNC, L_LNO)
+_BIASES = (L_BI, L_BF, L_BC, L_BO)
+_LSTM_NAMES = {
+    L_INPUT: "input",
+    L_I2I: "input_to_input_weights",
+    L_I2F: "input_to_forget_weights",
+    L_I2C: "input_to_cell_weights",
+    L_I2O: "input_to_output_weights",
+    L_R2I: "recurrent_to_input_weights",
+    L_R2F: "recurrent_to_forget_weights",
+    L_R2C: "recurrent_to_cell_weights",
+    L_R2O: "recurrent_to_output_weights",
+    L_C2I: "cell_to_input_weights",
+    L_C2F: "cell_to_forget_weights",
+    L_C2O: "cell_to_output_weights",
+    L_BI: "input_gate_bias",
+    L_BF: "forget_gate_bias",
+    L_BC: "cell_gate_bias",
+    L_BO: "output_gate_bias",
+    L_PW: "projection_weights",
+    L_PB: "projection_bias",
+    L_HS: "output_state",
+    L_CS: "cell_state",
+    L_LNI: "input_layer_norm_coefficients",
+    L_LNF: "forget_layer_norm_coefficients",
+    L_LNC: "cell_layer_norm_coefficients",
+    L_LNO: "output_layer_norm_coefficients",
+}
+
+
+def _lstm_input(op: Operator, position: int) -> int:
+    """The tensor at an input position, -1 when absent (files may omit the trailing layer norms)."""
+    return op.inputs[position] if position < len(op.inputs) else -1
+
+
+def _lstm_tensor(op: Operator, graph: Graph, position: int) -> Tensor | None:
+    index = _lstm_input(op, position)
+    return graph.tensor(index) if index >= 0 else None
+
+
+def _lstm_dims(op: Operator, graph: Graph) -> dict[str, int]:
+    x = _lstm_tensor(op, graph, L_INPUT)
+    time_major = bool(op.options.get("time_major", False))
+    n_time, n_batch = (x.shape[0], x.shape[1]) if time_major else (x.shape[1], x.shape[0])
+    return dict(
+        n_batch=n_batch,
+        n_time=n_time,
+        n_input=x.shape[2],
+        n_cell=_lstm_tensor(op, graph, L_I2F).shape[0],
+        n_output=_lstm_tensor(op, graph, L_R2F).shape[1],
+        time_major=int(time_major),
+    )
+
+
+def _check_lstm(op: Operator, graph: Graph) -> None:
+    where = _where(op)
+    if not 20 <= len(op.inputs) <= 24 or len(op.outputs) != 1:
+        raise UnsupportedError(
+            f"{where}: expected 20 to 24 inputs and 1 output, got {len(op.inputs)} and {len(op.outputs)}"
+        )
+    t = {p: _lstm_tensor(op, graph, p) for p in range(24)}
+    for p in (L_INPUT, L_I2F, L_I2C, L_I2O, L_R2F, L_R2C, L_R2O, L_BF, L_BC, L_BO, L_HS, L_CS):
+        if t[p] is None:
+            raise UnsupportedError(f"{where}: the required input {_LSTM_NAMES[p]} (position {p}) is missing")
+    if op.options.get("diagonal_recurrent_tensors", False):
+        raise UnsupportedError(
+            f"{where}: diagonal recurrent weights (diagonal_recurrent_tensors) are not supported; "
+            "supported: full recurrent weight matrices"
+        )
+    x, out = t[L_INPUT], graph.tensor(op.outputs[0])
+    if x.dtype == "float32" and t[L_I2F].dtype in ("int8", "uint8"):
+        raise UnsupportedError(
+            f"{where}: hybrid LSTM (float32 input with {t[L_I2F].dtype} weights, dynamic-range quantization) is "
+            "not supported; supported: float32 LSTM and int8 LSTM with int16 cell state"
+        )
+    if len(x.shape) != 3:
+        raise UnsupportedError(
+            f"{where}: the input must have rank 3 ([time, batch, input] or [batch, time, input]), got {list(x.shape)}"
+        )
+    d = _lstm_dims(op, graph)
+    n_batch, n_input, n_cell, n_output = d["n_batch"], d["n_input"], d["n_cell"], d["n_output"]
+    cifg = t[L_I2I] is None
+    peephole = t[L_C2O] is not None
+    layer_norm = t[L_LNF] is not None
+    expected = {
+        L_I2F: (n_cell, n_input),
+        L_I2C: (n_cell, n_input),
+        L_I2O: (n_cell, n_input),
+        L_R2F: (n_cell, n_output),
+        L_R2C: (n_cell, n_output),
+        L_R2O: (n_cell, n_output),
+        L_BF: (n_cell,),
+        L_BC: (n_cell,),
+        L_BO: (n_cell,),
+        L_HS: (n_batch, n_output),
+        L_CS: (n_batch, n_cell),
+    }
+    if not cifg:
+        expected.update({L_I2I: (n_cell, n_input), L_R2I: (n_cell, n_output), L_BI: (n_cell,)})
+    if peephole:
+        expected.update({L_C2F: (n_cell,), L_C2O: (n_cell,)})
+        if not cifg:
+            expected[L_C2I] = (n_cell,)
+    if layer_norm:
+        expected.update({L_LNF: (n_cell,), L_LNC: (n_cell,), L_LNO: (n_cell,)})
+        if not cifg:
+            expected[L_LNI] = (n_cell,)
+    if t[L_PW] is not None:
+        expected[L_PW] = (n_output, n_cell)
+        if t[L_PB] is not None:
+            expected[L_PB] = (n_output,)
+    elif n_output != n_cell:
+        raise UnsupportedError(
+            f"{where}: without projection the output size ({n_output}) must equal the cell count ({n_cell})"
+        )
+    for p in range(24):
+        if p in expected and (t[p] is None or tuple(t[p].shape) != expected[p]):
+            got = "absent" if t[p] is None else list(t[p].shape)
+            raise UnsupportedError(f"{where}: {_LSTM_NAMES[p]} should have shape {list(expected[p])}, got {got}")
+        if p not in expected and p != L_INPUT and t[p] is not None:
+            raise UnsupportedError(
+                f"{where}: {_LSTM_NAMES[p]} is given but unused by this LSTM variant (CIFG {cifg}, peephole {peephole}, "
+                f"layer norm {layer_norm}, projection {t[L_PW] is not None}); TFLite rejects such a combination"
+            )
+    time_major = bool(d["time_major"])
+    out_shape = (d["n_time"], n_batch, n_output) if time_major else (n_batch, d["n_time"], n_output)
+    if tuple(out.shape) != out_shape:
+        raise UnsupportedError(f"{where}: the output should have shape {list(out_shape)}, got {list(out.shape)}")
+    _require_state(op, t[L_HS], "output_state")
+    _require_state(op, t[L_CS], "cell_state")
+    activation = op.options.get("fused_activation_function", "NONE")
+    operands = [t[p] for p in range(24) if t[p] is not None] + [out]
+    if x.dtype == "float32":
+        bad = [o for o in operands if o.dtype != "float32"]
+        if bad:
+            raise UnsupportedError(
+                f"{where}: float32 LSTM needs every tensor float32; {bad[0].name!r} is {bad[0].dtype}"
+            )
+        if activation not in FLOAT_ACTIVATIONS:
+            raise UnsupportedError(
+                f"{where}: fused activation {activation} is not supported; supported: {', '.join(FLOAT_ACTIVATIONS)}"
+            )
+        return
+    raise UnsupportedError(f"{where}: {x.dtype} input is not supported; supported: float32")
+
+
+def _lstm_scratch(op: Operator, graph: Graph) -> int:
+    d = _lstm_dims(op, graph)
+    return 4 * d["n_cell"] * 4
+
+
+def _pointer(ctx: LowerContext, op: Operator, position: int) -> str:
+    index = _lstm_input(op, position) if position >= 0 else -1
+    return ctx.buf(index) if index >= 0 else "NULL"
+
+
+def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
+    graph = ctx.graph
+    fields: dict[str, object] = dict(_lstm_dims(op, graph))
+    fields.update(
+        activation=C_ACTIVATION[op.options.get("fused_activation_function", "NONE")],
+        cell_clip=float(op.options.get("cell_clip", 0.0)),
+        proj_clip=float(op.options.get("proj_clip", 0.0)),
+    )
+    decl, params = _params_decl(ctx, "mtvm_lstm_f32_params_t", fields)
+
+    def group(positions: tuple[int, ...]) -> str:
+        return "{" + ", ".join(_pointer(ctx, op, p) for p in positions) + "}"
+
+    weights = (
+        "const mtvm_lstm_f32_weights_t w = {\n"
+        f"  .input_weights = {group(_INPUT_WEIGHTS)},\n"
+        f"  .recurrent_weights = {group(_RECURRENT_WEIGHTS)},\n"
+        f"  .peephole = {group(_PEEPHOLES)},\n"
+        f"  .layer_norm = {group(_LAYER_NORMS)},\n"
+        f"  .bias = {group(_BIASES)},\n"
+        f"  .projection_weights = {_pointer(ctx, op, L_PW)},\n"
+        f"  .projection_bias = {_pointer(ctx, op, L_PB)},\n"
+        "};\n"
+    )
+    args = ", ".join(
+        [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
+    )
+    call = f"{weights}mtvm_lstm_f32(&{params}, &w, {args}, (float*){ctx.scratch()});"
+    return EmittedOp(call=call, decls=decl)
+
+
+def _lstm_macs(op: Operator, graph: Graph) -> int:
+    d = _lstm_dims(op, graph)
+    per_step = 4 * d["n_cell"] * (d["n_input"] + d["n_output"])
+    if _lstm_tensor(op, graph, L_PW) is not None:
+        per_step += d["n_output"] * d["n_cell"]
+    return d["n_time"] * d["n_batch"] * per_step
+
+
 LOWERINGS: list[OpLowering] = [
     OpLowering(
         "SVDF",
@@ -239,5 +476,15 @@ LOWERINGS: list[OpLowering] = [
         sources_for=_svdf_sources,
         macs=_svdf_macs,
         dtypes=("int8", "float32"),
+    ),
+    OpLowering(
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        _check_lstm,
+        _emit_lstm,
+        HEADERS,
+        ("lstm_f32.c",),
+        scratch_bytes=_lstm_scratch,
+        macs=_lstm_macs,
+        dtypes=("float32",),
     ),
 ]
