@@ -132,6 +132,54 @@ typedef struct {
 void mtvm_lstm_f32(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t* w, const float* input,
                    float* output_state, float* cell_state, float* output, float* scratch);
 
+/* int8 LSTM with int16 cell state: TFLite's integer LSTM (8x8_16, lstm_eval.cc LstmStepInteger8x8_16).
+   Gates are int16 Q3.12 before their activation and Q0.15 after; the cell state is int16 with a
+   power-of-two scale 2^cell_scale; the hidden state is int8. */
+typedef struct {
+  int32_t n_batch;
+  int32_t n_time;
+  int32_t n_input;
+  int32_t n_cell;
+  int32_t n_output;
+  int32_t time_major;
+  /* Per gate (MTVM_LSTM_I/F/G/O): input and recurrent matmul rescales into the gate's
+     intermediate scale, the peephole rescale, the layer norm rescale and variance guard. */
+  int32_t input_multiplier[4];
+  int32_t input_shift[4];
+  int32_t recurrent_multiplier[4];
+  int32_t recurrent_shift[4];
+  int32_t peephole_multiplier[4];
+  int32_t peephole_shift[4];
+  int32_t layer_norm_multiplier[4];
+  int32_t layer_norm_shift[4];
+  int32_t variance_guard[4];
+  int32_t hidden_multiplier; /* o (Q0.15) * tanh(c) (Q0.15) -> hidden */
+  int32_t hidden_shift;
+  int32_t hidden_offset; /* added to the hidden value: see lstm_s8_constants in ops/recurrent.py */
+  int32_t projection_multiplier;
+  int32_t projection_shift;
+  int32_t output_state_zero_point;
+  int32_t cell_scale; /* log2 of the cell state's scale, -15..-9 */
+  int32_t cell_clip;  /* quantized; 0: none */
+  int32_t proj_clip;  /* quantized; 0: none */
+} mtvm_lstm_s8_params_t;
+
+typedef struct {
+  const int8_t* input_weights[4];
+  const int8_t* recurrent_weights[4];
+  const int32_t* input_bias[4];     /* gate bias (without layer norm) - input_zero_point * row sums */
+  const int32_t* recurrent_bias[4]; /* -output_state_zero_point * row sums */
+  const int16_t* peephole[4];
+  const int16_t* layer_norm[4];
+  const int32_t* layer_norm_bias[4]; /* the gate bias, added inside the layer norm */
+  const int8_t* projection_weights;
+  const int32_t* projection_bias; /* projection bias + hidden zero point * row sums */
+} mtvm_lstm_s8_weights_t;
+
+/* scratch: 9 * n_cell bytes, 2-aligned. */
+void mtvm_lstm_s8(const mtvm_lstm_s8_params_t* p, const mtvm_lstm_s8_weights_t* w, const int8_t* input,
+                  int8_t* output_state, int16_t* cell_state, int8_t* output, void* scratch);
+
 #ifdef __cplusplus
 }
 #endif

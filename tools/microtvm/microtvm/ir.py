@@ -62,6 +62,9 @@ class Operator:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    # TFLite's Operator.intermediates: tensors that only carry quantization parameters of values
+    # inside the operator (the integer LSTM's gate and hidden scales).
+    intermediates: tuple[int, ...] = ()
 
 
 @dataclass

@@ -206,8 +206,13 @@ def _read_operator(
         inputs = _indices(_int_vector(op, "Inputs"), n_tensors, name, f"the inputs of {where}", True)
         outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
         inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
+        intermediates = _indices(
+            _int_vector(op, "Intermediates"), n_tensors, name, f"the intermediates of {where}", False
+        )
         options = _read_options(op, opcode, f"{where} ({opcode})", name)
-    return ir.Operator(index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options)
+    return ir.Operator(
+        index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options, intermediates=intermediates
+    )
 
 
 def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]:

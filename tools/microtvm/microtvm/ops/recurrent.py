@@ -414,12 +414,174 @@ def _check_lstm(op: Operator, graph: Graph) -> None:
                 f"{where}: fused activation {activation} is not supported; supported: {', '.join(FLOAT_ACTIVATIONS)}"
             )
         return
-    raise UnsupportedError(f"{where}: {x.dtype} input is not supported; supported: float32")
+    if x.dtype == "int8":
+        _check_lstm_s8(op, graph, t, out, d)
+        return
+    raise UnsupportedError(
+        f"{where}: {x.dtype} input is not supported; supported: float32, and int8 with int16 cell state"
+    )
+
+
+def _check_lstm_s8(op: Operator, graph: Graph, t: dict[int, Tensor | None], out: Tensor, d: dict[str, int]) -> None:
+    """TFLite's integer LSTM (8x8_16): int8 input, weights, output state and output; int16 cell
+    state with a power-of-two scale; int16 peephole and layer norm weights; int32 biases; five
+    intermediate tensors with the gate and hidden scales."""
+    where = _where(op)
+    wanted = {L_INPUT: "int8", L_HS: "int8", L_CS: "int16", L_PW: "int8", L_PB: "int32"}
+    wanted.update({p: "int8" for p in (*_INPUT_WEIGHTS, *_RECURRENT_WEIGHTS)})
+    wanted.update({p: "int32" for p in _BIASES})
+    wanted.update({p: "int16" for p in (L_C2I, L_C2F, L_C2O, *_LAYER_NORMS)})
+    for p, dtype in wanted.items():
+        if t[p] is not None and t[p].dtype != dtype:
+            raise UnsupportedError(
+                f"{where}: int8 LSTM needs {_LSTM_NAMES[p]} to be {dtype} (TFLite's integer LSTM: int8 activations and "
+                f"weights, int16 cell state, peephole and layer norm weights, int32 biases), got {t[p].dtype}"
+            )
+    if out.dtype != "int8":
+        raise UnsupportedError(f"{where}: int8 LSTM needs an int8 output, got {out.dtype}")
+    for p in (L_INPUT, *_INPUT_WEIGHTS, *_RECURRENT_WEIGHTS, L_C2I, L_C2F, L_C2O, *_LAYER_NORMS, L_PW, L_HS, L_CS):
+        if t[p] is not None:
+            _require_quantized(op, t[p], _LSTM_NAMES[p])
+    _require_quantized(op, out, "output")
+    if len(op.intermediates) != 5:
+        raise UnsupportedError(
+            f"{where}: int8 LSTM needs the 5 intermediate tensors of TFLite's integer LSTM (gate and hidden scales, "
+            f"written by the converter), got {len(op.intermediates)}; supported: the 8x8_16 integer LSTM"
+        )
+    layer_norm = t[L_LNF] is not None
+    for k in range(4) if layer_norm else ():
+        _require_quantized(op, graph.tensor(op.intermediates[k]), f"intermediate {k}")
+    _require_quantized(op, graph.tensor(op.intermediates[4]), "intermediate 4 (hidden state)")
+    log2 = _checked_log2(_scale(t[L_CS]))
+    if log2 is None or not -15 <= log2 <= -9:
+        raise UnsupportedError(
+            f"{where}: the cell state scale {_scale(t[L_CS])} must be a power of two between 2^-15 and 2^-9 "
+            "(TFLite's integer LSTM)"
+        )
+    if t[L_C2O] is not None and d["n_output"] != d["n_cell"]:
+        raise UnsupportedError(
+            f"{where}: int8 LSTM with peephole weights needs the output size ({d['n_output']}) to equal the cell "
+            f"count ({d['n_cell']}): TFLite's integer kernel applies the peephole over the output size"
+        )
+
+
+def _checked_log2(scale: float) -> int | None:
+    """TFLite's CheckedLog2 in float32: the rounded log2 when the scale is a power of two."""
+    x_log2 = F32(np.log(F32(scale))) * (F32(1.0) / F32(np.log(F32(2.0))))
+    rounded = float(np.round(x_log2))  # std::round: half away from zero (no halves here)
+    if abs(float(F32(x_log2 - F32(rounded)))) >= 1e-3:
+        return None
+    return int(rounded)
 
 
 def _lstm_scratch(op: Operator, graph: Graph) -> int:
     d = _lstm_dims(op, graph)
-    return 4 * d["n_cell"] * 4
+    if graph.tensor(op.inputs[L_INPUT]).dtype == "int8":
+        return 9 * d["n_cell"]  # 4 int16 gates and the int8 hidden value
+    return 4 * d["n_cell"] * 4  # 4 float gates
+
+
+def _row_sums(w: Tensor) -> np.ndarray:
+    return w.data.astype(np.int64).reshape(w.shape[0], -1).sum(axis=1)
+
+
+def _wrap32(values: np.ndarray) -> np.ndarray:
+    return ((np.asarray(values, np.int64) + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+
+
+def lstm_s8_constants(op: Operator, graph: Graph) -> tuple[dict[str, object], dict[str, object]]:
+    """TFLite's PopulateQuantizedLstmParams8x8_16 and PopulatePrecomputedZPTimesWeightsWithBias:
+    (parameter struct fields, weight struct arrays). Effective scales are computed in float32 from
+    float32 scales (the std::pow(2, ...) terms in double, stored back to float), then
+    QuantizeMultiplier; zero points times weight row sums are folded into int32 biases."""
+    t = {p: _lstm_tensor(op, graph, p) for p in range(24)}
+    x, hs, cs, out = t[L_INPUT], t[L_HS], t[L_CS], graph.tensor(op.outputs[0])
+    layer_norm = t[L_LNF] is not None
+    inter = [graph.tensor(i) for i in op.intermediates]
+    inter_scale = [F32(_scale(inter[k])) if layer_norm else F32(2.0**-12) for k in range(4)] + [F32(_scale(inter[4]))]
+    hidden_zp = _zero_point(inter[4])
+    cell_scale = _checked_log2(_scale(cs))
+    s_x, s_hs = F32(_scale(x)), F32(_scale(hs))
+
+    def scale_of(p: int) -> np.float32:
+        return F32(_scale(t[p])) if t[p] is not None else F32(1.0)
+
+    fields: dict[str, object] = {}
+    names = (
+        "input_multiplier",
+        "input_shift",
+        "recurrent_multiplier",
+        "recurrent_shift",
+        "peephole_multiplier",
+        "peephole_shift",
+        "layer_norm_multiplier",
+        "layer_norm_shift",
+        "variance_guard",
+    )
+    per_gate: dict[str, list[int]] = {n: [] for n in names}
+    for g in range(4):
+        eff_input = F32(F32(scale_of(_INPUT_WEIGHTS[g]) * s_x) / inter_scale[g])
+        eff_recurrent = F32(F32(scale_of(_RECURRENT_WEIGHTS[g]) * s_hs) / inter_scale[g])
+        peep = _PEEPHOLES[g]
+        eff_peephole = F32(1.0)
+        if peep >= 0 and t[peep] is not None:
+            eff_peephole = F32(2.0**cell_scale * float(scale_of(peep)) / float(inter_scale[g]))
+        ln_scale = scale_of(_LAYER_NORMS[g])
+        for prefix, value in (
+            ("input", eff_input),
+            ("recurrent", eff_recurrent),
+            ("peephole", eff_peephole),
+            ("layer_norm", ln_scale),
+        ):
+            m, sh = quant.quantize_multiplier(float(value))
+            per_gate[f"{prefix}_multiplier"].append(m)
+            per_gate[f"{prefix}_shift"].append(sh)
+        per_gate["variance_guard"].append(max(1, int(F32(F32(10000) * ln_scale))))
+    for n in names:
+        fields[n] = "{" + ", ".join(str(v) for v in per_gate[n]) + "}"
+    eff_hidden = F32(2.0**-15 / float(inter_scale[4]) * 2.0**-15)
+    eff_proj = F32(F32(scale_of(L_PW) * inter_scale[4]) / s_hs)
+    fields["hidden_multiplier"], fields["hidden_shift"] = quant.quantize_multiplier(float(eff_hidden))
+    # What LiteRT adds to the hidden value o * tanh(c): the hidden intermediate's zero point without
+    # projection; with projection its negation, the projection bias adding zero point * row sums
+    # back (LiteRT's CwiseMul and PrecomputeZeroPointTimesWeightWithBias; checked against LiteRT
+    # at extreme zero points, where the int8 saturation of the hidden value tells the two apart).
+    fields["hidden_offset"] = -hidden_zp if t[L_PW] is not None else hidden_zp
+    fields["projection_multiplier"], fields["projection_shift"] = quant.quantize_multiplier(float(eff_proj))
+    fields["output_state_zero_point"] = _zero_point(hs)
+    fields["cell_scale"] = cell_scale
+    cell_clip = F32(op.options.get("cell_clip", 0.0))
+    proj_clip = F32(op.options.get("proj_clip", 0.0))
+    fields["cell_clip"] = (
+        int(min(max(F32(cell_clip / F32(_scale(cs))), F32(-32768.0)), F32(32767.0))) if cell_clip > 0 else 0
+    )
+    fields["proj_clip"] = (
+        int(min(max(F32(proj_clip / F32(_scale(out))), F32(-128.0)), F32(127.0))) if proj_clip > 0 else 0
+    )
+
+    arrays: dict[str, object] = {}
+    zp_x, zp_hs = -_zero_point(x), -_zero_point(hs)
+    input_bias, recurrent_bias, ln_bias = [], [], []
+    for g in range(4):
+        wx, wh, bias = t[_INPUT_WEIGHTS[g]], t[_RECURRENT_WEIGHTS[g]], t[_BIASES[g]]
+        if wx is None:
+            input_bias.append(None)
+            recurrent_bias.append(None)
+            ln_bias.append(None)
+            continue
+        base = np.zeros(wx.shape[0], np.int64) if layer_norm or bias is None else bias.data.astype(np.int64)
+        input_bias.append(_wrap32(base + zp_x * _row_sums(wx)))
+        recurrent_bias.append(_wrap32(zp_hs * _row_sums(wh)))
+        ln_bias.append(bias.data.astype(np.int32) if layer_norm else None)
+    arrays["input_bias"] = input_bias
+    arrays["recurrent_bias"] = recurrent_bias
+    arrays["layer_norm_bias"] = ln_bias
+    if t[L_PW] is not None:
+        base = t[L_PB].data.astype(np.int64) if t[L_PB] is not None else np.zeros(t[L_PW].shape[0], np.int64)
+        arrays["projection_bias"] = _wrap32(base + hidden_zp * _row_sums(t[L_PW]))
+    else:
+        arrays["projection_bias"] = None
+    return fields, arrays
 
 
 def _pointer(ctx: LowerContext, op: Operator, position: int) -> str:
@@ -427,8 +589,49 @@ def _pointer(ctx: LowerContext, op: Operator, position: int) -> str:
     return ctx.buf(index) if index >= 0 else "NULL"
 
 
+def _emit_lstm_s8(op: Operator, ctx: LowerContext) -> EmittedOp:
+    graph = ctx.graph
+    fields: dict[str, object] = dict(_lstm_dims(op, graph))
+    constants, arrays = lstm_s8_constants(op, graph)
+    fields.update(constants)
+    decl, params = _params_decl(ctx, "mtvm_lstm_s8_params_t", fields)
+
+    def group(positions: tuple[int, ...]) -> str:
+        return "{" + ", ".join(_pointer(ctx, op, p) for p in positions) + "}"
+
+    def const_group(name: str) -> str:
+        items = arrays[name]
+        return (
+            "{"
+            + ", ".join("NULL" if a is None else ctx.const(f"{name}_{GATES[g]}", a) for g, a in enumerate(items))
+            + "}"
+        )
+
+    projection_bias = arrays["projection_bias"]
+    weights = (
+        "const mtvm_lstm_s8_weights_t w = {\n"
+        f"  .input_weights = {group(_INPUT_WEIGHTS)},\n"
+        f"  .recurrent_weights = {group(_RECURRENT_WEIGHTS)},\n"
+        f"  .input_bias = {const_group('input_bias')},\n"
+        f"  .recurrent_bias = {const_group('recurrent_bias')},\n"
+        f"  .peephole = {group(_PEEPHOLES)},\n"
+        f"  .layer_norm = {group(_LAYER_NORMS)},\n"
+        f"  .layer_norm_bias = {const_group('layer_norm_bias')},\n"
+        f"  .projection_weights = {_pointer(ctx, op, L_PW)},\n"
+        f"  .projection_bias = {'NULL' if projection_bias is None else ctx.const('projection_bias', projection_bias)},\n"
+        "};\n"
+    )
+    args = ", ".join(
+        [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
+    )
+    call = f"{weights}mtvm_lstm_s8(&{params}, &w, {args}, {ctx.scratch()});"
+    return EmittedOp(call=call, decls=decl)
+
+
 def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
+    if graph.tensor(op.inputs[L_INPUT]).dtype == "int8":
+        return _emit_lstm_s8(op, ctx)
     fields: dict[str, object] = dict(_lstm_dims(op, graph))
     fields.update(
         activation=C_ACTIVATION[op.options.get("fused_activation_function", "NONE")],
@@ -458,6 +661,10 @@ def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
     return EmittedOp(call=call, decls=decl)
 
 
+def _lstm_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
+    return ("lstm_s8.c",) if graph.tensor(op.inputs[L_INPUT]).dtype == "int8" else ("lstm_f32.c",)
+
+
 def _lstm_macs(op: Operator, graph: Graph) -> int:
     d = _lstm_dims(op, graph)
     per_step = 4 * d["n_cell"] * (d["n_input"] + d["n_output"])
@@ -482,9 +689,10 @@ LOWERINGS: list[OpLowering] = [
         _check_lstm,
         _emit_lstm,
         HEADERS,
-        ("lstm_f32.c",),
+        ("lstm_f32.c", "lstm_s8.c"),
+        sources_for=_lstm_sources,
         scratch_bytes=_lstm_scratch,
         macs=_lstm_macs,
-        dtypes=("float32",),
+        dtypes=("int8", "float32"),
     ),
 ]
