@@ -74,6 +74,9 @@ class Operator:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    # TFLite's Operator.intermediates: tensors that only carry quantization parameters of values
+    # inside the operator (the integer LSTM's gate and hidden scales).
+    intermediates: tuple[int, ...] = ()
     subgraph: int = 0  # index in the model file of the subgraph holding the operator
     local_index: int = -1  # position in that subgraph in the file; -1: same as `index`
 

@@ -238,7 +238,7 @@ def _emit_operators(
         else:
             emitted = lowering.emit(op, OpContext(resolver, op.index))
             headers.update(lowering.headers)
-            sources.update(lowering.sources)
+            sources.update(lowering.sources_of(op, graph))
             steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
         for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))

@@ -205,7 +205,7 @@ def _read_subgraph(
         return tuple(t if t < 0 else t + base for t in indices)
 
     for op in operators:
-        op.inputs, op.outputs = shift(op.inputs), shift(op.outputs)
+        op.inputs, op.outputs, op.intermediates = shift(op.inputs), shift(op.outputs), shift(op.intermediates)
     return ir.Subgraph(index=index, operators=operators, inputs=shift(inputs), outputs=shift(outputs), name=sub_name)
 
 
@@ -276,9 +276,19 @@ def _read_operator(
         inputs = _indices(_int_vector(op, "Inputs"), n_tensors, name, f"the inputs of {where}", True)
         outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
         inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
+        intermediates = _indices(
+            _int_vector(op, "Intermediates"), n_tensors, name, f"the intermediates of {where}", False
+        )
         options = _read_options(op, opcode, f"{where} ({opcode})", name)
     result = ir.Operator(
-        index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options, subgraph=sub, local_index=i
+        index=i,
+        opcode=opcode,
+        inputs=inputs,
+        outputs=outputs,
+        options=options,
+        intermediates=intermediates,
+        subgraph=sub,
+        local_index=i,
     )
     for callee in ir.called_subgraphs(result):
         if not 0 <= callee < n_subgraphs:

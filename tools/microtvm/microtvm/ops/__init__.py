@@ -1,10 +1,10 @@
 """Operator lowerings, by family. LOWERINGS_BY_OPCODE is the single table the generator uses."""
 from __future__ import annotations
 
-from . import control, conv, elementwise, movement, reduce, reshape, variables
+from . import control, conv, elementwise, movement, recurrent, reduce, reshape, variables
 from .base import EmittedOp, LowerContext, OpLowering
 
-_FAMILIES = (conv, reduce, elementwise, movement, reshape, control, variables)
+_FAMILIES = (conv, reduce, elementwise, movement, reshape, recurrent, control, variables)
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
     lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS

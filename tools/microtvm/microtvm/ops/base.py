@@ -12,7 +12,7 @@ the headers and sources it needs so the MLF ships exactly those.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping, Optional, Protocol
 
 import numpy as np
 
@@ -89,3 +89,10 @@ class OpLowering:
     # int16 activations, int8 weights), "float32", "int32", "int64", "bool", "uint8", "hybrid"
     # (float32 activations, int8 weights). List only what tests cover against LiteRT.
     dtypes: tuple[str, ...] = ()
+    # Optional: the runtime/src files this operator needs, when they depend on its operands (e.g.
+    # an int16 variant in its own file). None: `sources` for every operator.
+    sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None
+
+    def sources_of(self, op: Operator, graph: Graph) -> tuple[str, ...]:
+        """The runtime/src files the generated code for `op` calls into."""
+        return self.sources if self.sources_for is None else self.sources_for(op, graph)

@@ -65,6 +65,7 @@ class OpSpec:
     outputs: Sequence[int]
     options: dict[str, Any] = field(default_factory=dict)
     custom_code: str = ""
+    intermediates: Sequence[int] = ()  # tensors carrying quantization of values inside the operator
 
 
 @dataclass
@@ -320,10 +321,13 @@ def _write_operator(b: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
     inputs = _int_vector(b, op.inputs)
     outputs = _int_vector(b, op.outputs)
     options = _write_options(b, op.opcode, op.options)
+    intermediates = _int_vector(b, op.intermediates) if op.intermediates else None
     o.Start(b)
     o.AddOpcodeIndex(b, opcode_index)
     o.AddInputs(b, inputs)
     o.AddOutputs(b, outputs)
+    if intermediates is not None:
+        o.AddIntermediates(b, intermediates)
     if options is not None:
         o.AddBuiltinOptionsType(b, options[0])
         o.AddBuiltinOptions(b, options[1])
