@@ -173,7 +173,7 @@ def _support(graph: Graph) -> dict[int, str]:
     """operator index -> why it is not supported (absent when it is; folded operators are)."""
     graph = run_all(graph)
     problems = {}
-    for op in graph.operators:
+    for op in graph.all_operators():
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
         if lowering is None:
             problems[op.index] = f"{op.opcode} has no lowering"
@@ -217,13 +217,14 @@ def _print_model(graph: Graph, out: TextIO) -> None:
 
 def _print_operators(graph: Graph, problems: dict[int, str], out: TextIO) -> None:
     rows, total = [], 0
-    for op in graph.operators:
+    for op in graph.all_operators():  # then the subgraphs run by control flow, if any
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
         supported = op.index not in problems
         macs = int(lowering.macs(op, graph)) if lowering is not None and supported else 0
         total += macs
         outputs = ", ".join(_describe(graph, t) for t in op.outputs)
-        rows.append((op.index, op.opcode, "yes" if supported else "NO", f"{macs:,}", outputs))
+        name = op.opcode if op.subgraph == 0 else f"{op.opcode} (subgraph {op.subgraph})"
+        rows.append((op.index, name, "yes" if supported else "NO", f"{macs:,}", outputs))
     print("\noperators:", file=out)
     _table(("#", "operator", "supported", "MACs", "output"), rows, out, right=(0, 3))
     weights = sum(t.nbytes for t in graph.tensors if t.is_constant)
@@ -240,7 +241,12 @@ def _short(name: str, limit: int = 48) -> str:
 def _buffer_rows(graph: Graph, plan) -> list[tuple]:
     rows = []
     for b in sorted(plan.buffers, key=lambda b: (b.pool is None, b.pool or "", b.offset, b.key)):
-        what = _short(graph.tensor(b.tensor).name) if b.tensor is not None else f"scratch of operator {b.op}"
+        if b.tensor is not None:
+            what = _short(graph.tensor(b.tensor).name)
+        elif b.op is not None:
+            what = f"scratch of operator {b.op}"
+        else:  # state that is not a tensor (passes/variables.py)
+            what = "CALL_ONCE flag" if b.key.startswith("once") else "resource variable"
         where = b.pool if b.pool is not None else "caller"
         offset = f"{b.offset:,}" if b.pool is not None else "-"
         rows.append((b.key, b.kind, what, f"{b.size:,}", where, offset, f"{b.start}..{b.end}"))
@@ -254,6 +260,8 @@ def _print_plan(compilation: Compilation, out: TextIO) -> None:
         kind = "external" if pool.external else "internal static"
         print(f"  pool {pool.name} ({kind}): {pool.size:,} bytes", file=out)
     print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
+    if plan.state_size:
+        print(f"  state: {_state(plan)}", file=out)
     print(f"  generated constants: {compilation.code.constants_bytes:,} bytes", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(compilation.graph, plan), out, right=(3, 5))
@@ -266,18 +274,31 @@ def _bound(plan) -> str:
     return f"lower bound: {plan.lower_bound_bytes:,} (peak of live bytes {plan.peak_live_bytes:,}, less what in-place operators may share)"
 
 
+def _state(plan) -> str:
+    tensors = sum(1 for b in plan.state_buffers if b.tensor is not None)
+    others = len(plan.state_buffers) - tensors  # resource variables and CALL_ONCE flags
+    parts = [f"{tensors} variable tensor{'s' if tensors != 1 else ''}"] if tensors or not others else []
+    if others:
+        plural = "s" if others != 1 else ""
+        parts.append(f"{others} resource variable{plural}/CALL_ONCE flag{plural}")
+    owner = "persistent, owned by the application: tvmgen_<name>_state"
+    return f"{plan.state_size:,} bytes in {' and '.join(parts)} ({owner})"
+
+
 def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:
     """A plan without code generation (scratch of unsupported operators unknown, counted as 0)."""
     graph = run_all(graph)
     storage = resolve_storage(graph)
     scratch = {}
-    for op in graph.operators:
+    for op in graph.all_operators():
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
         if lowering is not None and op.index not in problems and not lowering.alias_input:
             scratch[op.index] = int(lowering.scratch_bytes(op, graph))
     plan = plan_memory(graph, storage, scratch, pools=(PoolSpec("workspace"),), alignment=options.alignment)
     print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
     print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
+    if plan.state_size:
+        print(f"  state: {_state(plan)}", file=out)
     print("", file=out)
     _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(graph, plan), out, right=(3, 5))
 

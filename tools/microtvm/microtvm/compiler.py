@@ -112,6 +112,8 @@ def compile_graph(graph: Graph, data: bytes, options: CompileOptions = CompileOp
         external_pools=[p.name for p in pools],
         alignment=options.alignment,
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
+        stateful=code.interface.stateful,
         workspace_io=options.use_workspace_io,
         inputs=code.interface.inputs,
         outputs=code.interface.outputs,
@@ -128,7 +130,7 @@ def target_string(target_cpu: Optional[str]) -> str:
 
 def scratch_sizes(graph: Graph) -> dict[int, int]:
     sizes = {}
-    for op in graph.operators:
+    for op in graph.all_operators():
         lowering = LOWERINGS_BY_OPCODE[op.opcode]
         if not lowering.alias_input:
             sizes[op.index] = int(lowering.scratch_bytes(op, graph))
@@ -182,7 +184,7 @@ def check_graph(graph: Graph) -> None:
     if validate is not None:
         validate(graph)  # includes every lowering's check()
     else:
-        for op in graph.operators:
+        for op in graph.all_operators():
             check_operator(graph, op)
     _check_structure(graph)
 
@@ -191,14 +193,14 @@ def check_operator(graph: Graph, op) -> None:
     lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
     if lowering is None:
         raise UnsupportedError(
-            f"{_model(graph)}: operator {op.index} ({op.opcode}) in subgraph 0 is not supported. "
+            f"{_model(graph)}: {op.location} ({op.opcode}) is not supported. "
             f"Supported operators: {', '.join(SUPPORTED_OPCODES)}. "
             f"Re-export the model without {op.opcode} (or replace it with supported operators)."
         )
     try:
         lowering.check(op, graph)
     except UnsupportedError as error:
-        raise UnsupportedError(f"{_model(graph)}: operator {op.index} ({op.opcode}) in subgraph 0: {error}") from None
+        raise UnsupportedError(f"{_model(graph)}: {op.location} ({op.opcode}): {error}") from None
 
 
 def _check_structure(graph: Graph) -> None:
@@ -215,19 +217,34 @@ def _check_structure(graph: Graph) -> None:
         t = graph.tensor(index)
         if t.dtype not in C_TYPES:
             raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
-    written = set(graph.inputs) | {t for op in graph.operators for t in op.outputs}
-    for op in graph.operators:
-        for index in op.inputs:
-            # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
-            # converters store without data).
-            if index < 0 or index in written:
-                continue
-            tensor = graph.tensor(index)
-            if not tensor.is_constant and tensor.num_elements:
-                raise UnsupportedError(
-                    f"{model}: operator {op.index} ({op.opcode}) reads tensor {graph.tensor(index).name!r}, "
-                    f"which no operator writes (variable tensors are not supported)"
-                )
+        if t.is_variable:
+            raise UnsupportedError(
+                f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
+                "state is not an input or output of the compiled model: it lives in the state pool "
+                "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
+            )
+    parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
+    for inputs, operators in parts:  # each subgraph has tensors of its own
+        written = set(inputs) | {t for op in operators for t in op.outputs}
+        for op in operators:
+            for index in op.inputs:
+                t = graph.tensor(index) if index >= 0 else None
+                # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
+                # converters store without data).
+                if t is not None and index not in written and not t.is_constant and not t.is_variable and t.num_elements:
+                    raise UnsupportedError(
+                        f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
+                        f"which no operator writes and which is neither a constant nor a variable tensor"
+                    )
+
+
+def _buffer_owner(buffer, names: dict[int, str]) -> dict:
+    if buffer.tensor is not None:
+        return {"tensor": names[buffer.tensor]}
+    if buffer.op is not None:
+        return {"operator": buffer.op}
+    # State that is not a tensor (passes/variables.py): a resource variable or a CALL_ONCE flag.
+    return {"state": "call_once_flag" if buffer.key.startswith("once") else "resource_variable"}
 
 
 def _io_metadata(io) -> dict:
@@ -250,7 +267,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
         {
             "name": b.key,
             "kind": b.kind,
-            **({"tensor": names[b.tensor]} if b.tensor is not None else {"operator": b.op}),
+            **_buffer_owner(b, names),
             "pool": b.pool,
             "offset": b.offset,
             "size_bytes": b.size,
@@ -266,6 +283,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
         "io_size_bytes": io_size,
         "outputs": {io.c_name: {"dtype": io.dtype, "size": io.nbytes} for io in iface.outputs},
         "workspace_size_bytes": plan.workspace_size,
+        "state_size_bytes": plan.state_size,
     }
     module = {
         "model_name": iface.module,
@@ -286,6 +304,7 @@ def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: Comp
             "io_size_bytes": io_size,
             "peak_live_bytes": plan.peak_live_bytes,
             "workspace_lower_bound_bytes": plan.lower_bound_bytes,
+            "state_size_bytes": plan.state_size,
             "alignment": plan.alignment,
             "pools": [{"name": p.name, "size_bytes": p.size, "external": p.external} for p in plan.pools],
             "buffers": buffers,

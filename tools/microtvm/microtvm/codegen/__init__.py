@@ -4,7 +4,9 @@ Output files (paths relative to the MLF root):
   codegen/host/include/tvmgen_<m>.h   the public interface (TVM's --interface-api=c ABI)
   codegen/host/src/<m>_constants.h    extern declarations of the constant arrays
   codegen/host/src/<m>_lib0.c         constant arrays and the runtime metadata struct
-  codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, tvmgen_<m>_run
+  codegen/host/src/<m>_lib1.c         operator parameters, the internal pool, one static function
+                                      per called subgraph (control flow), tvmgen_<m>_run
+                                      (and tvmgen_<m>_reset_state for stateful models)
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import jinja2
 import numpy as np
 
 from ..ir import Graph
-from ..memory import MemoryPlan
+from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
+from ..passes.timeline import timeline
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -68,11 +71,17 @@ class _EmittedStep:
 
 
 def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenOptions) -> GeneratedCode:
-    iface = make_interface(graph, options.module_name, options.external_pools)
+    iface = make_interface(graph, options.module_name, options.external_pools, stateful=bool(plan.state_buffers))
     constants = Constants(options.module_name)
     resolver = BufferResolver(graph, plan, iface, constants)
 
-    steps, headers, sources = _emit_operators(graph, storage, resolver)
+    functions, headers, sources = _emit_subgraphs(graph, resolver, iface, plan)
+    resolver.used_pools.clear()
+    copies = _copies_by_operator(graph, storage)
+    steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, copies)
+    headers |= main_headers
+    sources |= main_sources
+    reset_state = _reset_state(graph, plan, constants)
 
     run_used_pools = set(resolver.used_pools)
     map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
@@ -87,12 +96,17 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         run_params = f"struct {P}_inputs* inputs, struct {P}_outputs* outputs"
         if iface.pools:
             run_params += f", struct {P}_workspace_pools* workspace_pools"
+    if iface.stateful:
+        state_param = f"struct {P}_state* state"
+        run_params = state_param if run_params == "void" else f"{run_params}, {state_param}"
 
     prologue = [_pool_local(pool, iface) for pool in sorted(run_used_pools, key=_pool_order(plan))]
     if not options.use_workspace_io:
         prologue += ["MTVM_UNUSED(inputs);", "MTVM_UNUSED(outputs);"]
     if iface.pools:
         prologue.append("MTVM_UNUSED(workspace_pools);")
+    if iface.stateful:
+        prologue.append("MTVM_UNUSED(state);")
 
     common = dict(
         iface=iface,
@@ -109,6 +123,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         **common,
         guard=f"TVMGEN_{iface.module.upper()}_H_",
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
         pools=[p for p in plan.pools if p.external],
     )
     const_items = [_ConstView(c.identifier, c.array, c.c_type, c.length) for c in constants.items]
@@ -121,11 +136,14 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         internal_pools=[p for p in plan.pools if not p.external and p.size > 0],
         section=c_string(options.workspace_section),
         ops=steps,
+        functions=functions,
+        all_ops=[op for fn in functions for op in fn.ops] + steps,
         prologue=prologue,
         map_inputs=map_inputs,
         map_outputs=map_outputs,
         map_inputs_locals=map_inputs_locals,
         map_outputs_locals=map_outputs_locals,
+        reset_state=reset_state,
     )
     # lib0 is rendered last: the metadata and every constant registered above are known now.
     lib0 = env.get_template("lib0.c.j2").render(
@@ -138,6 +156,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         model_name=c_string(iface.module),
         sha256=graph.source_sha256,
         workspace_size=plan.workspace_size,
+        state_size=plan.state_size,
     )
     src = "codegen/host/src"
     files = {
@@ -155,15 +174,63 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     )
 
 
-def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) -> tuple[list[_EmittedStep], set[str], set[str]]:
+@dataclass(frozen=True)
+class _Function:
+    """The static C function of a subgraph run by control flow."""
+
+    name: str
+    index: int
+    params: str
+    prologue: list[str]
+    ops: list[_EmittedStep]
+
+
+def _emit_subgraphs(
+    graph: Graph, resolver: BufferResolver, iface: Interface, plan: MemoryPlan
+) -> tuple[list[_Function], set[str], set[str]]:
+    headers: set[str] = set()
+    sources: set[str] = set()
+    functions = []
+    params_list = [f"struct {iface.prefix}_workspace_pools* workspace_pools"] if iface.pools else []
+    params_list += [f"struct {iface.prefix}_state* state"] if iface.stateful else []
+    params = ", ".join(params_list) or "void"
+    for index, sub in sorted(graph.subgraphs.items()):
+        resolver.used_pools.clear()
+        steps, sub_headers, sub_sources = _emit_operators(graph, sub.operators, resolver, {})
+        headers |= sub_headers
+        sources |= sub_sources
+        prologue = [_pool_local(pool, iface) for pool in sorted(resolver.used_pools, key=_pool_order(plan))]
+        if iface.pools:
+            prologue.append("MTVM_UNUSED(workspace_pools);")
+        if iface.stateful:
+            prologue.append("MTVM_UNUSED(state);")
+        functions.append(_Function(resolver.subgraph_function(index), index, params, prologue, steps))
+    return functions, headers, sources
+
+
+def _copies_by_operator(graph: Graph, storage: Storage) -> dict[int, list[Copy]]:
+    """Output copies (passes/aliases.py) by the main-subgraph operator they follow. Their steps
+    count on the timeline (passes/timeline.py): a copy goes after the last main operator at or
+    before its step (-1: before any, only when there is no operator)."""
+    line = timeline(graph).operators
+    main_steps = [(step, op.index) for step, op in enumerate(line) if op.subgraph == 0 and op.index >= 0]
+    result: dict[int, list[Copy]] = {}
+    for copy in storage.copies:
+        after = [index for step, index in main_steps if step <= copy.step]
+        result.setdefault(after[-1] if after else -1, []).append(copy)
+    return result
+
+
+def _emit_operators(
+    graph: Graph, operators: list, resolver: BufferResolver, copies_after: dict[int, list[Copy]]
+) -> tuple[list[_EmittedStep], set[str], set[str]]:
     """Each operator's lowering, in order, plus the copies some outputs need (passes/aliases.py)."""
     headers: set[str] = set()
     sources: set[str] = set()
     steps: list[_EmittedStep] = []
-    copies_after = {}
-    for copy in storage.copies:
-        copies_after.setdefault(copy.step, []).append(copy)
-    for step, op in enumerate(graph.operators):
+    for copy in copies_after.get(-1, []):
+        steps.append(_copy_step(graph, copy, resolver))
+    for op in operators:
         lowering = LOWERINGS_BY_OPCODE[op.opcode]
         if lowering.alias_input:
             source = graph.tensor(op.inputs[0])
@@ -173,12 +240,34 @@ def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) ->
             headers.update(lowering.headers, emitted.headers)
             sources.update(lowering.sources_of(op, graph), emitted.sources)
             steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
-        for copy in copies_after.get(step, []):
-            steps.append(_copy_step(graph, copy, resolver))
-    if not graph.operators:
-        for copy in storage.copies:
+        for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))
     return steps, headers, sources
+
+
+def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[str]:
+    """The statements of tvmgen_<m>_reset_state: every variable tensor to its initial value.
+
+    As TFLite's ResetVariableTensor (which LiteRT runs in AllocateTensors and
+    reset_all_variables): zero bytes, except an int8 tensor, whose every byte is its zero point
+    (the real value 0). A variable tensor with data in the file (which LiteRT refuses to load)
+    starts from that data."""
+    lines = []
+    for b in plan.state_buffers:
+        if b.tensor is None:  # a resource variable or a CALL_ONCE flag: no value, not run
+            lines.append(f"memset(state_pool + {b.offset}, 0, {b.size});  /* {b.key} */")
+            continue
+        t = graph.tensor(b.tensor)
+        where = f"state_pool + {b.offset}"
+        what = f"/* tensor {t.index} \"{_comment(t.name)}\" {t.dtype}{list(t.shape)} */"
+        if t.data is not None:
+            init = constants.add(f"state_init_{t.index}", t.data)
+            lines.append(f"memcpy({where}, {init}, {t.nbytes});  {what}")
+        else:
+            value = t.quant.zero_point[0] if t.dtype == "int8" and t.quant is not None else 0
+            zero = f", zero point {value}" if value else ""
+            lines.append(f"memset({where}, 0x{value & 0xFF:02X}, {t.nbytes});  {what[:-3]}{zero} */")
+    return lines
 
 
 def _copy_step(graph: Graph, copy: Copy, resolver: BufferResolver) -> _EmittedStep:
@@ -244,6 +333,8 @@ def _map_function(ios: tuple[IOTensor, ...], resolver: BufferResolver, iface: In
 
 
 def _pool_local(pool: str, iface: Interface) -> str:
+    if pool == STATE_POOL:
+        return f"uint8_t* const {pool_variable(pool)} = (uint8_t*)state->state;"
     if iface.pools:
         return f"uint8_t* const {pool_variable(pool)} = (uint8_t*)workspace_pools->{pool};"
     return f"uint8_t* const {pool_variable(pool)} = {iface.prefix}_{pool}_pool;"
@@ -251,6 +342,7 @@ def _pool_local(pool: str, iface: Interface) -> str:
 
 def _pool_order(plan: MemoryPlan):
     order = {p.name: i for i, p in enumerate(plan.pools)}
+    order[STATE_POOL] = len(order)
     return lambda name: order[name]
 
 

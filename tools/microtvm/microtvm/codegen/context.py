@@ -75,6 +75,10 @@ class BufferResolver:
         self.interface = interface
         self.constants = constants
         self.used_pools: set[str] = set()
+        # Arguments every subgraph function takes (codegen: the pools struct when external, the
+        # state when the model is stateful).
+        args = (["workspace_pools"] if interface.pools else []) + (["state"] if interface.stateful else [])
+        self.subgraph_args = ", ".join(args)
         self._io_member = {io.tensor: ("inputs", io.c_name) for io in interface.inputs}
         self._io_member.update({io.tensor: ("outputs", io.c_name) for io in interface.outputs})
 
@@ -95,6 +99,9 @@ class BufferResolver:
     def pool_pointer(self, pool: str, offset: int) -> str:
         self.used_pools.add(pool)
         return f"({pool_variable(pool)} + {offset})"
+
+    def subgraph_function(self, index: int) -> str:
+        return f"{self.interface.prefix}_subgraph{index}"
 
     def typed(self, tensor: int) -> str:
         t = self.graph.tensor(tensor)
@@ -122,3 +129,12 @@ class OpContext:
         if buffer is None:
             raise AssertionError(f"operator {self._op_index} asked for scratch but its scratch_bytes() is 0")
         return f"((void*){self._resolver.pool_pointer(buffer.pool, buffer.offset)})"
+
+    def call_subgraph(self, index: int) -> str:
+        return f"{self._resolver.subgraph_function(index)}({self._resolver.subgraph_args})"
+
+    def state(self, key: str) -> str:
+        buffer = next((b for b in self._resolver.plan.buffers if b.key == key), None)
+        if buffer is None:
+            raise AssertionError(f"operator {self._op_index} asked for state buffer {key!r}, which is not planned")
+        return self._resolver.pool_pointer(buffer.pool, buffer.offset)

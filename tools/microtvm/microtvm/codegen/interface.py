@@ -27,6 +27,9 @@ class Interface:
     inputs: tuple[IOTensor, ...]
     outputs: tuple[IOTensor, ...]
     pools: tuple[str, ...]  # C names of external pools (struct members), empty if internal
+    # True when the model has variable tensors: the header then has TVMGEN_<M>_STATE_SIZE,
+    # struct tvmgen_<m>_state and tvmgen_<m>_reset_state, and _run takes the state last.
+    stateful: bool = False
 
     @property
     def prefix(self) -> str:
@@ -47,14 +50,14 @@ def check_module_name(name: str) -> str:
     return name
 
 
-def make_interface(graph: Graph, module: str, pools: Sequence[str]) -> Interface:
+def make_interface(graph: Graph, module: str, pools: Sequence[str], stateful: bool = False) -> Interface:
     module = check_module_name(module)
     for pool in pools:
         if not is_identifier(pool):
             raise UserError(f"workspace pool name {pool!r} is not a C identifier; use letters, digits and '_'")
     # Names that would collide with the fixed macros TVMGEN_<M>_WORKSPACE_SIZE and
-    # TVMGEN_<M>_<POOL>_WORKSPACE_POOL_SIZE.
-    reserved = ["WORKSPACE", *(f"{pool}_WORKSPACE_POOL" for pool in pools)]
+    # TVMGEN_<M>_<POOL>_WORKSPACE_POOL_SIZE (and TVMGEN_<M>_STATE_SIZE for stateful models).
+    reserved = ["WORKSPACE", *(f"{pool}_WORKSPACE_POOL" for pool in pools), *(["STATE"] if stateful else [])]
     tensors = [*graph.inputs, *graph.outputs]
     names = [graph.tensor(t).name for t in tensors]
     fallbacks = [f"input_{i}" for i in range(len(graph.inputs))] + [f"output_{i}" for i in range(len(graph.outputs))]
@@ -70,4 +73,5 @@ def make_interface(graph: Graph, module: str, pools: Sequence[str]) -> Interface
         inputs=tuple(io(i) for i in range(count)),
         outputs=tuple(io(i) for i in range(count, len(tensors))),
         pools=tuple(pools),
+        stateful=stateful,
     )

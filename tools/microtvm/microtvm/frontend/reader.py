@@ -1,4 +1,4 @@
-"""Read a .tflite flatbuffer into the graph IR (main subgraph only).
+"""Read a .tflite flatbuffer into the graph IR (the main subgraph and the subgraphs it runs).
 
 The tflite package's generated accessors trust the file: on a truncated or corrupt file they
 raise whatever the flatbuffers library happens to hit (struct.error, IndexError, ValueError,
@@ -6,9 +6,10 @@ TypeError, ...) or silently read garbage. So every read happens inside `_reading
 turns any such exception into a one-line ModelFormatError naming the file and the part being
 read, and the values read are checked (indices in range, sizes consistent, enums known).
 
-Valid files that use things the compiler does not handle (custom operators, control flow,
-sparse tensors, dynamic shapes, string/complex types) raise UnsupportedError. Builtin operators
-without a lowering are read normally: passes/validate.py reports those, all at once.
+Valid files that use things the compiler does not handle (custom operators, recursive
+subgraphs, the deprecated CALL, sparse tensors, dynamic shapes, string/complex types) raise
+UnsupportedError. Builtin operators without a lowering are read normally: passes/validate.py
+reports those, all at once.
 """
 from __future__ import annotations
 
@@ -46,8 +47,7 @@ _CUSTOM = "CUSTOM"
 # schema.fbs field numbers of the strings we read (see _string).
 _TENSOR_NAME_SLOT = 3
 _OPERATOR_CODE_CUSTOM_CODE_SLOT = 1
-# Operators that run other subgraphs.
-_CONTROL_FLOW = frozenset({"IF", "WHILE", "CALL_ONCE", "CALL"})
+_SUBGRAPH_NAME_SLOT = 4
 # Operators whose trailing optional inputs may be left out of the file instead of given as -1;
 # the IR always has them, as -1 when absent, so lowerings can index op.inputs directly.
 _INPUT_COUNT = {"CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 3}
@@ -59,7 +59,7 @@ def read_tflite(data: bytes, source_name: str) -> ir.Graph:
     data = bytes(data)
     _check_header(data, name)
     model = _root(data, name)
-    graph = _read_main_subgraph(data, model, name)
+    graph = _read_subgraphs(data, model, name)
     graph.source_name = name
     graph.source_sha256 = hashlib.sha256(data).hexdigest()
     return graph
@@ -153,24 +153,95 @@ def _indices(values: Optional[np.ndarray], limit: int, name: str, what: str, all
     return result
 
 
-def _read_main_subgraph(data: bytes, model: Any, name: str) -> ir.Graph:
+def _read_subgraphs(data: bytes, model: Any, name: str) -> ir.Graph:
+    """The main subgraph and every subgraph it runs (directly or nested), numbered globally
+    (ir.py): the main subgraph's tensors and operators first, then each called subgraph's, by
+    subgraph index. Subgraphs nothing runs are not read."""
     with _reading(name, "the model tables"):
         n_subgraphs = _count(data, model.SubgraphsLength(), name, "the subgraph list")
         n_buffers = _count(data, model.BuffersLength(), name, "the buffer list")
         n_codes = _count(data, model.OperatorCodesLength(), name, "the operator code list")
         if n_subgraphs == 0:
             raise ModelFormatError(f"{name}: not a usable TFLite model: it has no subgraphs")
-        subgraph = model.Subgraphs(0)
-        n_tensors = _count(data, subgraph.TensorsLength(), name, "the tensor list")
-        n_ops = _count(data, subgraph.OperatorsLength(), name, "the operator list")
-
     opcodes = [_read_opcode(model, k, name) for k in range(n_codes)]
-    tensors = [_read_tensor(data, model, subgraph, i, n_buffers, name) for i in range(n_tensors)]
-    operators = [_read_operator(subgraph, i, opcodes, n_tensors, n_subgraphs, name) for i in range(n_ops)]
-    with _reading(name, "the subgraph inputs and outputs"):
-        inputs = _indices(_int_vector(subgraph, "Inputs"), n_tensors, name, "the model inputs", False)
-        outputs = _indices(_int_vector(subgraph, "Outputs"), n_tensors, name, "the model outputs", False)
-    return ir.Graph(tensors=tensors, operators=operators, inputs=inputs, outputs=outputs)
+
+    tensors: list[ir.Tensor] = []
+    parts: dict[int, ir.Subgraph] = {}
+    calls: dict[int, tuple[int, ...]] = {}
+    pending = [0]
+    while pending:
+        index = min(pending)
+        pending = [k for k in pending if k != index]
+        part = _read_subgraph(data, model, index, tensors, opcodes, n_buffers, n_subgraphs, name)
+        parts[index] = part
+        calls[index] = tuple(sorted({k for op in part.operators for k in ir.called_subgraphs(op)}))
+        pending += [k for k in calls[index] if k not in parts and k not in pending]
+    _check_no_recursion(calls, parts, name)
+
+    # Renumber: tensors were numbered in reading order (already global); operators get global
+    # indices in subgraph order, keeping the main subgraph's file positions.
+    next_index = 0
+    for k in sorted(parts):
+        for op in parts[k].operators:
+            op.index = next_index
+            next_index += 1
+    main = parts.pop(0)
+    return ir.Graph(
+        tensors=tensors, operators=main.operators, inputs=main.inputs, outputs=main.outputs,
+        subgraphs=dict(sorted(parts.items())),
+    )
+
+
+def _read_subgraph(
+    data: bytes, model: Any, index: int, tensors: list[ir.Tensor], opcodes: list[tuple[str, str]],
+    n_buffers: int, n_subgraphs: int, name: str,
+) -> ir.Subgraph:
+    """Subgraph `index`; its tensors are appended to `tensors` (global indices)."""
+    with _reading(name, f"subgraph {index}"):
+        subgraph = model.Subgraphs(index)
+        n_tensors = _count(data, subgraph.TensorsLength(), name, f"the tensor list of subgraph {index}")
+        n_ops = _count(data, subgraph.OperatorsLength(), name, f"the operator list of subgraph {index}")
+        sub_name = "" if index == 0 else _string(subgraph, _SUBGRAPH_NAME_SLOT)
+    base = len(tensors)
+    for i in range(n_tensors):
+        t = _read_tensor(data, model, subgraph, i, n_buffers, name, index)
+        t.index = base + i
+        tensors.append(t)
+    operators = [_read_operator(subgraph, i, opcodes, n_tensors, n_subgraphs, name, index) for i in range(n_ops)]
+    with _reading(name, f"the inputs and outputs of subgraph {index}"):
+        what = "the model" if index == 0 else f"subgraph {index}"
+        inputs = _indices(_int_vector(subgraph, "Inputs"), n_tensors, name, f"{what} inputs", False)
+        outputs = _indices(_int_vector(subgraph, "Outputs"), n_tensors, name, f"{what} outputs", False)
+
+    def shift(indices: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(t if t < 0 else t + base for t in indices)
+
+    for op in operators:
+        op.inputs, op.outputs, op.intermediates = shift(op.inputs), shift(op.outputs), shift(op.intermediates)
+    return ir.Subgraph(index=index, operators=operators, inputs=shift(inputs), outputs=shift(outputs), name=sub_name)
+
+
+def _check_no_recursion(calls: dict[int, tuple[int, ...]], parts: dict[int, ir.Subgraph], name: str) -> None:
+    """Subgraphs may not run themselves, directly or through others (a static program needs a
+    finite call tree: each subgraph is one C function with fixed buffers)."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+
+    def visit(k: int, path: list[int]) -> None:
+        state[k] = 1
+        for callee in calls[k]:
+            if state.get(callee) == 1:
+                cycle = " -> ".join(f"subgraph {j}" for j in [*path[path.index(callee):], callee])
+                op = next(op for op in parts[k].operators if callee in ir.called_subgraphs(op))
+                raise UnsupportedError(
+                    f"{name}: {op.location} ({op.opcode}) runs subgraph {callee} recursively ({cycle}); "
+                    "recursive subgraphs are not supported, only call trees without cycles (IF, WHILE and "
+                    "CALL_ONCE of subgraphs that do not run their callers)"
+                )
+            if state.get(callee) is None:
+                visit(callee, [*path, callee])
+        state[k] = 2
+
+    visit(0, [0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,9 +263,9 @@ def _read_opcode(model: Any, k: int, name: str) -> tuple[str, str]:
 
 
 def _read_operator(
-    subgraph: Any, i: int, opcodes: list[tuple[str, str]], n_tensors: int, n_subgraphs: int, name: str
+    subgraph: Any, i: int, opcodes: list[tuple[str, str]], n_tensors: int, n_subgraphs: int, name: str, sub: int
 ) -> ir.Operator:
-    where = f"operator {i}"
+    where = f"operator {i}" if sub == 0 else f"operator {i} in subgraph {sub}"
     with _reading(name, where):
         op = subgraph.Operators(i)
         code_index = int(op.OpcodeIndex())
@@ -205,25 +276,43 @@ def _read_operator(
         opcode, custom_code = opcodes[code_index]
         if opcode == _CUSTOM and custom_code not in CUSTOM_OPERATORS:
             raise UnsupportedError(
-                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}, which is not supported; "
-                f"the supported custom operators are {', '.join(sorted(CUSTOM_OPERATORS))}. Replace it with "
-                "builtin operators (or remove it) when exporting the model."
+                f"{name}: operator {i} in subgraph {sub} is the custom operator {custom_code!r}, which is not "
+                f"supported; the supported custom operators are {', '.join(sorted(CUSTOM_OPERATORS))}. Replace it "
+                "with builtin operators (or remove it) when exporting the model."
             )
-        if opcode in _CONTROL_FLOW:
+        if opcode == "CALL":
             raise UnsupportedError(
-                f"{name}: {where} in subgraph 0 is {opcode}, which runs other subgraphs (control flow, "
-                f"{n_subgraphs} subgraphs in the model); only single-subgraph models without control flow "
-                "are supported. Export the model without control flow (e.g. unroll loops)."
+                f"{name}: operator {i} in subgraph {sub} is CALL, the deprecated operator that runs another "
+                "subgraph; it is not supported. Control flow is supported as IF, WHILE and CALL_ONCE."
             )
         inputs = _indices(_int_vector(op, "Inputs"), n_tensors, name, f"the inputs of {where}", True)
         outputs = _indices(_int_vector(op, "Outputs"), n_tensors, name, f"the outputs of {where}", False)
         inputs += (-1,) * max(0, _INPUT_COUNT.get(opcode, 0) - len(inputs))
+        intermediates = _indices(
+            _int_vector(op, "Intermediates"), n_tensors, name, f"the intermediates of {where}", False
+        )
         if opcode == _CUSTOM:
             opcode = custom_code
             options = _read_custom_options(op, f"{where} ({opcode})", name)
         else:
             options = _read_options(op, opcode, f"{where} ({opcode})", name)
-    return ir.Operator(index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options)
+    result = ir.Operator(
+        index=i,
+        opcode=opcode,
+        inputs=inputs,
+        outputs=outputs,
+        options=options,
+        intermediates=intermediates,
+        subgraph=sub,
+        local_index=i,
+    )
+    for callee in ir.called_subgraphs(result):
+        if not 0 <= callee < n_subgraphs:
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {where} ({opcode}) runs subgraph {callee}, "
+                f"but there are {n_subgraphs} subgraphs"
+            )
+    return result
 
 
 def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]:
@@ -297,17 +386,19 @@ def _plain(value: Any) -> Any:
 # Tensors
 
 
-def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int, name: str) -> ir.Tensor:
-    with _reading(name, f"tensor {i}"):
+def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int, name: str, sub: int = 0) -> ir.Tensor:
+    in_sub = "" if sub == 0 else f" in subgraph {sub}"
+    with _reading(name, f"tensor {i}{in_sub}"):
         t = subgraph.Tensors(i)
         tensor_name = _string(t, _TENSOR_NAME_SLOT)
-        what = f"tensor {i} ({tensor_name!r})"
+        what = f"tensor {i} ({tensor_name!r}){in_sub}"
         dtype = _dtype(int(t.Type()), what, name)
         shape_array = _int_vector(t, "Shape")
         shape = () if shape_array is None else tuple(int(d) for d in shape_array)
         if any(d < 0 for d in shape):
             raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has shape {list(shape)}")
-        if int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize > _MAX_TENSOR_BYTES:
+        itemsize = 4 if dtype == ir.RESOURCE else np.dtype(dtype).itemsize
+        if int(np.prod(shape, dtype=object)) * itemsize > _MAX_TENSOR_BYTES:
             raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has an implausible shape {list(shape)}")
         _check_static(_int_vector(t, "ShapeSignature"), what, name)
         if t.Sparsity() is not None:
@@ -322,13 +413,18 @@ def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int,
                 f"{name}: corrupt TFLite file: {what} uses buffer {buffer_index}, but there are {n_buffers} buffers"
             )
         raw = _buffer_bytes(data, model, buffer_index, name)
+        is_variable = bool(t.IsVariable())
     constant = None
-    if raw:  # buffer 0 and empty buffers mean "no data": an activation, filled at run time
+    if raw and dtype != ir.RESOURCE:  # buffer 0 and empty buffers mean "no data": filled at run time
         constant = _constant(raw, dtype, shape, what, name)
-    return ir.Tensor(index=i, name=tensor_name, shape=shape, dtype=dtype, quant=quant, data=constant)
+    return ir.Tensor(
+        index=i, name=tensor_name, shape=shape, dtype=dtype, quant=quant, data=constant, is_variable=is_variable
+    )
 
 
 def _dtype(tensor_type: int, what: str, name: str) -> str:
+    if tensor_type == tflite.TensorType.RESOURCE:
+        return ir.RESOURCE
     if tensor_type in NUMPY_DTYPE_BY_TENSOR_TYPE:
         return NUMPY_DTYPE_BY_TENSOR_TYPE[tensor_type]
     if tensor_type in UNSUPPORTED_TENSOR_TYPES:

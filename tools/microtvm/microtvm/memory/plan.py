@@ -3,7 +3,13 @@
 Buffers are:
 - one per storage group of non-constant tensors (see passes/aliases.py): the group's home
   tensor owns it and it is live from the first write to the last read of any tensor in the group;
-- one scratch buffer per operator whose lowering asks for scratch, live during that operator.
+- one scratch buffer per operator whose lowering asks for scratch, live during that operator;
+- one state buffer per variable tensor (TFLite's is_variable: LSTM/SVDF state) that an operator
+  uses, in the state pool (STATE_POOL), which the application owns and keeps between runs. State
+  buffers lie one after another in tensor order and never share a byte with anything, so the
+  workspace pools stay free to be shared between models (and between runs);
+- in the state pool too, after those: one buffer per resource variable (key "var<k>") and one
+  byte per CALL_ONCE flag (key "once<op index>"), see passes/variables.py.
 Graph inputs and outputs are normally the caller's buffers (outside the pools, `pool` None);
 with `use_workspace_io` they are planned in the pools too: an input from the start until its
 last read, an output from its write until the end.
@@ -21,8 +27,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from ..ir import Graph
+from ..errors import UserError
+from ..ir import RESOURCE, Graph
 from ..passes import InPlace, Storage, in_place_candidates
+from ..passes.timeline import timeline
+from ..passes.variables import model_state, once_key
 from .planner import (
     BufferRequest,
     Placement,
@@ -35,17 +44,18 @@ from .planner import (
 )
 from .search import hill_climb
 
-INPUT, OUTPUT, INTERMEDIATE, SCRATCH = "input", "output", "intermediate", "scratch"
+INPUT, OUTPUT, INTERMEDIATE, SCRATCH, STATE = "input", "output", "intermediate", "scratch", "state"
+STATE_POOL = "state"  # PlannedBuffer.pool of state buffers; not one of MemoryPlan.pools
 
 
 @dataclass(frozen=True)
 class PlannedBuffer:
     key: str  # "t<tensor>" for tensors, "scratch<op index>" for scratch
-    kind: str  # INPUT, OUTPUT, INTERMEDIATE or SCRATCH
+    kind: str  # INPUT, OUTPUT, INTERMEDIATE, SCRATCH or STATE
     size: int
     start: int  # operator steps, inclusive
     end: int
-    pool: Optional[str]  # None: a caller-owned I/O buffer outside the pools
+    pool: Optional[str]  # None: a caller-owned I/O buffer outside the pools; STATE_POOL: state
     offset: int
     tensor: Optional[int] = None  # the home tensor (tensor buffers)
     op: Optional[int] = None  # the operator index (scratch buffers)
@@ -69,10 +79,17 @@ class MemoryPlan:
     # No placement of these buffers can use less (in total over the pools): the peak of live
     # bytes less what in-place operators may share (equal to it without in-place candidates).
     lower_bound_bytes: int = 0
+    # Bytes of the state pool (variable tensors, aligned); 0 for a stateless model. Not part of
+    # workspace_size: the state persists between runs, the workspace does not.
+    state_size: int = 0
 
     @property
     def workspace_size(self) -> int:
         return sum(pool.size for pool in self.pools)
+
+    @property
+    def state_buffers(self) -> tuple[PlannedBuffer, ...]:
+        return tuple(b for b in self.buffers if b.kind == STATE)
 
     def tensor_buffer(self, tensor: int) -> PlannedBuffer:
         return self._by_key()[f"t{self.home[tensor]}"]
@@ -100,8 +117,18 @@ def plan_memory(
     `in_place` False: no output shares bytes with an input (for comparison and debugging)."""
     if alignment < 1 or alignment & (alignment - 1):
         raise ValueError(f"alignment must be a power of two, got {alignment}")
+    graph = timeline(graph)  # every subgraph's operators on one line; steps count there
     requests, kinds = _requests(graph, storage, scratch_bytes, use_workspace_io)
-    pooled = [r for r in requests if kinds[r.key] in (INTERMEDIATE, SCRATCH) or use_workspace_io]
+    state = {r.key: r for r in requests if kinds[r.key] == STATE}
+    if state and any(p.name == STATE_POOL for p in pools):
+        raise UserError(
+            f"workspace pool name {STATE_POOL!r} is reserved for the state of stateful models "
+            "(this model has variable tensors); choose another pool name"
+        )
+    state_offsets, state_size = _place_state(list(state.values()), alignment)
+    pooled = [
+        r for r in requests if r.key not in state and (kinds[r.key] in (INTERMEDIATE, SCRATCH) or use_workspace_io)
+    ]
     if in_place:
         pooled = _allow_in_place(pooled, kinds, in_place_candidates(graph, storage), storage)
         requests = [next((p for p in pooled if p.key == r.key), r) for r in requests]
@@ -113,6 +140,8 @@ def plan_memory(
         pool_sizes[place.pool] = max(pool_sizes[place.pool], align_up(place.offset + request.size, alignment))
 
     buffers = []
+    for key, offset in state_offsets.items():
+        placements[key] = Placement(STATE_POOL, offset)
     for request in requests:
         place = placements.get(request.key)
         kind = kinds[request.key]
@@ -137,7 +166,18 @@ def plan_memory(
         peak_live_bytes=peak_live_bytes(pooled),
         home=dict(storage.home),
         lower_bound_bytes=lower_bound_bytes(pooled),
+        state_size=state_size,
     )
+
+
+def _place_state(requests: Sequence[BufferRequest], alignment: int) -> tuple[dict[str, int], int]:
+    """State buffers one after another (in tensor order), each aligned: they are all live all the
+    time, so any other packing is no smaller."""
+    offsets, end = {}, 0
+    for request in requests:
+        offsets[request.key] = end
+        end = align_up(end + request.size, alignment)
+    return offsets, end
 
 
 def _allow_in_place(
@@ -212,7 +252,10 @@ def _requests(
 
     def touch(tensor: int, step: int) -> None:
         # Constants live in flash, except a constant graph output, which is copied into its buffer.
+        # Resource handles (VAR_HANDLE) are resolved at generation time and need no buffer.
         if tensor < 0 or (graph.tensor(tensor).is_constant and tensor not in outputs_set):
+            return
+        if graph.tensor(tensor).dtype == RESOURCE:
             return
         home = storage.home[tensor]
         first[home] = min(first.get(home, step), step)
@@ -235,12 +278,30 @@ def _requests(
     requests, kinds = [], {}
     for home in sorted(first):
         key = f"t{home}"
+        if graph.tensor(home).is_variable:  # state: kept from run to run, so live at every step
+            kinds[key] = STATE
+            requests.append(BufferRequest(key, graph.tensor(home).nbytes, 0, last_step))
+            continue
         kinds[key] = INPUT if home in inputs else OUTPUT if home in outputs else INTERMEDIATE
         requests.append(BufferRequest(key, graph.tensor(home).nbytes, first[home], last[home]))
+    # An operator of a subgraph run from several places appears several times on the timeline
+    # (passes/timeline.py): its scratch buffer is live from the first appearance to the last.
+    scratch_steps: dict[int, tuple[int, int]] = {}
     for step, op in enumerate(graph.operators):
-        size = int(scratch_bytes.get(op.index, 0))
-        if size > 0:
-            key = f"scratch{op.index}"
-            kinds[key] = SCRATCH
-            requests.append(BufferRequest(key, size, step, step))
+        if op.index >= 0 and int(scratch_bytes.get(op.index, 0)) > 0:
+            low, _ = scratch_steps.get(op.index, (step, step))
+            scratch_steps[op.index] = (low, step)
+    for index, (low, high) in scratch_steps.items():
+        key = f"scratch{index}"
+        kinds[key] = SCRATCH
+        requests.append(BufferRequest(key, int(scratch_bytes[index]), low, high))
+    # State that is not a tensor: resource variables and CALL_ONCE flags, live at every step.
+    state = model_state(graph)
+    for variable in state.variables:
+        if variable.nbytes:
+            kinds[variable.key] = STATE
+            requests.append(BufferRequest(variable.key, variable.nbytes, 0, last_step))
+    for index in state.once:
+        kinds[once_key(index)] = STATE
+        requests.append(BufferRequest(once_key(index), 1, 0, last_step))
     return requests, kinds

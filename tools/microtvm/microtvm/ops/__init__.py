@@ -7,6 +7,7 @@ from . import (
     arith,
     batch_matmul,
     compare,
+    control,
     conv,
     elementwise,
     gather,
@@ -14,6 +15,7 @@ from . import (
     math,
     movement,
     normalize,
+    recurrent,
     reduce,
     reduction,
     reshape,
@@ -22,6 +24,7 @@ from . import (
     slicing,
     space,
     transpose_conv,
+    variables,
 )
 from .base import EmittedOp, LowerContext, OpLowering
 
@@ -34,6 +37,7 @@ _FAMILIES = (
     reshape,
     slicing,
     gather,
+    hybrid,
     space,
     shape,
     reduction,
@@ -44,6 +48,9 @@ _FAMILIES = (
     math,
     compare,
     batch_matmul,
+    recurrent,
+    control,
+    variables,
 )
 
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.

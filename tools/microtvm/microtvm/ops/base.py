@@ -37,6 +37,14 @@ class LowerContext(Protocol):
     def scratch(self) -> str:
         """`(void*)` pointer to this operator's scratch buffer (scratch_bytes() bytes, 16-aligned)."""
 
+    def call_subgraph(self, index: int) -> str:
+        """A C expression (int32_t, 0 on success) running the model's subgraph `index` (its C
+        function). For control-flow operators (ops/control.py)."""
+
+    def state(self, key: str) -> str:
+        """`(uint8_t*)` pointer to a state buffer that is not a tensor (passes/variables.py: a
+        resource variable "var<k>" or a CALL_ONCE flag "once<op>"), persistent between runs."""
+
 
 @dataclass(frozen=True)
 class EmittedOp:

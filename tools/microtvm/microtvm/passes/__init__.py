@@ -5,7 +5,8 @@ happens inside each operator's lowering; the passes here only look at the graph 
   fold_constant_aliases: operators computable at generation time (a RESHAPE of a constant, a
     SHAPE, data movement of constants) become constants (no operator);
   resolve_storage: which tensors share storage (aliases) and which outputs need a copy;
-  in_place_candidates: which operator outputs may overlap which inputs (for the planner).
+  in_place_candidates: which operator outputs may overlap which inputs (for the planner);
+  timeline: the operators of every subgraph on one line, in execution order (for the planner).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..ir import Graph
 from .aliases import Copy, Storage, resolve_storage
 from .fold import fold_constant_aliases
 from .inplace import InPlace, in_place_candidates
+from .timeline import TIMELINE_MARK, timeline
 
 
 def run_all(graph: Graph) -> Graph:
@@ -20,4 +22,7 @@ def run_all(graph: Graph) -> Graph:
     return fold_constant_aliases(graph)
 
 
-__all__ = ["Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage", "run_all"]
+__all__ = [
+    "TIMELINE_MARK", "Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage",
+    "run_all", "timeline",
+]

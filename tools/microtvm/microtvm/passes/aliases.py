@@ -5,7 +5,8 @@ one "home" tensor that owns the buffer. Normally the home is the group's first t
 group reaches a graph output, the output buffer (given by the caller) must hold the bytes:
 - if the group starts at an intermediate tensor, the whole group moves into that output buffer,
   so the producing operator writes straight into it;
-- if the group starts at a graph input, at another graph output or at a constant, the bytes
+- if the group starts at a graph input, at another graph output, at a constant or at a variable
+  (state) tensor, the bytes
   already live in a buffer we cannot move, so the output gets a copy (a `Copy`).
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import Graph
+from .timeline import timeline
 from .util import is_alias_op
 
 
@@ -33,6 +35,8 @@ class Storage:
 
 
 def resolve_storage(graph: Graph) -> Storage:
+    """Storage groups over every subgraph; Copy.step counts on the timeline (passes/timeline.py)."""
+    graph = timeline(graph)
     outputs = set(graph.outputs)
     inputs = set(graph.inputs)
     home: dict[int, int] = {}
@@ -43,8 +47,9 @@ def resolve_storage(graph: Graph) -> Storage:
         return home.get(tensor, tensor)
 
     def is_fixed(tensor: int) -> bool:
-        """Buffers we cannot move: caller-owned I/O and constants."""
-        return tensor in inputs or tensor in outputs or graph.tensor(tensor).is_constant
+        """Buffers we cannot move: caller-owned I/O, constants and state (variable tensors)."""
+        t = graph.tensor(tensor)
+        return tensor in inputs or tensor in outputs or t.is_constant or t.is_variable
 
     for step, op in enumerate(graph.operators):
         if not is_alias_op(op):

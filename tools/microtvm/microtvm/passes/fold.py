@@ -22,13 +22,29 @@ from .util import is_alias_op
 
 
 def fold_constant_aliases(graph: Graph) -> Graph:
-    """Fold every foldable operator (the name is historical: aliases were the first kind)."""
-    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the IR, not the passes
-
+    """Fold every foldable operator (the name is historical: aliases were the first kind), in the
+    main subgraph and in every subgraph it runs (all tensors are in graph.tensors)."""
     tensors = list(graph.tensors)
     current = dataclasses.replace(graph, tensors=tensors)  # sees the constants folded so far
+    kept = _fold(graph.operators, graph.inputs, tensors, current)
+    subgraphs = {
+        k: dataclasses.replace(sub, operators=_fold(sub.operators, sub.inputs, tensors, current))
+        for k, sub in graph.subgraphs.items()
+    }
+    changed = len(kept) != len(graph.operators) or any(
+        len(subgraphs[k].operators) != len(sub.operators) for k, sub in graph.subgraphs.items()
+    )
+    if not changed:
+        return graph
+    return dataclasses.replace(graph, tensors=tensors, operators=kept, subgraphs=subgraphs)
+
+
+def _fold(operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor], current: Graph) -> list[Operator]:
+    """The operators that stay; the outputs of the others become constants in `tensors`."""
+    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the IR, not the passes
+
     kept = []
-    for op in graph.operators:
+    for op in operators:
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
         arrays: Optional[Sequence[np.ndarray]] = None
         if is_alias_op(op):
@@ -36,16 +52,14 @@ def fold_constant_aliases(graph: Graph) -> Graph:
             result = tensors[op.outputs[0]]
             if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
                 arrays = [np.asarray(source.data).reshape(result.shape)]
-        elif lowering is not None and lowering.fold is not None and not set(op.outputs) & set(graph.inputs):
+        elif lowering is not None and lowering.fold is not None and not set(op.outputs) & set(inputs):
             arrays = lowering.fold(op, current)
         if arrays is not None and _fits(op, tensors, arrays):
             for index, array in zip(op.outputs, arrays):
                 tensors[index] = dataclasses.replace(tensors[index], data=_as_declared(tensors[index], array))
         else:
             kept.append(op)
-    if len(kept) == len(graph.operators):
-        return graph
-    return dataclasses.replace(graph, tensors=tensors, operators=kept)
+    return kept
 
 
 def _fits(op: Operator, tensors: list[Tensor], arrays: Sequence[np.ndarray]) -> bool:

@@ -35,12 +35,13 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
 
     `lowerings` defaults to ops.LOWERINGS_BY_OPCODE (looked up at call time)."""
     table = ops.LOWERINGS_BY_OPCODE if lowerings is None else lowerings
+    operators = graph.all_operators()  # the main subgraph's and those of every subgraph it runs
     _check_operators_known(graph, table)
-    for op in graph.operators:
+    for op in operators:
         _check_hybrid_supported(graph, op, table[op.opcode])
-    for op in graph.operators:
+    for op in operators:
         _check_activation_dtypes(graph, op)
-    for op in graph.operators:
+    for op in operators:
         try:
             table[op.opcode].check(op, graph)
         except UnsupportedError as exc:
@@ -48,14 +49,15 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
 
 
 def _where(graph: Graph, op: Operator) -> str:
-    return f"{graph.source_name}: operator {op.index} ({op.opcode}) in subgraph 0"
+    position = op.index if op.local_index < 0 else op.local_index
+    return f"{graph.source_name}: operator {position} ({op.opcode}) in subgraph {op.subgraph}"
 
 
 def _check_operators_known(graph: Graph, table: Mapping[str, OpLowering]) -> None:
-    unknown = [op for op in graph.operators if op.opcode not in table]
+    unknown = [op for op in graph.all_operators() if op.opcode not in table]
     if not unknown:
         return
-    listed = ", ".join(f"{op.opcode} (operator {op.index} in subgraph 0)" for op in unknown)
+    listed = ", ".join(f"{op.opcode} ({op.location})" for op in unknown)
     plural = "s" if len(unknown) > 1 else ""
     names = ", ".join(sorted({op.opcode for op in unknown}))
     supported = ", ".join(sorted(table)) or "(none)"

@@ -65,20 +65,33 @@ class HostModel:
     outputs: list[_Tensor]
     workdir: Path
 
+    stateful: bool = False
+
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        if len(inputs) != len(self.inputs):
-            raise ValueError(f"the model has {len(self.inputs)} inputs, got {len(inputs)}")
+        """One invocation (after tvmgen_<m>_reset_state for a stateful model)."""
+        return self.run_sequence([inputs])[0]
+
+    def run_sequence(self, steps: Sequence[Sequence[np.ndarray]]) -> list[list[np.ndarray]]:
+        """Invoke the model once per entry of `steps` (each a list of inputs), the state persisting
+        from one invocation to the next (reset once before the first); the outputs of each step.
+        The driver runs the whole sequence twice, resetting the state before each pass, and
+        fails unless both passes give the same bytes (reset_state restores everything)."""
+        if not steps:
+            raise ValueError("no invocations given")
         paths = []
-        for i, (array, spec) in enumerate(zip(inputs, self.inputs)):
-            data = np.ascontiguousarray(np.asarray(array, dtype=spec.dtype).reshape(spec.shape)).tobytes()
-            path = self.workdir / f"input_{i}.bin"
-            path.write_bytes(data)
-            paths.append(path)
-        out_paths = [self.workdir / f"output_{i}.bin" for i in range(len(self.outputs))]
+        for t, inputs in enumerate(steps):
+            if len(inputs) != len(self.inputs):
+                raise ValueError(f"the model has {len(self.inputs)} inputs, got {len(inputs)} at step {t}")
+            for i, (array, spec) in enumerate(zip(inputs, self.inputs)):
+                data = np.ascontiguousarray(np.asarray(array, dtype=spec.dtype).reshape(spec.shape)).tobytes()
+                path = self.workdir / f"input_{t}_{i}.bin"
+                path.write_bytes(data)
+                paths.append(path)
+        out_paths = [self.workdir / f"output_{t}_{i}.bin" for t in range(len(steps)) for i in range(len(self.outputs))]
         for path in out_paths:
             path.unlink(missing_ok=True)
         result = subprocess.run(
-            [str(self.executable), *map(str, paths), *map(str, out_paths)],
+            [str(self.executable), str(len(steps)), *map(str, paths), *map(str, out_paths)],
             capture_output=True,
             text=True,
             env={**os.environ, **_RUN_ENV},
@@ -86,9 +99,13 @@ class HostModel:
         )
         if result.returncode != 0:
             raise AssertionError(f"the compiled model failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+        n = len(self.outputs)
         return [
-            np.frombuffer(path.read_bytes(), dtype=spec.dtype).reshape(spec.shape).copy()
-            for path, spec in zip(out_paths, self.outputs)
+            [
+                np.frombuffer(path.read_bytes(), dtype=spec.dtype).reshape(spec.shape).copy()
+                for path, spec in zip(out_paths[t * n : (t + 1) * n], self.outputs)
+            ]
+            for t in range(len(steps))
         ]
 
 
@@ -121,9 +138,13 @@ def build_files(files: dict[str, bytes], workdir: Path, *, cc: Optional[str] = N
 
     inputs, outputs = tensors("inputs"), tensors("outputs")
     pools = [p for p in module["memory"]["pools"] if p["external"]]
+    stateful = any(b["kind"] == "state" for b in module["memory"]["buffers"])
     driver = workdir / "main.c"
     driver.write_text(
-        _driver(module_name, inputs, outputs, [p["name"] for p in pools], module["use_workspace_io"], module["memory"]["alignment"])
+        _driver(
+            module_name, inputs, outputs, [p["name"] for p in pools], module["use_workspace_io"],
+            module["memory"]["alignment"], stateful,
+        )
     )
     sources = sorted(tree.glob("codegen/host/src/*.c")) + sorted(tree.glob("runtime/src/*.c"))
     executable = workdir / "model"
@@ -135,7 +156,7 @@ def build_files(files: dict[str, bytes], workdir: Path, *, cc: Optional[str] = N
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise AssertionError(f"building the generated code failed:\n{shlex.join(command)}\n{result.stdout}\n{result.stderr}")
-    return HostModel(executable, inputs, outputs, workdir)
+    return HostModel(executable, inputs, outputs, workdir, stateful)
 
 
 def run_compiled(
@@ -157,30 +178,36 @@ def assert_matches_reference(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     *,
+    steps: int = 1,
     workdir: Optional[Path] = None,
     cc: Optional[str] = None,
     cflags: Optional[Sequence[str]] = None,
     **compile_options,
 ) -> None:
     """For each seed: random inputs, LiteRT's reference kernels vs our generated C. Integer
-    outputs must be equal; float outputs within rtol/atol. Builds once for all seeds."""
-    from .reference import random_inputs, run_reference
+    outputs must be equal; float outputs within rtol/atol. Builds once for all seeds.
+
+    `steps` > 1: a sequence of that many invocations per seed (reference.random_input_sequence),
+    the state of a stateful model persisting from one to the next on both sides (one LiteRT
+    interpreter invoked repeatedly), compared invocation by invocation."""
+    from .reference import random_input_sequence, run_reference_sequence
 
     host = build(model, workdir, cc=cc, cflags=cflags, **compile_options)
     for seed in seeds:
-        inputs = random_inputs(model, seed)
-        expected = run_reference(model, inputs)
-        actual = host.run(inputs)
-        assert len(actual) == len(expected), f"{len(actual)} outputs, LiteRT gives {len(expected)}"
-        for k, (ours, theirs) in enumerate(zip(actual, expected)):
-            theirs = np.asarray(theirs)
-            message = f"seed {seed}, output {k}"
-            assert ours.shape == theirs.shape, f"{message}: shape {ours.shape} != LiteRT {theirs.shape}"
-            assert ours.dtype == theirs.dtype, f"{message}: dtype {ours.dtype} != LiteRT {theirs.dtype}"
-            if theirs.dtype.kind == "f":
-                np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=message)
-            else:
-                np.testing.assert_array_equal(ours, theirs, err_msg=message)
+        sequence = random_input_sequence(model, seed, steps)
+        expected_steps = run_reference_sequence(model, sequence)
+        actual_steps = host.run_sequence(sequence)
+        for step, (actual, expected) in enumerate(zip(actual_steps, expected_steps)):
+            assert len(actual) == len(expected), f"{len(actual)} outputs, LiteRT gives {len(expected)}"
+            for k, (ours, theirs) in enumerate(zip(actual, expected)):
+                theirs = np.asarray(theirs)
+                message = f"seed {seed}, output {k}" + (f", invocation {step}" if steps > 1 else "")
+                assert ours.shape == theirs.shape, f"{message}: shape {ours.shape} != LiteRT {theirs.shape}"
+                assert ours.dtype == theirs.dtype, f"{message}: dtype {ours.dtype} != LiteRT {theirs.dtype}"
+                if theirs.dtype.kind == "f":
+                    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=message)
+                else:
+                    np.testing.assert_array_equal(ours, theirs, err_msg=message)
 
 
 def alias_chain_model() -> bytes:
@@ -257,44 +284,51 @@ int main(int argc, char** argv) {
   static const size_t input_sizes[] = {@INPUT_SIZES@};
   static const size_t output_sizes[] = {@OUTPUT_SIZES@};
   enum { NUM_INPUTS = @NUM_INPUTS@, NUM_OUTPUTS = @NUM_OUTPUTS@ };
-  void* input_data[NUM_INPUTS];
-  void* first_outputs[NUM_OUTPUTS];
-  int run, i;
-  if (argc != 1 + NUM_INPUTS + NUM_OUTPUTS) {
-    fprintf(stderr, "usage: %s INPUT_FILES... OUTPUT_FILES...\n", argv[0]);
+  void** input_data;
+  void** first_outputs;
+  int steps, pass, step, i;
+  if (argc < 2 || (steps = atoi(argv[1])) < 1 || argc != 2 + steps * (NUM_INPUTS + NUM_OUTPUTS)) {
+    fprintf(stderr, "usage: %s STEPS INPUT_FILES... OUTPUT_FILES... (per step, in step order)\n", argv[0]);
     return 2;
   }
-  for (i = 0; i < NUM_INPUTS; ++i) {
-    input_data[i] = allocate(input_sizes[i], 16);
-    read_file(argv[1 + i], input_data[i], input_sizes[i]);
+  input_data = (void**)allocate(sizeof(void*) * steps * NUM_INPUTS, 16);
+  first_outputs = (void**)allocate(sizeof(void*) * steps * NUM_OUTPUTS, 16);
+  for (step = 0; step < steps; ++step) {
+    for (i = 0; i < NUM_INPUTS; ++i) {
+      input_data[step * NUM_INPUTS + i] = allocate(input_sizes[i], 16);
+      read_file(argv[2 + step * NUM_INPUTS + i], input_data[step * NUM_INPUTS + i], input_sizes[i]);
+    }
   }
 @SETUP@
-  /* Run twice: the second run must give the same bytes (no state carried between runs). */
-  for (run = 0; run < 2; ++run) {
-    int32_t status;
-    void* in_ptrs[NUM_INPUTS];
-    void* out_ptrs[NUM_OUTPUTS];
+  /* Run the sequence twice: the second pass must give the same bytes (a stateless model carries
+     nothing between runs; a stateful one is reset before each pass, on garbage the first time). */
+  for (pass = 0; pass < 2; ++pass) {
+@RESET@
+    for (step = 0; step < steps; ++step) {
+      int32_t status;
+      void* in_ptrs[NUM_INPUTS];
+      void* out_ptrs[NUM_OUTPUTS];
 @BIND@
-    /* Garbage in the outputs first: with --use-workspace-io an output may share bytes with an
-       input whose lifetime ends before the output is written. */
-    for (i = 0; i < NUM_OUTPUTS; ++i) memset(out_ptrs[i], 0xA5, output_sizes[i]);
-    for (i = 0; i < NUM_INPUTS; ++i) memcpy(in_ptrs[i], input_data[i], input_sizes[i]);
-    status = @RUN@;
-    if (status != 0) {
-      fprintf(stderr, "tvmgen_@M@_run returned %d\n", (int)status);
-      return 1;
-    }
-    for (i = 0; i < NUM_OUTPUTS; ++i) {
-      if (run == 0) {
-        first_outputs[i] = allocate(output_sizes[i], 16);
-        memcpy(first_outputs[i], out_ptrs[i], output_sizes[i]);
-      } else if (memcmp(first_outputs[i], out_ptrs[i], output_sizes[i]) != 0) {
-        fprintf(stderr, "output %d differs between two runs\n", i);
+      /* Garbage in the outputs first: with --use-workspace-io an output may share bytes with an
+         input whose lifetime ends before the output is written. */
+      for (i = 0; i < NUM_OUTPUTS; ++i) memset(out_ptrs[i], 0xA5, output_sizes[i]);
+      for (i = 0; i < NUM_INPUTS; ++i) memcpy(in_ptrs[i], input_data[step * NUM_INPUTS + i], input_sizes[i]);
+      status = @RUN@;
+      if (status != 0) {
+        fprintf(stderr, "tvmgen_@M@_run returned %d\n", (int)status);
         return 1;
       }
-    }
-    if (run == 1) {
-      for (i = 0; i < NUM_OUTPUTS; ++i) write_file(argv[1 + NUM_INPUTS + i], out_ptrs[i], output_sizes[i]);
+      for (i = 0; i < NUM_OUTPUTS; ++i) {
+        void** first = &first_outputs[step * NUM_OUTPUTS + i];
+        if (pass == 0) {
+          *first = allocate(output_sizes[i], 16);
+          memcpy(*first, out_ptrs[i], output_sizes[i]);
+        } else if (memcmp(*first, out_ptrs[i], output_sizes[i]) != 0) {
+          fprintf(stderr, "step %d: output %d differs between two passes\n", step, i);
+          return 1;
+        }
+        if (pass == 1) write_file(argv[2 + steps * NUM_INPUTS + step * NUM_OUTPUTS + i], out_ptrs[i], output_sizes[i]);
+      }
     }
   }
   return 0;
@@ -302,19 +336,31 @@ int main(int argc, char** argv) {
 """
 
 
-def _driver(module: str, inputs: list[_Tensor], outputs: list[_Tensor], pools: list[str], workspace_io: bool, alignment: int) -> str:
+def _driver(
+    module: str, inputs: list[_Tensor], outputs: list[_Tensor], pools: list[str], workspace_io: bool, alignment: int,
+    stateful: bool = False,
+) -> str:
     P, M = f"tvmgen_{module}", f"TVMGEN_{module.upper()}"
-    setup = []
+    setup, reset = [], []
     if pools:
         setup.append(f"  struct {P}_workspace_pools pools;")
         for pool in pools:
             setup.append(f"  pools.{pool} = allocate({M}_{pool.upper()}_WORKSPACE_POOL_SIZE, {alignment});")
+    if stateful:
+        setup.append(f"  struct {P}_state state;")
+        setup.append(f"  state.state = allocate({M}_STATE_SIZE, {alignment});")
+        reset.append(f"    memset(state.state, 0x5A + pass, {M}_STATE_SIZE); /* garbage: reset must set everything */")
+        reset.append(f"    if ({P}_reset_state(&state) != 0) {{")
+        reset.append(f"      fprintf(stderr, \"{P}_reset_state failed\\n\");")
+        reset.append("      return 1;")
+        reset.append("    }")
     pools_arg = "&pools" if pools else ""
+    state_arg = "&state" if stateful else ""
     bind = []
     if workspace_io:
-        bind.append(f"    struct {P}_inputs in = {P}_map_inputs({pools_arg});")
-        bind.append(f"    struct {P}_outputs out = {P}_map_outputs({pools_arg});")
-        run = f"{P}_run({pools_arg})"
+        bind.append(f"      struct {P}_inputs in = {P}_map_inputs({pools_arg});")
+        bind.append(f"      struct {P}_outputs out = {P}_map_outputs({pools_arg});")
+        run = f"{P}_run({', '.join(a for a in (pools_arg, state_arg) if a)})"
     else:
         setup.append(f"  struct {P}_inputs in;")
         setup.append(f"  struct {P}_outputs out;")
@@ -322,9 +368,9 @@ def _driver(module: str, inputs: list[_Tensor], outputs: list[_Tensor], pools: l
             setup.append(f"  in.{t.c_name} = allocate({M}_{t.c_name.upper()}_SIZE, 16);")
         for t in outputs:
             setup.append(f"  out.{t.c_name} = allocate({M}_{t.c_name.upper()}_SIZE, 16);")
-        run = f"{P}_run(&in, &out{', &pools' if pools else ''})"
-    bind += [f"    in_ptrs[{i}] = in.{t.c_name};" for i, t in enumerate(inputs)]
-    bind += [f"    out_ptrs[{i}] = out.{t.c_name};" for i, t in enumerate(outputs)]
+        run = f"{P}_run(&in, &out{', &pools' if pools else ''}{', &state' if stateful else ''})"
+    bind += [f"      in_ptrs[{i}] = in.{t.c_name};" for i, t in enumerate(inputs)]
+    bind += [f"      out_ptrs[{i}] = out.{t.c_name};" for i, t in enumerate(outputs)]
     return (
         _DRIVER.replace("@M@", module)
         .replace("@INPUT_SIZES@", ", ".join(str(t.size) for t in inputs))
@@ -333,5 +379,6 @@ def _driver(module: str, inputs: list[_Tensor], outputs: list[_Tensor], pools: l
         .replace("@NUM_OUTPUTS@", str(len(outputs)))
         .replace("@SETUP@", "\n".join(setup))
         .replace("@BIND@", "\n".join(bind))
+        .replace("@RESET@", "\n".join(reset))
         .replace("@RUN@", run)
     )

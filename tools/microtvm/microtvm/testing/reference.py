@@ -23,7 +23,18 @@ def _interpreter(model: bytes) -> Interpreter:
 
 def run_reference(model: bytes, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run `model` with LiteRT's reference kernels; inputs and outputs in the model's order."""
+    return _invoke(_interpreter(model), inputs)
+
+
+def run_reference_sequence(model: bytes, steps: Sequence[Sequence[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Invoke one interpreter once per entry of `steps` (each the inputs of one invocation), so
+    variable tensors (LSTM/SVDF state) persist from one invocation to the next, starting from
+    their reset values (AllocateTensors resets them); the outputs of every invocation."""
     interpreter = _interpreter(model)
+    return [_invoke(interpreter, inputs) for inputs in steps]
+
+
+def _invoke(interpreter: Interpreter, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     details = interpreter.get_input_details()
     if len(inputs) != len(details):
         raise ValueError(f"model has {len(details)} inputs, got {len(inputs)}")
@@ -64,4 +75,17 @@ def random_inputs(model: bytes, seed: int) -> list[np.ndarray]:
     return [
         random_array(d["shape"], d["dtype"], np.random.default_rng([seed, k]))
         for k, d in enumerate(details)
+    ]
+
+
+def random_input_sequence(model: bytes, seed: int, steps: int) -> list[list[np.ndarray]]:
+    """Inputs for `steps` invocations: the first is random_inputs(model, seed); input k of
+    invocation t > 0 is drawn from default_rng([seed, k, t])."""
+    details = _interpreter(model).get_input_details()
+    return [
+        [
+            random_array(d["shape"], d["dtype"], np.random.default_rng([seed, k] if t == 0 else [seed, k, t]))
+            for k, d in enumerate(details)
+        ]
+        for t in range(steps)
     ]

@@ -1,6 +1,7 @@
 """A small TFLite flatbuffer writer for test models, so tests never need TensorFlow.
 
     build_model(tensors, ops, inputs, outputs) -> bytes        any graph
+    build_model(..., subgraphs=[SubgraphSpec(...), ...])       plus subgraphs 1, 2, ... (control flow)
     single_op_model(opcode, inputs, outputs, options) -> bytes  the common one-operator case
 
 Operator options follow the IR's convention (ir.py, frontend/options.py): schema snake_case field
@@ -13,6 +14,7 @@ empty (non-constant tensors point at it), operator codes carrying both deprecate
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
@@ -51,6 +53,7 @@ class TensorSpec:
     data: Optional[np.ndarray] = None
     name: str = ""
     shape_signature: Optional[Sequence[int]] = None
+    is_variable: bool = False
 
 
 @dataclass
@@ -65,6 +68,19 @@ class OpSpec:
     outputs: Sequence[int]
     options: dict[str, Any] = field(default_factory=dict)
     custom_code: str = ""
+    intermediates: Sequence[int] = ()  # tensors carrying quantization of values inside the operator
+
+
+@dataclass
+class SubgraphSpec:
+    """A subgraph besides the main one (run by IF, WHILE or CALL_ONCE). Indices in `ops`,
+    `inputs` and `outputs` refer to this subgraph's own `tensors`."""
+
+    tensors: Sequence[TensorSpec]
+    ops: Sequence[OpSpec]
+    inputs: Sequence[int]
+    outputs: Sequence[int]
+    name: str = ""
 
 
 def build_model(
@@ -74,32 +90,39 @@ def build_model(
     outputs: Sequence[int],
     *,
     extra_subgraphs: int = 0,
+    subgraphs: Sequence[SubgraphSpec] = (),
 ) -> bytes:
-    """Serialize one subgraph (plus `extra_subgraphs` empty ones, for multi-subgraph tests)."""
+    """Serialize the main subgraph, then `subgraphs` as subgraphs 1, 2, ..., then
+    `extra_subgraphs` empty ones."""
     b = flatbuffers.Builder(1024)
+    parts = [SubgraphSpec(tensors, ops, inputs, outputs, "main"), *subgraphs]
+    parts += [SubgraphSpec([], [], [], [], f"sub{len(parts) + k}") for k in range(extra_subgraphs)]
 
     # Buffers: 0 is the conventional empty buffer; each constant gets its own.
     buffer_data: list[Optional[bytes]] = [None]
-    buffer_index: list[int] = []
-    for spec in tensors:
-        if spec.data is None:
-            buffer_index.append(0)
-        else:
-            buffer_index.append(len(buffer_data))
-            buffer_data.append(_constant_bytes(spec))
-
-    tensor_offsets = [_write_tensor(b, spec, buffer_index[i], i) for i, spec in enumerate(tensors)]
+    tensor_offsets: list[list[int]] = []
+    for part in parts:
+        offsets = []
+        for i, spec in enumerate(part.tensors):
+            buffer = 0
+            if spec.data is not None:
+                buffer = len(buffer_data)
+                buffer_data.append(_constant_bytes(spec))
+            offsets.append(_write_tensor(b, spec, buffer, i))
+        tensor_offsets.append(offsets)
 
     # Operator codes: one per distinct (opcode, custom code), in first-use order.
     code_keys: list[tuple[str, str]] = []
-    for op in ops:
-        key = (op.opcode, op.custom_code)
-        if key not in code_keys:
-            code_keys.append(key)
-    op_offsets = [_write_operator(b, op, code_keys.index((op.opcode, op.custom_code))) for op in ops]
-
-    subgraphs = [_write_subgraph(b, tensor_offsets, op_offsets, inputs, outputs, "main")]
-    subgraphs += [_write_subgraph(b, [], [], [], [], f"sub{k + 1}") for k in range(extra_subgraphs)]
+    for part in parts:
+        for op in part.ops:
+            key = (op.opcode, op.custom_code)
+            if key not in code_keys:
+                code_keys.append(key)
+    subgraph_offsets = []
+    for k, part in enumerate(parts):
+        op_offsets = [_write_operator(b, op, code_keys.index((op.opcode, op.custom_code))) for op in part.ops]
+        name = part.name or f"sub{k}"
+        subgraph_offsets.append(_write_subgraph(b, tensor_offsets[k], op_offsets, part.inputs, part.outputs, name))
 
     code_offsets = [_write_operator_code(b, opcode, custom) for opcode, custom in code_keys]
     buffer_offsets = [_write_buffer(b, data) for data in buffer_data]
@@ -107,7 +130,7 @@ def build_model(
 
     model = _fb("Model")
     code_vec = _vector_of_offsets(b, model.StartOperatorCodesVector, code_offsets)
-    subgraph_vec = _vector_of_offsets(b, model.StartSubgraphsVector, subgraphs)
+    subgraph_vec = _vector_of_offsets(b, model.StartSubgraphsVector, subgraph_offsets)
     buffer_vec = _vector_of_offsets(b, model.StartBuffersVector, buffer_offsets)
     model.Start(b)
     model.AddVersion(b, _SCHEMA_VERSION)
@@ -128,7 +151,8 @@ def single_op_model(
     custom_code: str = "",
 ) -> bytes:
     """A model of one operator. Inputs without `data` become the graph inputs, in order;
-    a `None` input is an absent optional operand (-1). Trailing `None`s are dropped instead:
+    a `None` input is an absent optional operand (-1); variable tensors are operands, not graph
+    inputs. Trailing `None`s are dropped instead:
     LiteRT's CONV_2D rejects a bias of -1 but reads two inputs as "no bias".
     Unnamed tensors get readable names."""
     inputs = list(inputs)
@@ -141,8 +165,9 @@ def single_op_model(
         if spec is None:
             op_inputs.append(-1)
             continue
-        default_name = f"input_{len(graph_inputs)}" if spec.data is None else f"const_{k}"
-        if spec.data is None:
+        is_input = spec.data is None and not spec.is_variable
+        default_name = f"input_{len(graph_inputs)}" if is_input else f"state_{k}" if spec.is_variable else f"const_{k}"
+        if is_input:
             graph_inputs.append(len(tensors))
         op_inputs.append(len(tensors))
         tensors.append(_named(spec, default_name))
@@ -167,10 +192,7 @@ def _fb(module: str) -> Any:
 def _named(spec: TensorSpec, default_name: str) -> TensorSpec:
     if spec.name:
         return spec
-    return TensorSpec(
-        spec.shape, spec.dtype, spec.scale, spec.zero_point, spec.quantized_dimension,
-        spec.data, default_name, spec.shape_signature,
-    )
+    return dataclasses.replace(spec, name=default_name)
 
 
 def _constant_bytes(spec: TensorSpec) -> bytes:
@@ -228,7 +250,8 @@ def _write_quantization(b: flatbuffers.Builder, spec: TensorSpec) -> Optional[in
 
 
 def _write_tensor(b: flatbuffers.Builder, spec: TensorSpec, buffer: int, index: int) -> int:
-    if spec.dtype not in TENSOR_TYPE_BY_NUMPY_DTYPE:
+    tensor_type = tflite.TensorType.RESOURCE if spec.dtype == "resource" else TENSOR_TYPE_BY_NUMPY_DTYPE.get(spec.dtype)
+    if tensor_type is None:
         raise ValueError(f"tensor {spec.name!r}: dtype {spec.dtype!r} is not a TFLite tensor type here")
     t = _fb("Tensor")
     name = b.CreateString(spec.name or f"tensor_{index}")
@@ -239,11 +262,13 @@ def _write_tensor(b: flatbuffers.Builder, spec: TensorSpec, buffer: int, index: 
     t.AddShape(b, shape)
     if signature is not None:
         t.AddShapeSignature(b, signature)
-    t.AddType(b, TENSOR_TYPE_BY_NUMPY_DTYPE[spec.dtype])
+    t.AddType(b, tensor_type)
     t.AddBuffer(b, buffer)
     t.AddName(b, name)
     if quant is not None:
         t.AddQuantization(b, quant)
+    if spec.is_variable:
+        t.AddIsVariable(b, True)
     return t.End(b)
 
 
@@ -305,12 +330,15 @@ def _write_operator(b: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
             custom_options = b.CreateByteVector(bytes(flexbuffers.Dumps(dict(op.options))))
     else:
         options = _write_options(b, op.opcode, op.options)
+    intermediates = _int_vector(b, op.intermediates) if op.intermediates else None
     o.Start(b)
     if custom_options is not None:
         o.AddCustomOptions(b, custom_options)
     o.AddOpcodeIndex(b, opcode_index)
     o.AddInputs(b, inputs)
     o.AddOutputs(b, outputs)
+    if intermediates is not None:
+        o.AddIntermediates(b, intermediates)
     if options is not None:
         o.AddBuiltinOptionsType(b, options[0])
         o.AddBuiltinOptions(b, options[1])
