@@ -37,7 +37,6 @@ _FAMILIES = (
     reshape,
     slicing,
     gather,
-    hybrid,
     space,
     shape,
     reduction,
