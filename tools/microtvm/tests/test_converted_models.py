@@ -18,12 +18,13 @@ import pytest
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.testing.host import build
-from microtvm.testing.reference import random_inputs, run_reference
+from microtvm.testing.reference import random_inputs, run_reference, run_reference_sequence
 
 # Under Bazel: the runfiles tree (//models:converted is a data dependency); else the checkout.
 MODELS_DIR = Path(__file__).absolute().parents[3] / "models" / "converted"
 MODELS = sorted(p.stem for p in MODELS_DIR.glob("*.tflite"))
 SEEDS = (0, 1, 2)
+STATEFUL_STEPS = 4  # a stateful model runs a sequence of invocations, matched invocation by invocation
 FLOAT_TOLERANCE = 1e-4
 
 # Inputs that are not free-form numbers: token ids index a 50-row embedding table.
@@ -32,16 +33,7 @@ INPUT_RANGES = {"embedding_classifier": (0, 50)}
 # Models refused today, with what stops them (for the reader). A model listed here must still be
 # refused with one clear UnsupportedError line naming the model, so this list shrinks as support lands.
 NOT_YET_SUPPORTED: dict[str, str] = {
-    "control_flow_float32": "IF",
-    "conv1d_audio_int16x8": "CONV_2D",
-    "ds_cnn_int16x8": "CONV_2D",
-    "gru_float32": "WHILE",
-    "lstm_stack_float32": "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "lstm_stack_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "stateful_accumulator_float32": "RESOURCE",
-    "stateful_accumulator_int8": "RESOURCE",
     "transformer_block_int16x8": "BATCH_MATMUL",
-    "upsample_decoder_int16x8": "TRANSPOSE_CONV",
 }
 
 
@@ -71,13 +63,18 @@ def test_converted_model(name: str, tmp_path: Path) -> None:
         return
     host = build(model, tmp_path, source_name=f"{name}.tflite")
     for seed in SEEDS:
-        inputs = _inputs(name, model, seed)
-        expected = run_reference(model, inputs)
-        actual = host.run(inputs)
-        for k, (ours, theirs) in enumerate(zip(actual, expected)):
-            message = f"{name}: seed {seed}, output {k}"
-            assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, message
-            if theirs.dtype.kind == "f":
-                np.testing.assert_allclose(ours, theirs, rtol=FLOAT_TOLERANCE, atol=FLOAT_TOLERANCE, err_msg=message)
-            else:
-                np.testing.assert_array_equal(ours, theirs, err_msg=message)
+        if host.stateful:
+            sequence = [_inputs(name, model, seed * 100 + step) for step in range(STATEFUL_STEPS)]
+            expected_steps = run_reference_sequence(model, sequence)
+            actual_steps = host.run_sequence(sequence)
+        else:
+            inputs = _inputs(name, model, seed)
+            expected_steps, actual_steps = [run_reference(model, inputs)], [host.run(inputs)]
+        for step, (expected, actual) in enumerate(zip(expected_steps, actual_steps)):
+            for k, (ours, theirs) in enumerate(zip(actual, expected)):
+                message = f"{name}: seed {seed}, invocation {step}, output {k}"
+                assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, message
+                if theirs.dtype.kind == "f":
+                    np.testing.assert_allclose(ours, theirs, rtol=FLOAT_TOLERANCE, atol=FLOAT_TOLERANCE, err_msg=message)
+                else:
+                    np.testing.assert_array_equal(ours, theirs, err_msg=message)
