@@ -14,6 +14,7 @@ from . import (
     reshape,
     resize,
     shape,
+    signal,
     slicing,
     space,
     transpose_conv,
@@ -35,6 +36,7 @@ _FAMILIES = (
     resize,
     transpose_conv,
     normalize,
+    signal,
 )
 
 LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
