@@ -36,17 +36,11 @@ NOT_YET_SUPPORTED: dict[str, str] = {
     "conv1d_audio_int16x8": "CONV_2D",
     "ds_cnn_int16x8": "CONV_2D",
     "gru_float32": "WHILE",
-    "hybrid_cnn_hybrid": "CONV_2D",
-    "hybrid_mlp_hybrid": "FULLY_CONNECTED",
     "lstm_stack_float32": "UNIDIRECTIONAL_SEQUENCE_LSTM",
     "lstm_stack_int8": "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "misc_ops_float32": "PRELU",
-    "misc_ops_int8": "PRELU",
     "stateful_accumulator_float32": "RESOURCE",
     "stateful_accumulator_int8": "RESOURCE",
-    "transformer_block_float32": "BATCH_MATMUL",
     "transformer_block_int16x8": "BATCH_MATMUL",
-    "transformer_block_int8": "BATCH_MATMUL",
     "upsample_decoder_int16x8": "TRANSPOSE_CONV",
 }
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from microtvm.compiler import compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -182,6 +181,10 @@ def _reject(model: bytes, pattern: str) -> None:
         (Case("UNPACK", [t("int64", [2])], [t("int64", [])] * 2, {"num": 2}), r"int64 tensors are not supported"),
         (Case("PACK", [t("float32", [2]), t("float32", [2])], [t("float32", [2, 2])], {"values_count": 2, "axis": 3}),
          r"axis 3 is out of range for rank 2"),
+        (Case("PACK", [t("int8", [2]), t("int8", [2], zero_point=4)], [t("int8", [2, 2])], {"values_count": 2}),
+         r"int8 tensors with different quantization"),
+        (Case("UNPACK", [t("int16", [2])], [TensorSpec([], "int16", 0.5, 0)] * 2, {"num": 2}),
+         r"int16 tensors with different quantization"),
         (Case("REVERSE_V2", [t("float32", [2, 3, 4]), const([0, 2])], [t("float32", [2, 3, 4])]),
          r"not one contiguous run"),
         (Case("REVERSE_V2", [t("float32", [2, 3]), const([1], "int64")], [t("float32", [2, 3])]),

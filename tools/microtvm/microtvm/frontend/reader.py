@@ -232,11 +232,10 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
         return {}
     table = None
     stored_type = int(op.BuiltinOptionsType())
-    if stored_type != 0:  # 0 = NONE: the operator relies on the defaults
-        if stored_type != union_type(spec):
-            raise ModelFormatError(
-                f"{name}: corrupt TFLite file: {where} carries options of type {stored_type}, expected {spec.table}"
-            )
+    # 0 = NONE: the operator relies on the defaults. Options of another operator's type are
+    # ignored too: LiteRT reads them with builtin_options_as_<Type>(), which gives nothing for
+    # another type, and then takes the defaults.
+    if stored_type == union_type(spec):
         stored = op.BuiltinOptions()
         if stored is not None:
             table = getattr(importlib.import_module(f"tflite.{spec.table}"), spec.table)()
@@ -253,7 +252,11 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
         if field.kind in ENUMS and table is not None:
             names = ENUMS[field.kind]
             if value not in names:
-                raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has {field.name} = {value}, not a {field.kind}")
+                # A value from a newer schema (or garbage): LiteRT would quietly read a default.
+                raise UnsupportedError(
+                    f"{name}: {where} has {field.name} = {value}, which is not a value of {field.kind} this compiler "
+                    f"knows ({', '.join(names.values())}); was the model written with a newer TFLite schema?"
+                )
             value = names[value]
         elif field.kind == BOOL:
             value = bool(value)
@@ -331,7 +334,7 @@ def _dtype(tensor_type: int, what: str, name: str) -> str:
     if tensor_type in UNSUPPORTED_TENSOR_TYPES:
         raise UnsupportedError(
             f"{name}: {what} has type {UNSUPPORTED_TENSOR_TYPES[tensor_type]}, which is not supported; "
-            "supported tensor types are int8, int32 and float32 (plus the other plain numeric types as constants)"
+            "supported tensor types are the plain numeric types (float32, int8, int16, int32, uint8, bool, ...)"
         )
     raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has unknown tensor type {tensor_type}")
 
@@ -370,10 +373,14 @@ def _read_quantization(q: Any, shape: tuple[int, ...], what: str, name: str) -> 
         )
     axis = int(q.QuantizedDimension())
     if len(scales) > 1 and not (0 <= axis < len(shape) and shape[axis] == len(scales)):
-        raise ModelFormatError(
-            f"{name}: corrupt TFLite file: {what} of shape {list(shape)} has {len(scales)} per-channel "
-            f"scales along dimension {axis}"
-        )
+        if len(shape) == 1 and shape[0] == len(scales):
+            # Older converters gave a bias the weights' quantized_dimension (e.g. 3) with its one
+            # scale per element. TFLite Micro reads such files, and no kernel uses a bias's scales
+            # (they take input scale x weight scale): it is the only axis a 1-D tensor has.
+            axis = 0
+        # Otherwise keep the file's axis: TFLite's kernels check the per-channel layout they need
+        # (the count along their own channel axis), and so do our lowerings, which say what they
+        # support. (LiteRT's interpreter refuses both at load time; TFLite Micro accepts both.)
     return ir.Quantization(
         scale=tuple(float(s) for s in scales),
         zero_point=tuple(int(z) for z in zero_points),

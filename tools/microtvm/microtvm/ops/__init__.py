@@ -4,9 +4,14 @@ from __future__ import annotations
 import dataclasses
 
 from . import (
+    arith,
+    batch_matmul,
+    compare,
     conv,
     elementwise,
     gather,
+    hybrid,
+    math,
     movement,
     normalize,
     reduce,
@@ -36,12 +41,17 @@ _FAMILIES = (
     resize,
     transpose_conv,
     normalize,
+    arith,
+    math,
+    compare,
+    batch_matmul,
     signal,
 )
 
-LOWERINGS_BY_OPCODE: dict[str, OpLowering] = {
-    lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS
-}
+# CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.
+LOWERINGS_BY_OPCODE: dict[str, OpLowering] = hybrid.with_hybrid_kernels(
+    {lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS}
+)
 # Shape arithmetic on constants (SHAPE -> STRIDED_SLICE -> ...) folds through operators whose own
 # family defines no fold: ops/shape.py supplies one (passes/fold.py).
 for _opcode, _fold in shape.FOLDS_FOR_OTHER_FAMILIES.items():

@@ -42,8 +42,9 @@ class LowerContext(Protocol):
 class EmittedOp:
     call: str  # one or more C statements executed in order inside tvmgen_<name>_run
     decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
-    # runtime/src files this call needs beyond OpLowering.sources, for a lowering whose kernel
-    # files depend on the operands (e.g. conv.c for int8, conv_s16.c for 16x8).
+    # Runtime files this call needs beyond OpLowering.headers/sources (a lowering with several
+    # kernel variants names each call's own files here, so a model ships only what it calls).
+    headers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
 

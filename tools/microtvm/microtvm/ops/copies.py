@@ -65,6 +65,29 @@ def check_dtypes(graph: Graph, tensors: Sequence[int], supported: Sequence[str])
     return dtypes[0]
 
 
+def check_same_quantization(graph: Graph, tensors: Sequence[int]) -> None:
+    """int8/int16: TFLite's kernel (PACK, UNPACK, MIRROR_PAD, BATCH_TO_SPACE_ND, ...) only
+    copies bytes and requires every tensor to have the same scale and zero point."""
+    first = graph.tensor(tensors[0])
+    if first.dtype not in ("int8", "int16"):
+        return
+
+    def params(index: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        quant = graph.tensor(index).quant
+        if quant is None:
+            return (), ()
+        return tuple(float(np.float32(s)) for s in quant.scale), tuple(int(z) for z in quant.zero_point)
+
+    for index in tensors[1:]:
+        if params(index) != params(tensors[0]):
+            (scale_a, zp_a), (scale_b, zp_b) = params(tensors[0]), params(index)
+            raise UnsupportedError(
+                f"{first.dtype} tensors with different quantization (scale {list(scale_a)}, zero point {list(zp_a)} "
+                f"vs scale {list(scale_b)}, zero point {list(zp_b)}) are not supported: TFLite's kernel does not "
+                f"requantize and requires equal parameters"
+            )
+
+
 def constant_operand(op: Operator, graph: Graph, position: int, what: str, dtypes: Sequence[str]) -> np.ndarray:
     """The values of a shape operand (as int64), which must be a constant of one of `dtypes`.
 

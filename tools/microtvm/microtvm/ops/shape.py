@@ -34,6 +34,7 @@ from .copies import (
     COPY_SOURCES,
     block_copy,
     check_dtypes,
+    check_same_quantization,
     check_shape,
     constant_operand,
     contiguous_strides,
@@ -178,6 +179,7 @@ def _eval_broadcast_to(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> 
 def _check_expand_dims(op: Operator, graph: Graph) -> None:
     (source,) = data_inputs(op, 1)
     check_dtypes(graph, [source, op.outputs[0]], ALL_DTYPES)
+    check_same_quantization(graph, [source, op.outputs[0]])
     axis = constant_operand(op, graph, 1, "axis", SHAPE_DTYPES).reshape(-1)
     if axis.size != 1:
         raise UnsupportedError(f"the axis operand has {axis.size} values; expected one")

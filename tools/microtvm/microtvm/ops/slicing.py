@@ -10,6 +10,7 @@ parameters). Operands that LiteRT's kernels reject are rejected at generation ti
 - SPLIT: a constant int32 axis, the dimension divisible by the number of outputs;
 - SPLIT_V: constant int32/int64 sizes (one may be -1) adding up to the dimension;
 - REVERSE_V2: constant int32 axes forming one contiguous run of dimensions (TFLite's kernel);
+- PACK and UNPACK: int8/int16 tensors with one scale and zero point (TFLite's checks);
 - computed begin/size/axis operands: the output shape would depend on run-time data.
 
 DYNAMIC_UPDATE_SLICE takes its start indices at run time (int32 or int64, constant or
@@ -35,6 +36,7 @@ from .copies import (
     COPY_SOURCES,
     block_copy,
     check_dtypes,
+    check_same_quantization,
     check_shape,
     constant_operand,
     contiguous_strides,
@@ -183,6 +185,7 @@ def _unpack_axis(op: Operator, graph: Graph) -> int:
 
 def _check_unpack(op: Operator, graph: Graph) -> None:
     check_dtypes(graph, [op.inputs[0], *op.outputs], NO_INT64)
+    check_same_quantization(graph, [op.inputs[0], *op.outputs])
     axis = _unpack_axis(op, graph)
     shape = list(graph.tensor(op.inputs[0]).shape)
     if shape[axis] != len(op.outputs):
@@ -221,6 +224,7 @@ def _pack_axis(op: Operator, graph: Graph) -> int:
 
 def _check_pack(op: Operator, graph: Graph) -> None:
     check_dtypes(graph, [*op.inputs, op.outputs[0]], NO_BOOL)
+    check_same_quantization(graph, [*op.inputs, op.outputs[0]])
     axis = _pack_axis(op, graph)
     shape = list(graph.tensor(op.inputs[0]).shape)
     for index in op.inputs:

@@ -13,6 +13,8 @@ Pure data movement, generic over the element size, with every index computed her
   to the dimension size minus 1 (REFLECT) or the dimension size (SYMMETRIC), as TFLite allows.
 BATCH_TO_SPACE_ND and SPACE_TO_BATCH_ND take rank 4 (NHWC, 2 spatial dimensions) or rank 3 (one
 spatial dimension), as TFLite does, with constant int32 block shapes, crops and paddings.
+BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND and MIRROR_PAD require int8/int16 input and output to share
+scale and zero point, as TFLite's kernels do.
 
 Data types (what LiteRT's reference kernels accept among float32, int8, int16, int32, int64 and
 bool): DEPTH_TO_SPACE and SPACE_TO_DEPTH float32, int8, int32, int64; the other three all six.
@@ -33,6 +35,7 @@ from .copies import (
     StridedCopy,
     block_copy,
     check_dtypes,
+    check_same_quantization,
     check_shape,
     constant_operand,
     contiguous_strides,
@@ -210,6 +213,7 @@ def _batch_space_copies(op: Operator, graph: Graph, to_space: bool) -> list[Stri
 
 def _check_batch_to_space(op: Operator, graph: Graph) -> None:
     check_dtypes(graph, [op.inputs[0], op.outputs[0]], ALL_DTYPES)
+    check_same_quantization(graph, [op.inputs[0], op.outputs[0]])
     check_shape(graph, op.outputs[0], _declared(graph, op, _batch_to_space_shape(op, graph)))
 
 
@@ -229,12 +233,8 @@ def _zero_point(graph: Graph, tensor: int) -> int:
 def _check_space_to_batch(op: Operator, graph: Graph) -> None:
     dtype = check_dtypes(graph, [op.inputs[0], op.outputs[0]], ALL_DTYPES)
     check_shape(graph, op.outputs[0], _declared(graph, op, _space_to_batch_shape(op, graph)))
-    zp_in, zp_out = _zero_point(graph, op.inputs[0]), _zero_point(graph, op.outputs[0])
-    if dtype == "int8" and zp_in != zp_out:
-        raise UnsupportedError(
-            f"the input zero point {zp_in} differs from the output's {zp_out}; TFLite requires them equal"
-        )
-    if dtype == "int16" and (zp_in or zp_out):
+    check_same_quantization(graph, [op.inputs[0], op.outputs[0]])
+    if dtype == "int16" and _zero_point(graph, op.inputs[0]):
         raise UnsupportedError("int16 tensors must have zero point 0 (TFLite's kernel requires it)")
 
 
@@ -314,6 +314,7 @@ def _mirror_maps(op: Operator, graph: Graph) -> list[list[int]]:
 
 def _check_mirror_pad(op: Operator, graph: Graph) -> None:
     check_dtypes(graph, [op.inputs[0], op.outputs[0]], ALL_DTYPES)
+    check_same_quantization(graph, [op.inputs[0], op.outputs[0]])
     shape, pairs, _ = _mirror_operands(op, graph)
     check_shape(graph, op.outputs[0], [n + b + a for n, (b, a) in zip(shape, pairs)])
 
@@ -342,15 +343,18 @@ def mirror_pad_plan(op: Operator, graph: Graph) -> tuple[list[int], int, np.ndar
     return extents, run, table, starts
 
 
+def _ints(values: Sequence[int]) -> str:
+    return "{" + (", ".join(str(int(v)) for v in values) or "0") + "}"
+
+
 def _emit_mirror_pad(op: Operator, ctx: LowerContext) -> EmittedOp:
     extents, run, table, starts = mirror_pad_plan(op, ctx.graph)
     if ctx.graph.tensor(op.outputs[0]).num_elements == 0:
         return EmittedOp(call="/* empty output: nothing to copy */")
     name = f"{ctx.prefix}_params"
-    ints = lambda values: "{" + (", ".join(str(v) for v in values) or "0") + "}"  # noqa: E731
     decl = (
         f"static const mtvm_mirror_pad_params_t {name} = {{\n  .rank = {len(extents)}, .run_bytes = {run},\n"
-        f"  .shape = {ints(extents)},\n  .table_start = {ints(starts)}}};"
+        f"  .shape = {_ints(extents)},\n  .table_start = {_ints(starts)}}};"
     )
     offsets = ctx.const("mirror_offsets", table)
     call = f"mtvm_mirror_pad(&{name}, {offsets}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
