@@ -7,8 +7,8 @@ compiler never imports tflite_micro.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -64,7 +64,7 @@ def assert_matches_tflm(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     *,
-    workdir: Optional[Path] = None,
+    workdir: Path | None = None,
     **compile_options,
 ) -> None:
     """For each entry of `inputs` (one list of arrays per case): TFLM vs our generated C, built
