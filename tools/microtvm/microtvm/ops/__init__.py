@@ -8,6 +8,7 @@ from . import (
     batch_matmul,
     compare,
     conv,
+    detection,
     elementwise,
     gather,
     hybrid,
@@ -46,6 +47,7 @@ _FAMILIES = (
     compare,
     batch_matmul,
     signal,
+    detection,
 )
 
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.
