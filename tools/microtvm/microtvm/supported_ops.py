@@ -65,9 +65,10 @@ Column meanings: **int8** full-integer int8; **int16x8** int16 activations with 
 quantization); the other columns are plain tensors of that type. `microtvmc inspect MODEL.tflite`
 says, for one model, which operators compile and why the others do not.
 
-Custom operators (TFLite Micro's Signal library and TFLite_Detection_PostProcess, noted "custom")
-are checked against the `tflite_micro` package's interpreter instead (LiteRT cannot run the Signal
-operators); their int16 column means plain int16 tensors.
+Custom operators (noted "custom") are checked against the `tflite_micro` package's interpreter
+(TFLite Micro's kernels), since LiteRT cannot run TFLite Micro's Signal library, and
+TFLite_Detection_PostProcess against LiteRT as well; for the Signal operators the int16 column
+means plain int16 tensors.
 """
 
 
