@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Mapping, Optional, Sequence
 
+from .frontend.options import CUSTOM_OPERATORS
 from .ops import LOWERINGS_BY_OPCODE, OpLowering
 
 # Every builtin operator TensorFlow Lite Micro's op resolver can register (its
@@ -33,7 +34,9 @@ TFLM_BUILTINS: tuple[str, ...] = (
 )
 
 # Column order of the tensor types.
-DTYPE_COLUMNS: tuple[str, ...] = ("int8", "int16", "float32", "hybrid", "int32", "int64", "bool", "uint8")
+DTYPE_COLUMNS: tuple[str, ...] = (
+    "int8", "int16", "float32", "hybrid", "int32", "int64", "bool", "uint8", "uint32", "uint64",
+)
 
 _DTYPE_HEADINGS = {
     "int8": "int8",
@@ -44,6 +47,8 @@ _DTYPE_HEADINGS = {
     "int64": "int64",
     "bool": "bool",
     "uint8": "uint8",
+    "uint32": "uint32",
+    "uint64": "uint64",
 }
 
 _PREAMBLE = """\
@@ -59,6 +64,11 @@ Column meanings: **int8** full-integer int8; **int16x8** int16 activations with 
 (int64 bias for convolutions); **hybrid** float32 activations with int8 weights (dynamic-range
 quantization); the other columns are plain tensors of that type. `microtvmc inspect MODEL.tflite`
 says, for one model, which operators compile and why the others do not.
+
+Custom operators (noted "custom") are checked against the `tflite_micro` package's interpreter
+(TFLite Micro's kernels), since LiteRT cannot run TFLite Micro's Signal library, and
+TFLite_Detection_PostProcess against LiteRT as well; for the Signal operators the int16 column
+means plain int16 tensors.
 """
 
 
@@ -85,7 +95,7 @@ def render(lowerings: Optional[Mapping[str, OpLowering]] = None, builtins: Seque
             if unknown:
                 raise ValueError(f"{opcode}: unknown dtypes {unknown} in OpLowering.dtypes")
             cells = ["x" if d in lowering.dtypes else "" for d in DTYPE_COLUMNS]
-            note = "alias (no code)" if lowering.alias_input else ""
+            note = "alias (no code)" if lowering.alias_input else ("custom" if opcode in CUSTOM_OPERATORS else "")
         lines.append(f"| {opcode} | " + " | ".join(cells) + f" | {note} |")
     lines.append("")
     return "\n".join(lines)

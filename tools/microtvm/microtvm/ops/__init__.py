@@ -9,6 +9,7 @@ from . import (
     compare,
     control,
     conv,
+    detection,
     elementwise,
     gather,
     hybrid,
@@ -21,6 +22,7 @@ from . import (
     reshape,
     resize,
     shape,
+    signal,
     slicing,
     space,
     transpose_conv,
@@ -50,6 +52,8 @@ _FAMILIES = (
     recurrent,
     control,
     variables,
+    signal,
+    detection,
 )
 
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.
