@@ -105,8 +105,7 @@ def _board_entry_impl(ctx):
     files = [output, bench.elf, bench.map, golden.elf, mlf.metadata_json]
     return [DefaultInfo(files = depset([output]), runfiles = ctx.runfiles(files = files))]
 
-# Built for the board, with the transition microtvm_firmware uses (it reads `board` and
-# `platform`): `library` is then the very configured target the firmware links, and its
+# Built for the board, with the transition microtvm_firmware uses (it reads `board`): `library` is then the very configured target the firmware links, and its
 # metadata.json is not generated a second time for the host.
 _board_entry = rule(
     implementation = _board_entry_impl,
@@ -116,7 +115,6 @@ _board_entry = rule(
         "board": attr.label(mandatory = True),
         "golden_firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
         "library": attr.label(mandatory = True, providers = [MlfInfo]),
-        "platform": attr.label(),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),

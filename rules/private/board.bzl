@@ -58,12 +58,9 @@ def _microtvm_board_impl(ctx):
     ])
     return [board, cc_info, DefaultInfo(files = depset([memory]))]
 
-microtvm_board = rule(
+_microtvm_board = rule(
     implementation = _microtvm_board_impl,
-    doc = """A board: its core, memory map, console and tools, plus the support library (startup
-code, console) linked into every firmware for it. The linker scripts are the board's memory map
-(FLASH and RAM regions, written from flash_origin/flash_kib/ram_origin/ram_kib) followed by
-sections_script. See //boards:boards.bzl for the boards we ship.""",
+    doc = "The board itself (see microtvm_board).",
     attrs = {
         "console": attr.string(mandatory = True, values = ["semihosting", "uart"], doc = "How the firmware prints."),
         "cpu": attr.string(
@@ -96,6 +93,62 @@ sections_script. See //boards:boards.bzl for the boards we ship.""",
     },
     provides = [BoardInfo, CcInfo],
 )
+
+def microtvm_board(name, platform, visibility = None, **kwargs):
+    """A board: its core, memory map, console and tools, plus its support library.
+
+    The support library (startup code, console) is linked into every firmware for the board.
+    The linker scripts are the board's memory map (FLASH and RAM regions, written from
+    flash_origin/flash_kib/ram_origin/ram_kib, and stack/heap sizes) followed by
+    sections_script. //boards:boards.bzl describes the boards rules_microtvm ships.
+
+    Besides `name`, this makes `<name>.platform`, an alias of `platform`: microtvm_firmware
+    builds for the platform of its board through it (a transition sees labels, not providers),
+    so firmware only names the board.
+
+    Example (a board of your own, for a Cortex-M4F):
+
+        platform(
+            name = "my_board_platform",
+            constraint_values = [
+                "@platforms//os:none",
+                "@platforms//cpu:armv7e-mf",
+                "@rules_microtvm//platforms/cpu:cortex_m4f",   # picks the toolchain
+            ],
+        )
+
+        microtvm_board(
+            name = "my_board",
+            platform = ":my_board_platform",
+            cpu = "cortex-m4",
+            flash_origin = 0x08000000,
+            flash_kib = 512,
+            ram_origin = 0x20000000,
+            ram_kib = 128,
+            console = "uart",
+            support = ":my_board_support",   # cc_library(alwayslink = True): startup, console
+        )
+
+    Args:
+      name: the board's name (BoardInfo.name).
+      platform: the board's platform(); firmware for the board is built for it.
+      visibility: visibility of the board and of `<name>.platform`.
+      **kwargs: the board's attributes: cpu (as the code generator's --target-cpu spells it:
+        cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33), flash_origin, flash_kib,
+        ram_origin, ram_kib (the memory map), console ("semihosting" or "uart"), support (the
+        cc_library with startup code and console), and optionally qemu_machine
+        (qemu-system-arm -M value), openocd_scripts (OpenOCD -f scripts for flashing),
+        stack_kib and heap_kib (0: 16 and 8 KiB), sections_script (default: the shared
+        layout //boards:common/sections.ld), tags, testonly.
+    """
+    _microtvm_board(name = name, platform = platform, visibility = visibility, **kwargs)
+    native.alias(
+        name = name + ".platform",
+        actual = platform,
+        visibility = visibility,
+        tags = kwargs.get("tags"),
+        testonly = kwargs.get("testonly"),
+    )
 
 def _board_table_json_impl(ctx):
     table = {

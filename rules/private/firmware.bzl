@@ -151,13 +151,6 @@ def _objcopy(ctx, elf, output, output_format):
 
 def _microtvm_firmware_impl(ctx):
     board = ctx.attr.board[BoardInfo]
-    if board.platform != ctx.fragments.platform.platform:
-        fail("board %s is for platform %s, but %s is built for %s: fix `platform`" % (
-            ctx.attr.board.label,
-            board.platform,
-            ctx.label,
-            ctx.fragments.platform.platform,
-        ))
     _check_model_modules(ctx)
     name = ctx.label.name
     for budget in (ctx.attr.flash_budget, ctx.attr.ram_budget):
@@ -219,8 +212,8 @@ microtvm_firmware = rule(
     implementation = _microtvm_firmware_impl,
     doc = """A firmware image for one board, like a cc_binary built for the board's platform.
 
-The target and its deps are built for the board's platform (a transition: no --platforms on the
-command line) with the board's startup code, console and linker script linked in. Outputs:
+The target and its deps are built for the board's platform (BoardInfo.platform, through a
+transition: no --platforms on the command line) with the board's startup code, console and linker script linked in. Outputs:
 <name>.elf, .bin, .hex, .map and <name>.size.txt, a report of the flash and RAM used (from the
 toolchain's size tool) against the budgets. A firmware over budget fails the build with that
 report as a table.
@@ -249,9 +242,6 @@ Example:
         ),
         "flash_budget": attr.int(doc = "Bytes of flash the firmware may use; 0: all of it."),
         "linkopts": attr.string_list(doc = "Extra linker flags."),
-        "platform": attr.label(
-            doc = "The board's platform. Only needed for boards outside @rules_microtvm//boards.",
-        ),
         "ram_budget": attr.int(doc = "Bytes of RAM the firmware may use; 0: all of it."),
         "srcs": attr.label_list(
             allow_files = [".c", ".cc", ".cpp", ".S", ".s"] + ["." + ext for ext in _HEADER_EXTENSIONS],
@@ -266,6 +256,6 @@ Example:
             cfg = "exec",
         ),
     },
-    fragments = ["cpp", "platform"],
+    fragments = ["cpp"],
     toolchains = use_cpp_toolchain() + [config_common.toolchain_type(_BINUTILS, mandatory = True)],
 )

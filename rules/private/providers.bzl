@@ -6,7 +6,8 @@ BoardInfo = provider(
     fields = {
         "name": "string: the board's name, e.g. \"mps2_an386\".",
         "platform": "Label: the platform() firmware for this board is built for.",
-        "cpu": "string: the core, e.g. \"cortex-m7\" (for messages and reports).",
+        "cpu": "string: the core as the code generator's --target-cpu spells it, e.g. " +
+               "\"cortex-m7\" (model libraries built for the board record it).",
         "flash_origin": "int: address of the first byte of flash (where a .bin is written).",
         "flash_bytes": "int: flash capacity, the default flash budget of a firmware.",
         "ram_bytes": "int: RAM capacity, the default RAM budget of a firmware.",
