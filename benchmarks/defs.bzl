@@ -18,6 +18,7 @@ targets are testonly, because the golden program generator is.
 """
 
 load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_golden_main", "microtvm_model_library")
+load("//rules/private:internal_providers.bzl", "FirmwareSizeCheckInfo")
 load("//rules/private:transition.bzl", "board_transition")
 
 DEFAULT_BOARDS = ["mps2_an386", "mps2_an500"]
@@ -85,7 +86,7 @@ def _board_entry_impl(ctx):
         "board": bench.board.name,
         "cpu": bench.board.cpu,
         "qemu_machine": bench.board.qemu_machine,
-        "size_tool": bench.size_tool,
+        "size_tool": ctx.attr.bench_firmware[FirmwareSizeCheckInfo].size_tool,
         "module_name": mlf.module_name,
         # How the model library's objects appear in the map file: linked from its archive
         # (<package>/lib<name>.a(x.o)) or as objects (<package>/_objs/<name>/x.o).

@@ -3,6 +3,8 @@
 load("//boards:boards.bzl", "BOARDS", "CPUS")
 load(":providers.bzl", "BoardInfo")
 
+visibility(["//rules/...", "//boards/..."])
+
 def hex32(value):
     """value as 0x followed by 8 hex digits."""
     digits = "%x" % value
@@ -29,7 +31,7 @@ def _memory_script(ctx):
     return script
 
 def _microtvm_board_impl(ctx):
-    for name in ("flash_kib", "ram_kib", "stack_kib", "heap_kib"):
+    for name in ("flash_kib", "ram_kib", "stack_kib", "heap_kib"):  # (attr.int has no minimum)
         if getattr(ctx.attr, name) < 0:
             fail("%s must not be negative" % name)
     board = BoardInfo(

@@ -1,9 +1,12 @@
 """microtvm_firmware: compile and link C/C++ sources into a firmware image for a board."""
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
+load(":internal_providers.bzl", "FirmwareSizeCheckInfo")
 load(":providers.bzl", "BoardInfo", "FirmwareInfo", "MlfInfo")
 load(":runfiles.bzl", "label_string")
 load(":transition.bzl", "board_transition")
+
+visibility("//rules/...")
 
 _BINUTILS = Label("//toolchains:binutils_toolchain_type")
 _HEADER_EXTENSIONS = ["h", "hh", "hpp", "hxx", "inc", "inl"]
@@ -193,9 +196,11 @@ def _microtvm_firmware_impl(ctx):
             hex = hex_file,
             map = map_file,
             size_report = size_report,
-            budget_probe_elf = probe_elf,
             flash_budget = _budget(ctx.attr.flash_budget, board.flash_bytes),
             ram_budget = _budget(ctx.attr.ram_budget, board.ram_bytes),
+        ),
+        FirmwareSizeCheckInfo(
+            budget_probe_elf = probe_elf,
             size_tool = ctx.toolchains[_BINUTILS].size,
         ),
         OutputGroupInfo(

@@ -4,6 +4,8 @@ load(":board.bzl", "hex32")
 load(":providers.bzl", "FirmwareInfo")
 load(":runfiles.bzl", "RLOCATION_FUNCTION", "label_string", "rlocation_path", "shell_quote")
 
+visibility("//rules/...")
+
 _RUNNER = Label("//toolchains:runner_toolchain_type")
 
 def _microtvm_flash_impl(ctx):
