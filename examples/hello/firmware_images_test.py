@@ -25,6 +25,9 @@ from typing import NamedTuple
 # board: (flash origin, flash bytes, RAM origin, RAM bytes, hard-float ABI)
 BOARDS: dict[str, tuple[int, int, int, int, bool]] = {}
 
+# --noinit: every firmware has a workspace pool in .noinit (firmware with a model).
+EXPECT_NOINIT = False
+
 
 def read_boards(path: str) -> dict[str, tuple[int, int, int, int, bool]]:
     with open(path, encoding="utf-8") as f:
@@ -125,7 +128,7 @@ def firmware_files(paths: list[str]) -> dict[str, dict[str, str]]:
 class FirmwareImagesTest(unittest.TestCase):
     def test_images(self) -> None:
         self.assertTrue(BOARDS, "no --boards=boards.json given")
-        firmwares = firmware_files([arg for arg in sys.argv[1:] if not arg.startswith("--boards=")])
+        firmwares = firmware_files([arg for arg in sys.argv[1:] if not arg.startswith("--")])
         self.assertTrue(firmwares, "no firmware files given")
         for name, files in sorted(firmwares.items()):
             # Targets are named <something>_<board>, e.g. hello_mps2_an386, kws_fw_stm32f746g_disco.
@@ -167,6 +170,17 @@ class FirmwareImagesTest(unittest.TestCase):
         self.assertEqual(min(memory), flash_origin)
         self.assertEqual(bytes(memory[flash_origin + i] for i in range(len(image))), image)
 
+        # The workspace pool of generated code (.bss.noinit.tvm) is in .noinit, which the reset
+        # handler does not zero: outside .bss.
+        sections = {section.name: section for section in elf.sections}
+        if EXPECT_NOINIT:
+            self.assertIn(".noinit", sections)
+            self.assertGreater(sections[".noinit"].size, 0)
+        if ".noinit" in sections and ".bss" in sections:
+            noinit, bss = sections[".noinit"], sections[".bss"]
+            self.assertEqual(noinit.type, SHT_NOBITS)
+            self.assertTrue(noinit.addr + noinit.size <= bss.addr or bss.addr + bss.size <= noinit.addr)
+
         # The map file is the linker's, for this memory map.
         with open(files[".map"], encoding="utf-8", errors="replace") as f:
             self.assertRegex(f.read(), rf"FLASH +0x0*{flash_origin:x} +0x0*{flash_bytes:x}")
@@ -181,4 +195,6 @@ if __name__ == "__main__":
     for arg in sys.argv[1:]:
         if arg.startswith("--boards="):
             BOARDS.update(read_boards(arg.removeprefix("--boards=")))
+        elif arg == "--noinit":
+            EXPECT_NOINIT = True
     unittest.main(argv=sys.argv[:1])
