@@ -18,6 +18,7 @@ targets are testonly, because the golden program generator is.
 """
 
 load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_golden_main", "microtvm_model_library")
+load("//rules/private:internal_providers.bzl", "FirmwareSizeCheckInfo")
 load("//rules/private:transition.bzl", "board_transition")
 
 DEFAULT_BOARDS = ["mps2_an386", "mps2_an500"]
@@ -85,7 +86,7 @@ def _board_entry_impl(ctx):
         "board": bench.board.name,
         "cpu": bench.board.cpu,
         "qemu_machine": bench.board.qemu_machine,
-        "size_tool": bench.size_tool,
+        "size_tool": ctx.attr.bench_firmware[FirmwareSizeCheckInfo].size_tool,
         "module_name": mlf.module_name,
         # How the model library's objects appear in the map file: linked from its archive
         # (<package>/lib<name>.a(x.o)) or as objects (<package>/_objs/<name>/x.o).
@@ -105,8 +106,7 @@ def _board_entry_impl(ctx):
     files = [output, bench.elf, bench.map, golden.elf, mlf.metadata_json]
     return [DefaultInfo(files = depset([output]), runfiles = ctx.runfiles(files = files))]
 
-# Built for the board, with the transition microtvm_firmware uses (it reads `board` and
-# `platform`): `library` is then the very configured target the firmware links, and its
+# Built for the board, with the transition microtvm_firmware uses (it reads `board`): `library` is then the very configured target the firmware links, and its
 # metadata.json is not generated a second time for the host.
 _board_entry = rule(
     implementation = _board_entry_impl,
@@ -116,7 +116,6 @@ _board_entry = rule(
         "board": attr.label(mandatory = True),
         "golden_firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
         "library": attr.label(mandatory = True, providers = [MlfInfo]),
-        "platform": attr.label(),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),

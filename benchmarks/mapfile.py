@@ -21,7 +21,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 # Output sections whose contents are stored in flash (.data: its initial values).
 FLASH_SECTIONS = (".text", ".ARM.extab", ".ARM.exidx", ".data")
-RAM_SECTIONS = (".data", ".bss")
+RAM_SECTIONS = (".data", ".noinit", ".bss")
 
 _OUTPUT_SECTION = re.compile(r"^(\.\S+)(?:\s+0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+.*)?$")
 _INPUT_FULL = re.compile(r"^ (\.\S+|COMMON)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$")
@@ -146,6 +146,6 @@ def classify(sections: Iterable[InputSection], library_objects: Sequence[str], h
             key = "weights" if origin == "generated" and section.name.startswith(weights_prefix) else origin
             flash[key] += section.size
         if section.output in RAM_SECTIONS:
-            key = "workspace" if origin == "generated" and section.output == ".bss" else origin
+            key = "workspace" if origin == "generated" and section.output in (".noinit", ".bss") else origin
             ram[key] += section.size
     return Breakdown(flash, ram)

@@ -70,13 +70,13 @@ def firmware_sizes(size_tool: str, elf: Path, map_file: Path, library_objects: l
     """Flash and RAM of the firmware, in total and by origin.
 
     flash = .text (code and constants) + .ARM.exidx/.extab + .data's initial values;
-    RAM = .data + .bss + the board's heap and stack reservations (as the firmware rules' size
+    RAM = .data + .noinit + .bss + the board's heap and stack reservations (as the firmware rules' size
     report counts them), and also without those reservations.
     """
     sizes = section_sizes(size_tool, elf)
     flash = sum(sizes.get(name, 0) for name in (".text", ".ARM.extab", ".ARM.exidx", ".data"))
     reservations = sizes.get(".heap", 0) + sizes.get(".stack", 0)
-    ram = sizes.get(".data", 0) + sizes.get(".bss", 0) + reservations
+    ram = sizes.get(".data", 0) + sizes.get(".noinit", 0) + sizes.get(".bss", 0) + reservations
     map_text = map_file.read_text()
     sections = input_sections(map_text)
     ours = helpers(map_text, lambda source: origin_of(source, library_objects) != "other")

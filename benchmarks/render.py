@@ -129,7 +129,7 @@ def render(results: dict) -> str:
         "Instructions: guest instructions of one `tvmgen_<model>_run` call (after one warm-up run),",
         "counted by `microtvm_board_measure` (not cycles). Workspace: the model's planned pools",
         "(metadata.json); lower bound: the compiler's peak of simultaneously live bytes. RAM:",
-        "`.data + .bss` of the benchmark firmware, including the board's 16 KiB stack and 8 KiB heap",
+        "`.data + .noinit + .bss` of the benchmark firmware, including the board's 16 KiB stack and 8 KiB heap",
         "reservations (also shown without them). Flash: `.text + .rodata + .data` initial values.",
         "Flash excl. weights: our generated code and the kernels it calls (from the linker map),",
         "without the generated constant arrays, libc, libgcc, startup code or the application;",

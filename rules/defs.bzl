@@ -14,9 +14,11 @@ Firmware:
   microtvm_qemu_run   `bazel run`: the firmware on an emulated board, its output and exit code
   microtvm_qemu_test  `bazel test`: the same, passing iff exit code and output are as expected
   microtvm_flash      `bazel run`: flash a hardware board with OpenOCD (--dry_run prints the command)
-  microtvm_board      describe a board (see //boards:BUILD.bazel for the ones we ship)
+  microtvm_board      describe a board (//boards:boards.bzl describes the ones we ship)
 
-Providers: BoardInfo, FirmwareInfo, MlfInfo (fields documented in rules/private/providers.bzl).
+Providers: BoardInfo, FirmwareInfo, MlfInfo.
+
+All of them are documented in docs/rules.md, generated from their docstrings.
 """
 
 load("//rules/private:board.bzl", _microtvm_board = "microtvm_board")

@@ -2,7 +2,7 @@
  * Vector table and reset handler shared by all boards (Armv6-M, Armv7-M and Armv8-M mainline).
  *
  * The reset handler does what a hosted C runtime would have done before main(): turn the FPU on
- * (where the core has one), copy initial values of .data from flash to RAM, zero .bss, set up
+ * (where the core has one), copy initial values of .data from flash to RAM, zero .bss (not .noinit), set up
  * the console, run constructors, then exit(main()). The symbols it uses come from
  * //boards:common/sections.ld.
  */

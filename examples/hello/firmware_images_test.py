@@ -1,7 +1,8 @@
 """Checks the files microtvm_firmware writes, independently of the tools that wrote them.
 
-Arguments: the output files (.elf, .bin, .hex, .map, .size.txt) of firmware built for several
-boards. For each firmware this reads the ELF with the struct module (not with binutils) and
+Arguments: --boards=boards.json (//boards:boards_json, the board table of //boards:boards.bzl),
+then the output files (.elf, .bin, .hex, .map, .size.txt) of firmware built for several boards.
+For each firmware this reads the ELF with the struct module (not with binutils) and
 checks that
   * the size report's text/data/bss numbers (from arm-none-eabi-size) are the ELF's sections;
   * the ELF is for Arm, with the float ABI of the board's core (hard float where it has an FPU);
@@ -12,6 +13,7 @@ checks that
     directory) got into it.
 """
 
+import json
 import os
 import re
 import struct
@@ -19,17 +21,21 @@ import sys
 import unittest
 from typing import NamedTuple
 
-# What each board should look like; written down here, independently of //boards.
-BOARDS = {
-    # board: (flash origin, flash bytes, RAM origin, RAM bytes, hard-float ABI)
-    "mps2_an385": (0x00000000, 4 << 20, 0x20000000, 4 << 20, False),
-    "mps2_an386": (0x00000000, 4 << 20, 0x20000000, 4 << 20, True),
-    "mps2_an500": (0x00000000, 4 << 20, 0x20000000, 4 << 20, True),
-    "mps2_an505": (0x10000000, 4 << 20, 0x38000000, 4 << 20, True),
-    "stm32f746g_disco": (0x08000000, 1 << 20, 0x20000000, 320 << 10, True),
-    "nucleo_l4r5zi": (0x08000000, 2 << 20, 0x20000000, 640 << 10, True),
-    "bbc_microbit": (0x00000000, 256 << 10, 0x20000000, 16 << 10, False),
-}
+# What each board should look like, from --boards:
+# board: (flash origin, flash bytes, RAM origin, RAM bytes, hard-float ABI)
+BOARDS: dict[str, tuple[int, int, int, int, bool]] = {}
+
+# --noinit: every firmware has a workspace pool in .noinit (firmware with a model).
+EXPECT_NOINIT = False
+
+
+def read_boards(path: str) -> dict[str, tuple[int, int, int, int, bool]]:
+    with open(path, encoding="utf-8") as f:
+        table = json.load(f)
+    return {
+        name: (b["flash_origin"], b["flash_bytes"], b["ram_origin"], b["ram_bytes"], b["hard_float"])
+        for name, b in table.items()
+    }
 
 EM_ARM = 40
 EF_ARM_ABI_FLOAT_SOFT = 0x200
@@ -121,7 +127,8 @@ def firmware_files(paths: list[str]) -> dict[str, dict[str, str]]:
 
 class FirmwareImagesTest(unittest.TestCase):
     def test_images(self) -> None:
-        firmwares = firmware_files(sys.argv[1:])
+        self.assertTrue(BOARDS, "no --boards=boards.json given")
+        firmwares = firmware_files([arg for arg in sys.argv[1:] if not arg.startswith("--")])
         self.assertTrue(firmwares, "no firmware files given")
         for name, files in sorted(firmwares.items()):
             # Targets are named <something>_<board>, e.g. hello_mps2_an386, kws_fw_stm32f746g_disco.
@@ -163,6 +170,17 @@ class FirmwareImagesTest(unittest.TestCase):
         self.assertEqual(min(memory), flash_origin)
         self.assertEqual(bytes(memory[flash_origin + i] for i in range(len(image))), image)
 
+        # The workspace pool of generated code (.bss.noinit.tvm) is in .noinit, which the reset
+        # handler does not zero: outside .bss.
+        sections = {section.name: section for section in elf.sections}
+        if EXPECT_NOINIT:
+            self.assertIn(".noinit", sections)
+            self.assertGreater(sections[".noinit"].size, 0)
+        if ".noinit" in sections and ".bss" in sections:
+            noinit, bss = sections[".noinit"], sections[".bss"]
+            self.assertEqual(noinit.type, SHT_NOBITS)
+            self.assertTrue(noinit.addr + noinit.size <= bss.addr or bss.addr + bss.size <= noinit.addr)
+
         # The map file is the linker's, for this memory map.
         with open(files[".map"], encoding="utf-8", errors="replace") as f:
             self.assertRegex(f.read(), rf"FLASH +0x0*{flash_origin:x} +0x0*{flash_bytes:x}")
@@ -174,4 +192,9 @@ class FirmwareImagesTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        if arg.startswith("--boards="):
+            BOARDS.update(read_boards(arg.removeprefix("--boards=")))
+        elif arg == "--noinit":
+            EXPECT_NOINIT = True
     unittest.main(argv=sys.argv[:1])

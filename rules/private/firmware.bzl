@@ -1,9 +1,12 @@
 """microtvm_firmware: compile and link C/C++ sources into a firmware image for a board."""
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
+load(":internal_providers.bzl", "FirmwareSizeCheckInfo")
 load(":providers.bzl", "BoardInfo", "FirmwareInfo", "MlfInfo")
 load(":runfiles.bzl", "label_string")
 load(":transition.bzl", "board_transition")
+
+visibility("//rules/...")
 
 _BINUTILS = Label("//toolchains:binutils_toolchain_type")
 _HEADER_EXTENSIONS = ["h", "hh", "hpp", "hxx", "inc", "inl"]
@@ -151,13 +154,6 @@ def _objcopy(ctx, elf, output, output_format):
 
 def _microtvm_firmware_impl(ctx):
     board = ctx.attr.board[BoardInfo]
-    if board.platform != ctx.fragments.platform.platform:
-        fail("board %s is for platform %s, but %s is built for %s: fix `platform`" % (
-            ctx.attr.board.label,
-            board.platform,
-            ctx.label,
-            ctx.fragments.platform.platform,
-        ))
     _check_model_modules(ctx)
     name = ctx.label.name
     for budget in (ctx.attr.flash_budget, ctx.attr.ram_budget):
@@ -200,9 +196,11 @@ def _microtvm_firmware_impl(ctx):
             hex = hex_file,
             map = map_file,
             size_report = size_report,
-            budget_probe_elf = probe_elf,
             flash_budget = _budget(ctx.attr.flash_budget, board.flash_bytes),
             ram_budget = _budget(ctx.attr.ram_budget, board.ram_bytes),
+        ),
+        FirmwareSizeCheckInfo(
+            budget_probe_elf = probe_elf,
             size_tool = ctx.toolchains[_BINUTILS].size,
         ),
         OutputGroupInfo(
@@ -219,8 +217,8 @@ microtvm_firmware = rule(
     implementation = _microtvm_firmware_impl,
     doc = """A firmware image for one board, like a cc_binary built for the board's platform.
 
-The target and its deps are built for the board's platform (a transition: no --platforms on the
-command line) with the board's startup code, console and linker script linked in. Outputs:
+The target and its deps are built for the board's platform (BoardInfo.platform, through a
+transition: no --platforms on the command line) with the board's startup code, console and linker script linked in. Outputs:
 <name>.elf, .bin, .hex, .map and <name>.size.txt, a report of the flash and RAM used (from the
 toolchain's size tool) against the budgets. A firmware over budget fails the build with that
 report as a table.
@@ -249,9 +247,6 @@ Example:
         ),
         "flash_budget": attr.int(doc = "Bytes of flash the firmware may use; 0: all of it."),
         "linkopts": attr.string_list(doc = "Extra linker flags."),
-        "platform": attr.label(
-            doc = "The board's platform. Only needed for boards outside @rules_microtvm//boards.",
-        ),
         "ram_budget": attr.int(doc = "Bytes of RAM the firmware may use; 0: all of it."),
         "srcs": attr.label_list(
             allow_files = [".c", ".cc", ".cpp", ".S", ".s"] + ["." + ext for ext in _HEADER_EXTENSIONS],
@@ -266,6 +261,6 @@ Example:
             cfg = "exec",
         ),
     },
-    fragments = ["cpp", "platform"],
+    fragments = ["cpp"],
     toolchains = use_cpp_toolchain() + [config_common.toolchain_type(_BINUTILS, mandatory = True)],
 )

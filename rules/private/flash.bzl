@@ -1,13 +1,12 @@
 """microtvm_flash: `bazel run` flashes a firmware onto its board with OpenOCD."""
 
+load(":board.bzl", "hex32")
 load(":providers.bzl", "FirmwareInfo")
 load(":runfiles.bzl", "RLOCATION_FUNCTION", "label_string", "rlocation_path", "shell_quote")
 
-_RUNNER = Label("//toolchains:runner_toolchain_type")
+visibility("//rules/...")
 
-def _hex32(value):
-    digits = "%x" % value
-    return "0x" + "0" * (8 - len(digits)) + digits
+_RUNNER = Label("//toolchains:runner_toolchain_type")
 
 def _microtvm_flash_impl(ctx):
     firmware = ctx.attr.firmware[FirmwareInfo]
@@ -28,7 +27,7 @@ def _microtvm_flash_impl(ctx):
             "%{board}": shell_quote(board.name),
             "%{openocd}": shell_quote(ctx.toolchains[_RUNNER].openocd),
             "%{openocd_scripts}": " ".join([shell_quote(s) for s in board.openocd_scripts]),
-            "%{flash_origin}": _hex32(board.flash_origin),
+            "%{flash_origin}": hex32(board.flash_origin),
             "%{elf}": shell_quote(rlocation_path(ctx, firmware.elf)),
             "%{bin}": shell_quote(rlocation_path(ctx, firmware.bin)),
         },
@@ -42,10 +41,10 @@ microtvm_flash = rule(
     implementation = _microtvm_flash_impl,
     doc = """`bazel run` flashes the firmware onto its board through OpenOCD and resets it.
 
-    bazel run //boards:flash_disco                    # program the .elf, verify, reset
-    bazel run //boards:flash_disco -- --dry_run       # print the OpenOCD command only
-    bazel run //boards:flash_disco -- --bin           # program the .bin at the flash origin
-    bazel run //boards:flash_disco -- --serial=XYZ    # pick one of several probes
+    bazel run //:flash_disco                    # program the .elf, verify, reset
+    bazel run //:flash_disco -- --dry_run       # print the OpenOCD command only
+    bazel run //:flash_disco -- --bin           # program the .bin at the flash origin
+    bazel run //:flash_disco -- --serial=XYZ    # pick one of several probes
 
 Probe serial numbers are given here, at flash time, never in BUILD files. The OPENOCD
 environment variable overrides the OpenOCD binary.""",

@@ -8,6 +8,23 @@ target's C toolchain. Dependents get `#include "tvmgen_<module_name>.h"` and the
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
 load(":providers.bzl", "MlfInfo")
 
+visibility("//rules/...")
+
+_TargetCpuInfo = provider(
+    doc = "The code generator's --target-cpu for the target platform's core (\"\" off Cortex-M).",
+    fields = {"cpu": "string"},
+)
+
+def _target_cpu_impl(ctx):
+    return [_TargetCpuInfo(cpu = ctx.attr.cpu)]
+
+# //rules/private:target_cpu: the --target-cpu of the configuration's core, by a select() on
+# //platforms/cpu, so that a model library built into a firmware records its board's core.
+target_cpu = rule(
+    implementation = _target_cpu_impl,
+    attrs = {"cpu": attr.string()},
+)
+
 def _is_c_identifier(name):
     if not name or not (name[0].isalpha() or name[0] == "_"):
         return False
@@ -38,8 +55,9 @@ def _compiler_options(ctx, module):
         args += ["--constants-section", ctx.attr.constants_section]
     if ctx.attr.workspace_section:
         args += ["--workspace-section", ctx.attr.workspace_section]
-    if ctx.attr.target_cpu:
-        args += ["--target-cpu", ctx.attr.target_cpu]
+    cpu = ctx.attr.target_cpu or ctx.attr._target_cpu[_TargetCpuInfo].cpu
+    if cpu:
+        args += ["--target-cpu", cpu]
     return args
 
 def _generate(ctx, module):
@@ -158,7 +176,10 @@ and `generated_sources`.""",
         "constants_section": attr.string(doc = "Linker section of the weights. Default: .rodata.tvm."),
         "workspace_section": attr.string(doc = "Linker section of the internal pool. Default: .bss.noinit.tvm."),
         "alignment": attr.int(default = 16, doc = "Alignment of buffers, pools and constants, in bytes."),
-        "target_cpu": attr.string(doc = "Recorded in metadata.json, e.g. cortex-m4."),
+        "target_cpu": attr.string(
+            doc = "Recorded in metadata.json, e.g. cortex-m4. Default: the core of the board " +
+                  "the library is built for (BoardInfo.cpu); none on the host.",
+        ),
         "copts": attr.string_list(doc = "Extra flags for compiling the generated C."),
         "_microtvmc": attr.label(
             default = "//tools/microtvm:microtvmc",
@@ -166,6 +187,7 @@ and `generated_sources`.""",
             cfg = "exec",
         ),
         "_runtime": attr.label(default = "//runtime:mtvm", providers = [CcInfo]),
+        "_target_cpu": attr.label(default = "//rules/private:target_cpu"),
     },
     fragments = ["cpp"],
     toolchains = use_cpp_toolchain(),

@@ -14,6 +14,8 @@ load(":model_library.bzl", "microtvm_model_library")
 load(":providers.bzl", "MlfInfo")
 load(":qemu.bzl", "microtvm_qemu_test")
 
+visibility("//rules/...")
+
 def _golden_main_impl(ctx):
     output = ctx.actions.declare_file(ctx.label.name + ".c")
     metadata = ctx.attr.library[MlfInfo].metadata_json
@@ -49,8 +51,21 @@ on the library.""",
     },
 )
 
-def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_name = None, tags = [], size = "small", **kwargs):
+def microtvm_model_test(
+        name,
+        model,
+        board = None,
+        seeds = [0, 1, 2],
+        module_name = None,
+        library_attrs = {},
+        tags = [],
+        size = "small",
+        visibility = None,
+        **kwargs):
     """Checks a model's generated code against LiteRT's reference kernels.
+
+    Makes the test `name` and, for it, `<name>_model` (the microtvm_model_library), `<name>_main`
+    (the microtvm_golden_main) and, with a board, `<name>_firmware`.
 
     Args:
       name: test name.
@@ -58,9 +73,12 @@ def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_nam
       board: a board QEMU can emulate (e.g. "//boards:mps2_an386"); None runs on the host.
       seeds: input seeds; each adds one inference.
       module_name: module name of the generated code (default: name).
-      tags: test tags.
+      library_attrs: further attributes of the microtvm_model_library, e.g.
+        {"workspace_section": ".bss.model"}.
+      tags: tags of the test and of the targets it is made of.
       size: test size.
-      **kwargs: passed to microtvm_model_library (e.g. workspace_section).
+      visibility: visibility of the test.
+      **kwargs: further attributes of the test (timeout, flaky, env, ...).
     """
     library = name + "_model"
     microtvm_model_library(
@@ -69,7 +87,7 @@ def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_nam
         module_name = module_name or name,
         testonly = True,
         tags = tags,
-        **kwargs
+        **library_attrs
     )
     microtvm_golden_main(
         name = name + "_main",
@@ -86,6 +104,8 @@ def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_nam
             copts = ["-std=c99"],
             size = size,
             tags = tags,
+            visibility = visibility,
+            **kwargs
         )
         return
     microtvm_firmware(
@@ -103,4 +123,6 @@ def microtvm_model_test(name, model, board = None, seeds = [0, 1, 2], module_nam
         match = "contains",
         size = size,
         tags = tags,
+        visibility = visibility,
+        **kwargs
     )

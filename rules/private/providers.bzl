@@ -1,12 +1,15 @@
 """Providers of rules_microtvm's rules. Every field is documented; treat them as the public API."""
 
+visibility("//rules/...")
+
 BoardInfo = provider(
     doc = "A board firmware can be built for (returned by microtvm_board, with the CcInfo of " +
           "the board's startup code, console and linker script).",
     fields = {
         "name": "string: the board's name, e.g. \"mps2_an386\".",
         "platform": "Label: the platform() firmware for this board is built for.",
-        "cpu": "string: the core, e.g. \"cortex-m7\" (for messages and reports).",
+        "cpu": "string: the core as the code generator's --target-cpu spells it, e.g. " +
+               "\"cortex-m7\" (model libraries built for the board record it).",
         "flash_origin": "int: address of the first byte of flash (where a .bin is written).",
         "flash_bytes": "int: flash capacity, the default flash budget of a firmware.",
         "ram_bytes": "int: RAM capacity, the default RAM budget of a firmware.",
@@ -26,11 +29,8 @@ FirmwareInfo = provider(
         "hex": "File: Intel HEX image.",
         "map": "File: the linker's map file.",
         "size_report": "File: text report of flash and RAM used vs the budgets (from the size tool).",
-        "budget_probe_elf": "File: the same image linked without stopping at memory overflow; " +
-                            "only for checking the size budget (never flash or run it).",
         "flash_budget": "int: bytes of flash the firmware may use.",
         "ram_budget": "int: bytes of RAM the firmware may use.",
-        "size_tool": "string: the size tool of the board's binutils toolchain (for re-checks).",
     },
 )
 

@@ -3,6 +3,8 @@
 load(":providers.bzl", "FirmwareInfo")
 load(":runfiles.bzl", "RLOCATION_FUNCTION", "label_string", "rlocation_path", "shell_quote")
 
+visibility("//rules/...")
+
 _RUNNER = Label("//toolchains:runner_toolchain_type")
 
 def _qemu_script(ctx, is_test):
@@ -18,8 +20,6 @@ def _qemu_script(ctx, is_test):
     if is_test:
         if ctx.attr.expected_output and ctx.file.expected_output_file:
             fail("give expected_output or expected_output_file, not both")
-        if ctx.attr.match not in ("exact", "contains"):
-            fail("match must be \"exact\" or \"contains\"")
         expected_file = ctx.file.expected_output_file
         if ctx.attr.expected_output:
             expected_file = ctx.actions.declare_file(ctx.label.name + ".expected_output.txt")
@@ -88,6 +88,7 @@ output. A firmware that hangs is stopped 5 s before Bazel's test timeout, with a
         ),
         "match": attr.string(
             default = "exact",
+            values = ["exact", "contains"],
             doc = "\"exact\": stdout equals the expected text; \"contains\": stdout contains it.",
         ),
     }),

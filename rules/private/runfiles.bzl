@@ -1,5 +1,7 @@
 """Helpers for the scripts the run/test/flash rules generate."""
 
+visibility("//rules/...")
+
 def rlocation_path(ctx, file):
     """The path of `file` below a runfiles directory ("<repository>/<path>")."""
     if file.short_path.startswith("../"):

@@ -1,17 +1,21 @@
 """Test rules for rules_microtvm's own tests (not part of the public API)."""
 
 load(":firmware.bzl", "size_check_arguments")
+load(":internal_providers.bzl", "FirmwareSizeCheckInfo")
 load(":providers.bzl", "FirmwareInfo")
 load(":runfiles.bzl", "RLOCATION_FUNCTION", "rlocation_path", "shell_quote")
 
+visibility(["//rules/...", "//examples/..."])
+
 def _size_budget_failure_test_impl(ctx):
     firmware = ctx.attr.firmware[FirmwareInfo]
+    size_check = ctx.attr.firmware[FirmwareSizeCheckInfo]
     arguments = size_check_arguments(
         firmware.label,
         firmware.board,
         firmware.flash_budget,
         firmware.ram_budget,
-        firmware.size_tool,
+        size_check.size_tool,
     )
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.write(script, is_executable = True, content = """#!/usr/bin/env bash
@@ -42,11 +46,11 @@ exit "$failed"
         firmware = firmware.label,
         rlocation_function = RLOCATION_FUNCTION,
         checker = shell_quote(rlocation_path(ctx, ctx.executable._size_report)),
-        elf = shell_quote(rlocation_path(ctx, firmware.budget_probe_elf)),
+        elf = shell_quote(rlocation_path(ctx, size_check.budget_probe_elf)),
         arguments = " ".join([shell_quote(a) for a in arguments]),
         expected = " ".join([shell_quote(t) for t in ctx.attr.expected_output]),
     ))
-    runfiles = ctx.runfiles(files = [firmware.budget_probe_elf])
+    runfiles = ctx.runfiles(files = [size_check.budget_probe_elf])
     runfiles = runfiles.merge(ctx.attr._size_report[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
@@ -56,7 +60,7 @@ size_budget_failure_test = rule(
 budget: the size check of its build must exit 1 and print each of expected_output.""",
     attrs = {
         "expected_output": attr.string_list(mandatory = True),
-        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo, FirmwareSizeCheckInfo]),
         "_size_report": attr.label(
             default = "//rules/private:size_report",
             executable = True,

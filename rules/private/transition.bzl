@@ -1,25 +1,40 @@
 """The transition that builds a firmware for its board's platform (no --platforms needed)."""
 
-# rules_microtvm's own boards are //boards:<name>, with their platform at //platforms:<name>.
-_OUR_BOARDS = Label("//boards:BUILD.bazel")
+load("//boards:boards.bzl", "BOARDS")
+load(":runfiles.bzl", "label_string")
 
-def board_platform(board, platform):
-    """The platform to build for: `platform` if given, else the one of our board `board`.
+visibility(["//rules/...", "//benchmarks/..."])
 
-    A transition cannot read the board's BoardInfo, so it goes by the label; the firmware rule
-    then checks that BoardInfo.platform agrees.
+# rules_microtvm's own boards: //boards:<name>, described in //boards:boards.bzl.
+_OUR_BOARDS = Label("//boards:boards.bzl")
+
+def _unknown_board(board):
+    fail("no board %s; the boards are %s; from another repository write @rules_microtvm//boards:%s" % (
+        label_string(board),
+        ", ".join(BOARDS.keys()),
+        board.name if board.name in BOARDS else "<name>",
+    ))
+
+def board_platform(board):
+    """The platform to build for board `board` (a Label), from the board itself.
+
+    Our boards' platforms are those of //boards:boards.bzl (//platforms:<name>). Any other board
+    is a microtvm_board, which makes its platform known as <board>.platform (an alias of its
+    `platform` attribute), since a transition sees labels, not the board's BoardInfo.
     """
-    if platform:
-        return platform
     if board.repo_name == _OUR_BOARDS.repo_name and board.package == _OUR_BOARDS.package:
+        if board.name not in BOARDS:
+            _unknown_board(board)
         return Label("//platforms:" + board.name)
-    fail(("board %s is not one of rules_microtvm's boards (//boards:...): also pass " +
-          "platform = the label of its platform()") % board)
+    if board.package == _OUR_BOARDS.package and board.name in BOARDS:
+        # E.g. "//boards:mps2_an386" written in another repository: that repository's //boards.
+        _unknown_board(board)
+    return board.same_package_label(board.name + ".platform")
 
 def _board_transition_impl(settings, attr):
     _ignore = settings  # @unused
     return {
-        "//command_line_option:platforms": [str(board_platform(attr.board, attr.platform))],
+        "//command_line_option:platforms": [str(board_platform(attr.board))],
         # Keep the debug information in the .elf (Bazel strips fastbuild binaries by default):
         # it is what a debugger attached through the probe needs, and never reaches the .bin.
         "//command_line_option:strip": "never",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# //boards:flash_disco (the KWS demo for the STM32F746G-DISCO): --dry_run names the real firmware files, and a missing OpenOCD or a
+# //:flash_disco (the KWS demo for the STM32F746G-DISCO): --dry_run names the real firmware files, and a missing OpenOCD or a
 # missing probe fails with a clear message and a non-zero exit code.
 set -uo pipefail
 flash=$1
