@@ -21,6 +21,13 @@ are variable tensors; time_major or batch major):
 - float32: with or without CIFG, peephole, layer norm, projection (with or without bias),
   cell_clip and proj_clip; every fused activation of the float kernels. Gates use expf/tanhf
   (tests: 1e-5 relative / 1e-5 absolute).
+- int8 (TFLite's integer 8x8_16 LSTM): int8 input, weights, output state and output, int16 cell
+  state with a power-of-two scale (2^-15..2^-9), int16 peephole and layer norm weights, int32
+  biases, the five intermediate tensors the converter writes (gate scales before layer norm,
+  hidden scale); the same variants as float32, bit for bit. Like TFLite's integer kernel it
+  always uses sigmoid/tanh (the fused activation is not read). Peephole weights need the output
+  size to equal the cell count (TFLite's kernel applies them over the output size).
+- int16 activations (16x8): LiteRT has no such LSTM (its Prepare rejects int16 input), so none.
 - hybrid LSTM and diagonal recurrent weights are not supported.
 """
 
