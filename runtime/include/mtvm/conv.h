@@ -1,5 +1,8 @@
 /*
- * Convolution family: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8 and float32.
+ * Convolution family: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8, 16x8 and float32.
+ *
+ * 16x8 (int16 activations, int8 weights): see the section further down; those kernels live in
+ * conv_s16.c, depthwise_conv_s16.c and fully_connected_s16.c.
  *
  * Activations are NHWC, as in TFLite. The code generator (tools/microtvm/microtvm/ops/conv.py)
  * prepares every constant at generation time and emits one `static const` parameter struct per
@@ -40,6 +43,17 @@
 
 #include <math.h> /* INFINITY: the float clamp bounds of an activation of NONE or RELU */
 #include <stdint.h>
+#include <string.h>
+
+#include "mtvm/quant.h"
+
+/* The 16x8 dot product below uses SMLALD on cores with the DSP extension. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#define MTVM_CONV_S16_DSP 1
+#include <arm_acle.h>
+#else
+#define MTVM_CONV_S16_DSP 0
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +183,131 @@ typedef struct {
   const float* weights; /* [out_c][accum_depth] */
   const float* bias;    /* [out_c] or NULL */
 } mtvm_fully_connected_f32_params;
+
+/* ---- 16x8: int16 activations (zero point 0), int8 weights ----------------------------------
+ *
+ * LiteRT's reference kernels (BUILTIN_REF) accumulate int16 x int8 products in 64 bits and
+ * requantize in one of three ways, which the generator picks from the operator and its bias type
+ * (the kernels here compute the same integers):
+ *   - CONV_2D and DEPTHWISE_CONV_2D with an int64 bias (or none): TFLite's 64-bit
+ *     MultiplyByQuantizedMultiplier (mtvm_mbqm_s64 below), MTVM_S16_REQUANT_INT64;
+ *   - CONV_2D with an int32 bias (quantized_bias_type INT32): the sum is kept in int32 (it wraps
+ *     like LiteRT's int32 accumulator) and requantized with the 32-bit, two-rounding
+ *     MultiplyByQuantizedMultiplier of mtvm/quant.h, MTVM_S16_REQUANT_INT32;
+ *   - FULLY_CONNECTED: like its int8 kernel, once in double, round(acc * scale) half away from
+ *     zero (acc wrapped to int32 first for an int32 bias).
+ * Biases are stored as int64 whatever the model's type: with MTVM_S16_REQUANT_INT32, adding in
+ * 64 bits and wrapping once gives the int32 sum.
+ *
+ * The weight rows (CONV_2D: each output channel's taps, each tap filter_in_c weights;
+ * FULLY_CONNECTED: each unit's accum_depth weights) are stored with every aligned group of four
+ * weights reordered as w0 w2 w1 w3 (a last group of fewer than four stays as it is), so that on
+ * cores with the DSP extension SXTB16 of the four bytes gives the pair (w0, w1) and SXTB16 of
+ * the bytes rotated by 8 the pair (w2, w3), lined up with two words of int16 inputs for SMLALD.
+ */
+enum {
+  MTVM_S16_REQUANT_INT64 = 0,
+  MTVM_S16_REQUANT_INT32 = 1,
+};
+
+/* TFLite's MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier, int shift): the q31
+   multiplier rounded to 16 bits (saturated at 0x7FFF), one rounding shift by 15 - shift
+   (shift <= 14, checked by the generator), and the low 32 bits of the result, as LiteRT's
+   conversion to int32 keeps them. The products are formed in unsigned arithmetic so that an
+   out-of-contract accumulator wraps as it does in LiteRT instead of being undefined. */
+static inline int32_t mtvm_mbqm_s64(int64_t x, int32_t multiplier, int32_t shift) {
+  const int64_t reduced = multiplier < 0x7FFF0000 ? (((int64_t)multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int total_shift = 15 - (int)shift;
+  const uint64_t sum = (uint64_t)x * (uint64_t)reduced + ((uint64_t)1 << (total_shift - 1));
+  const int64_t shifted = (int64_t)sum >> total_shift; /* arithmetic shift, as in C++ */
+  const uint32_t low = (uint32_t)(uint64_t)shifted;
+  return low >= 0x80000000u ? -(int32_t)(~low) - 1 : (int32_t)low;
+}
+
+/* x wrapped to int32 (two's complement), without implementation-defined conversions. */
+static inline int32_t mtvm_wrap_s32(int64_t x) {
+  const uint32_t low = (uint32_t)(uint64_t)x;
+  return low >= 0x80000000u ? -(int32_t)(~low) - 1 : (int32_t)low;
+}
+
+/* The int16 output of a 16x8 convolution accumulator (MTVM_S16_REQUANT_*), clamped. */
+static inline int16_t mtvm_requantize_s16(int64_t acc, int32_t multiplier, int32_t shift, int32_t mode,
+                                          int32_t act_min, int32_t act_max) {
+  const int32_t v = mode == MTVM_S16_REQUANT_INT32
+                        ? mtvm_multiply_by_quantized_multiplier(mtvm_wrap_s32(acc), multiplier, shift)
+                        : mtvm_mbqm_s64(acc, multiplier, shift);
+  return (int16_t)mtvm_clamp_i32(v, act_min, act_max);
+}
+
+/* CONV_2D, 16x8. Weights OHWI with the groups of four reordered (see above). */
+typedef struct {
+  mtvm_conv_geometry g;
+  int32_t filter_in_c;
+  int32_t act_min, act_max;
+  int32_t requant_mode;   /* MTVM_S16_REQUANT_* */
+  const int8_t* weights;
+  const int64_t* bias;    /* [out_c] or NULL */
+  const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
+} mtvm_conv2d_s16_params;
+
+/* DEPTHWISE_CONV_2D, 16x8 (LiteRT takes only an int64 bias here). Weights as in the model,
+   [filter_h][filter_w][out_c]. */
+typedef struct {
+  mtvm_conv_geometry g;
+  int32_t depth_multiplier;
+  int32_t act_min, act_max;
+  const int8_t* weights;
+  const int64_t* bias;    /* [out_c] or NULL */
+  const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
+} mtvm_depthwise_conv2d_s16_params;
+
+/* FULLY_CONNECTED, 16x8. Weights [out_c][accum_depth] with the groups of four reordered. */
+typedef struct {
+  int32_t batches;
+  int32_t accum_depth;
+  int32_t out_c;
+  int32_t filter_offset;  /* -filter zero point (per-tensor weights only; else 0) */
+  int32_t act_min, act_max;
+  int32_t wrap_s32;       /* 1: the accumulator is int32 (an int32 bias), wrapped like LiteRT's */
+  const int8_t* weights;
+  const int64_t* bias;    /* [out_c] or NULL */
+  const double* scales;   /* input_scale * filter_scale / output_scale: [out_c], or one */
+  int32_t per_channel_scales;
+} mtvm_fully_connected_s16_params;
+
+/* sum(x[i] * w[i]) over n int16 inputs and n int8 weights in the reordered groups of four.
+   Portable C, or two SMLALD per group (64-bit accumulation, exact like LiteRT's int64). */
+static inline int64_t mtvm_dot_s16_s8(const int16_t* x, const int8_t* w, int32_t n) {
+  int64_t acc = 0;
+  int32_t i = 0;
+#if MTVM_CONV_S16_DSP
+  for (; i + 4 <= n; i += 4) {
+    uint32_t ww, x01, x23;
+    int32_t w23;
+    memcpy(&ww, w + i, sizeof(ww)); /* Armv7-M and Armv8-M load words unaligned */
+    memcpy(&x01, x + i, sizeof(x01));
+    memcpy(&x23, x + i + 2, sizeof(x23));
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(w23) : "r"(ww)); /* bytes 1 and 3: (w2, w3) */
+    acc = __smlald((int32_t)x01, (int32_t)__sxtb16((int32_t)ww), acc); /* bytes 0, 2: (w0, w1) */
+    acc = __smlald((int32_t)x23, w23, acc);
+  }
+#else
+  for (; i + 4 <= n; i += 4) {
+    acc += (int32_t)x[i] * w[i] + (int32_t)x[i + 1] * w[i + 2] + (int32_t)x[i + 2] * w[i + 1] +
+           (int32_t)x[i + 3] * w[i + 3];
+  }
+#endif
+  for (; i < n; ++i) {
+    acc += (int32_t)x[i] * w[i];
+  }
+  return acc;
+}
+
+void mtvm_conv2d_s16(const mtvm_conv2d_s16_params* p, const int16_t* input, int16_t* output);
+void mtvm_depthwise_conv2d_s16(const mtvm_depthwise_conv2d_s16_params* p, const int16_t* input,
+                               int16_t* output);
+void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params* p, const int16_t* input,
+                              int16_t* output);
 
 /* int8 kernels. The generator calls the one that matches the weight layout it chose and the
    requantization it proved possible; each is a separate function so that a firmware links only

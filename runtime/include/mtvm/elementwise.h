@@ -1,6 +1,7 @@
 /*
  * Elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM (binary, with broadcasting) and
- * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32.
+ * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32; ADD, SUB, MUL also for
+ * int32 and int64.
  *
  * All constant preparation happens at generation time (tools/microtvm/microtvm/ops/elementwise.py):
  * requantization multipliers, activation ranges, broadcast strides, and for the int8 unary
@@ -15,27 +16,14 @@
 #include <math.h> /* INFINITY, used in generated parameter structs (float RELU) */
 #include <stdint.h>
 
+#include "mtvm/broadcast.h"
 #include "mtvm/quant.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Largest number of dimensions a broadcast keeps after the generator merged adjacent ones. */
-#define MTVM_BCAST_MAX_DIMS 6
-
-/*
- * How two inputs map onto the output of a binary operator.
- * rank == 0: both inputs have the output's element count and layout; one flat loop.
- * rank >= 1: `shape` are the output extents (outermost first) after merging dimensions, and
- * `stride1`/`stride2` the element strides of each input along them (0 where it is broadcast).
- */
-typedef struct {
-  int32_t rank;
-  int32_t shape[MTVM_BCAST_MAX_DIMS];
-  int32_t stride1[MTVM_BCAST_MAX_DIMS];
-  int32_t stride2[MTVM_BCAST_MAX_DIMS];
-} mtvm_bcast_t;
+/* mtvm_bcast_t and MTVM_BCAST_MAX_DIMS: see mtvm/broadcast.h. */
 
 /* int8 ADD and SUB: TFLite's scheme of rescaling both inputs to a common scale with 20 bits of
    headroom (left_shift), adding or subtracting, then rescaling to the output. */
@@ -76,6 +64,23 @@ typedef struct {
   float act_min;
   float act_max;
 } mtvm_arith_f32_params_t;
+
+/* int32 and int64 ADD, SUB and MUL (runtime/src/elementwise_int.c): two's complement arithmetic
+   that wraps on overflow (as LiteRT computes on its hosts), clamped to the fused activation's
+   range (NONE: the type's whole range). */
+typedef struct {
+  int32_t size;
+  mtvm_bcast_t bcast;
+  int32_t act_min;
+  int32_t act_max;
+} mtvm_arith_s32_params_t;
+
+typedef struct {
+  int32_t size;
+  mtvm_bcast_t bcast;
+  int64_t act_min;
+  int64_t act_max;
+} mtvm_arith_s64_params_t;
 
 /* MAXIMUM and MINIMUM (int8 and float32): they compare stored values; like TFLite, no
    requantization happens even when the quantization parameters of the tensors differ. */
@@ -118,6 +123,13 @@ void mtvm_sub_f32(const mtvm_arith_f32_params_t *p, const float *in1, const floa
 void mtvm_mul_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
 void mtvm_maximum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
 void mtvm_minimum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
+
+void mtvm_add_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
+void mtvm_sub_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
+void mtvm_mul_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
+void mtvm_add_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
+void mtvm_sub_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
+void mtvm_mul_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
 
 /* `table` has 256 entries: the output for every int8 input value, from -128 to 127. */
 void mtvm_lut_s8(const mtvm_lut_s8_params_t *p, const int8_t *table, const int8_t *in, int8_t *out);

@@ -170,7 +170,8 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _support(graph: Graph) -> dict[int, str]:
-    """operator index -> why it is not supported (absent when it is)."""
+    """operator index -> why it is not supported (absent when it is; folded operators are)."""
+    graph = run_all(graph)
     problems = {}
     for op in graph.operators:
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)

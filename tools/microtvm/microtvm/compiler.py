@@ -68,8 +68,8 @@ def compile_graph(graph: Graph, data: bytes, options: CompileOptions = CompileOp
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
+    graph = run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
     check_graph(graph)
-    graph = run_all(graph)
     storage = resolve_storage(graph)
     pools = parse_pools(options.workspace_pools)
     plan = plan_memory(
@@ -227,7 +227,9 @@ def _check_structure(graph: Graph) -> None:
     for op in graph.operators:
         for index in op.inputs:
             t = graph.tensor(index) if index >= 0 else None
-            if t is not None and index not in written and not t.is_constant and not t.is_variable:
+            # An operand with no elements (e.g. an empty axis list) has nothing to read; variable
+            # tensors hold state kept between runs.
+            if t is not None and index not in written and not t.is_constant and not t.is_variable and t.num_elements:
                 raise UnsupportedError(
                     f"{model}: operator {op.index} ({op.opcode}) reads tensor {t.name!r}, "
                     f"which no operator writes and which is neither a constant nor a variable tensor"

@@ -28,18 +28,18 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _hybrid_model() -> bytes:
-    """FULLY_CONNECTED with float32 activations and int8 weights (dynamic-range quantization)."""
-    weights = np.ones((3, 4), np.int8)
+    """MUL with float32 activations and int8 constant weights (dynamic-range quantization): a
+    hybrid operator without a hybrid kernel."""
+    weights = np.ones((4,), np.int8)
     return single_op_model(
-        "FULLY_CONNECTED",
-        [TensorSpec([1, 4], "float32"), TensorSpec([3, 4], "int8", scale=0.1, zero_point=0, data=weights)],
-        [TensorSpec([1, 3], "float32")],
-        {"fused_activation_function": "NONE"},
+        "MUL",
+        [TensorSpec([1, 4], "float32"), TensorSpec([4], "int8", scale=0.1, zero_point=0, data=weights)],
+        [TensorSpec([1, 4], "float32")],
     )
 
 
 def _unsupported_model() -> bytes:
-    return single_op_model("EXP", [TensorSpec([1, 4], "float32")], [TensorSpec([1, 4], "float32")])
+    return single_op_model("LSH_PROJECTION", [TensorSpec([1, 4], "float32")], [TensorSpec([1, 4], "float32")])
 
 
 BAD_MODELS = {
@@ -53,7 +53,7 @@ EXPECTED = {
     "truncated": "",
     "random_bytes": "",
     "empty": "",
-    "unsupported_operator": "EXP",
+    "unsupported_operator": "LSH_PROJECTION",
     "hybrid": "hybrid",
 }
 
@@ -78,7 +78,7 @@ def test_unsupported_operator_message_says_what_to_do(tmp_path, capsys):
     model = _write(tmp_path, "exp.tflite", _unsupported_model())
     assert main(["compile", str(model), "-o", str(tmp_path / "o.tar")]) == 2
     err = capsys.readouterr().err
-    for words in ("EXP", "operator 0", "subgraph 0", "Supported operators", "CONV_2D", "FULLY_CONNECTED"):
+    for words in ("LSH_PROJECTION", "operator 0", "subgraph 0", "Supported operators", "CONV_2D", "FULLY_CONNECTED"):
         assert words in err
 
 
@@ -149,7 +149,7 @@ def test_inspect_lists_unsupported_operators(tmp_path, capsys):
     model = _write(tmp_path, "exp.tflite", _unsupported_model())
     assert main(["inspect", str(model)]) == 0
     out = capsys.readouterr().out
-    assert "EXP" in out and "NO" in out and "cannot be compiled" in out
+    assert "LSH_PROJECTION" in out and "NO" in out and "cannot be compiled" in out
 
 
 def test_version_and_help(capsys):

@@ -80,7 +80,7 @@ def test_options_defaults_when_not_given() -> None:
     # Strides default to 1 in the writer (the schema's 0 is never valid); the rest are schema defaults.
     assert op.options == {
         "padding": "SAME", "stride_w": 1, "stride_h": 1, "fused_activation_function": "NONE",
-        "dilation_w_factor": 1, "dilation_h_factor": 1,
+        "dilation_w_factor": 1, "dilation_h_factor": 1, "quantized_bias_type": "FLOAT32",
     }
 
 
@@ -398,11 +398,19 @@ def _unsupported(data: bytes) -> str:
     return message
 
 
-def test_custom_operator() -> None:
-    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], custom_code="TFLite_Detection_PostProcess")
+def test_unknown_custom_operator() -> None:
+    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], custom_code="MyOwnOp")
     message = _unsupported(model)
-    assert "'TFLite_Detection_PostProcess'" in message and "operator 0" in message and "subgraph 0" in message
-    assert "builtin" in message
+    assert "'MyOwnOp'" in message and "operator 0" in message and "subgraph 0" in message
+    assert "builtin" in message and "TFLite_Detection_PostProcess" in message
+
+
+def test_known_custom_operator_is_read_with_its_flexbuffer_options() -> None:
+    options = {"max_detections": 10, "nms_iou_threshold": 0.5, "use_regular_nms": False, "y_scale": 10.0}
+    model = single_op_model("CUSTOM", [_q((1, 4))], [_q((1, 4))], options, custom_code="TFLite_Detection_PostProcess")
+    (op,) = read_tflite(model, "m.tflite").operators
+    assert op.opcode == "TFLite_Detection_PostProcess"
+    assert op.options == options
 
 
 def test_control_flow_subgraphs() -> None:
@@ -432,3 +440,79 @@ def test_unsupported_builtin_reads_fine() -> None:
     # Builtins without a lowering are read; passes/validate.py reports them.
     model = single_op_model("RESIZE_BILINEAR", [_q((1, 2, 2, 1)), _i32([4, 4])], [_q((1, 4, 4, 1))])
     assert read_tflite(model, "m.tflite").operators[0].opcode == "RESIZE_BILINEAR"
+
+
+# ---------------------------------------------------------------------------------------------
+# Accept what TFLite accepts: files older converters wrote, read as TFLite reads them.
+
+
+def _stale_bias_conv(bias_axis: int) -> bytes:
+    """An int8 CONV_2D whose int32 bias lists one scale per element with quantized_dimension
+    `bias_axis` (older converters wrote the weights' 3 there)."""
+    scales = [0.01, 0.02, 0.03]
+    bias = TensorSpec((3,), "int32", [0.05 * s for s in scales], [0] * 3, quantized_dimension=bias_axis,
+                      data=np.array([100, -50, 7]))
+    return single_op_model("CONV_2D", [_q((1, 4, 4, 2), 0.05, 0), _weights((3, 1, 1, 2), scales), bias],
+                           [_q((1, 4, 4, 3), 0.1, -2)], {"padding": "VALID"})
+
+
+def test_bias_with_a_stale_quantized_dimension_is_accepted() -> None:
+    from microtvm.testing.host import build
+
+    stale, clean = _stale_bias_conv(3), _stale_bias_conv(0)
+    bias = read_tflite(stale, "stale.tflite").tensor(2)
+    assert bias.quant.axis == 0 and len(bias.quant.scale) == 3  # the only axis a 1-D tensor has
+    # LiteRT 2.3.0's interpreter refuses to load this file (TFLite Micro runs it); the bias's own
+    # scales play no part in the arithmetic (input scale x weight scale does), so it computes
+    # what the same model with quantized_dimension 0 computes in LiteRT.
+    host = build(stale)
+    for seed in range(3):
+        xs = random_inputs(clean, seed)
+        np.testing.assert_array_equal(host.run(xs)[0], run_reference(clean, xs)[0])
+
+
+def test_a_stale_weight_axis_is_the_lowerings_verdict_not_corrupt() -> None:
+    from microtvm.passes.validate import validate
+
+    scales = [0.01, 0.02, 0.03]
+    model = single_op_model("CONV_2D", [_q((1, 4, 4, 2), 0.05, 0), _weights((3, 1, 1, 2), scales, axis=3),
+                                        TensorSpec((3,), "int32", 0.0005, 0, data=np.zeros(3))],
+                            [_q((1, 4, 4, 3), 0.1, 0)], {"padding": "VALID"})
+    graph = read_tflite(model, "w.tflite")  # reads: per-channel layout is each kernel's business
+    with pytest.raises(UnsupportedError, match="per output channel .3. along axis 0; got 3 scales along axis 3"):
+        validate(graph)
+
+
+def _patch_operator_options_type(model: bytes, value: int) -> bytes:
+    op = tflite.Model.GetRootAs(model, 0).Subgraphs(0).Operators(0)
+    offset = op._tab.Offset(4 + 2 * 3)  # Operator.builtin_options_type
+    assert offset, "field not stored"
+    patched = bytearray(model)
+    struct.pack_into("<B", patched, op._tab.Pos + offset, value)
+    return bytes(patched)
+
+
+def test_options_of_another_type_mean_the_defaults_as_in_litert() -> None:
+    from microtvm.testing.host import build
+
+    spec = TensorSpec((2, 3), "float32")
+    model = single_op_model("ADD", [spec, spec], [spec], {"fused_activation_function": "RELU"})
+    patched = _patch_operator_options_type(model, tflite.BuiltinOptions.MulOptions)
+    assert read_tflite(patched, "p.tflite").operators[0].options["fused_activation_function"] == "NONE"
+    host = build(patched)
+    xs = random_inputs(patched, 0)
+    np.testing.assert_allclose(host.run(xs)[0], run_reference(patched, xs)[0], rtol=1e-6)
+    assert (run_reference(patched, xs)[0] < 0).any()  # LiteRT, too, dropped the RELU
+
+
+def test_unknown_enum_value_is_unsupported_not_corrupt() -> None:
+    spec = TensorSpec((2, 3), "float32")
+    model = single_op_model("ADD", [spec, spec], [spec], {"fused_activation_function": "RELU"})
+    opts = tflite.Model.GetRootAs(model, 0).Subgraphs(0).Operators(0).BuiltinOptions()
+    add = tflite.AddOptions()
+    add.Init(opts.Bytes, opts.Pos)
+    offset = add._tab.Offset(4)  # AddOptions.fused_activation_function
+    patched = bytearray(model)
+    struct.pack_into("<b", patched, add._tab.Pos + offset, 42)
+    with pytest.raises(UnsupportedError, match="fused_activation_function = 42, which is not a value of Activation"):
+        read_tflite(bytes(patched), "e.tflite")

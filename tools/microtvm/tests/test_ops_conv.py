@@ -39,7 +39,7 @@ import pytest
 
 from microtvm import mlf, quant
 from microtvm.compiler import CompileOptions, compile_model
-from microtvm.errors import UnsupportedError, UserError
+from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import conv
 from microtvm.testing.host import assert_matches_reference, build, run_compiled
@@ -702,19 +702,23 @@ def test_rejects_per_channel_scales_on_the_wrong_axis() -> None:
         _check(model)
 
 
-def test_rejects_hybrid_and_int16() -> None:
+def test_rejects_hybrid_and_int16_weights() -> None:
+    """Hybrid models stay rejected; 16x8 (int16 activations, int8 weights) is supported
+    (tests/test_ops_conv16.py), but not int16 weights."""
     rng = np.random.default_rng(0)
     weights = int8_weights(rng, [3, 8], 3, 0, per_channel=False)
     hybrid = single_op_model("FULLY_CONNECTED", [TensorSpec([1, 8], "float32"), weights, None],
                              [TensorSpec([1, 3], "float32")])
-    with pytest.raises(UnsupportedError, match="hybrid"):
+    with pytest.raises(UnsupportedError, match="hybrid"):  # ops/hybrid.py takes these (test_ops_hybrid.py)
         _check(hybrid)
-    with pytest.raises(UserError, match="[Hh]ybrid"):  # the whole compiler says so too
-        compile_model(hybrid, "hybrid.tflite")
-    int16 = single_op_model("FULLY_CONNECTED", [TensorSpec([1, 8], "int16", 0.1, 0), weights, None],
-                            [TensorSpec([1, 3], "int16", 0.1, 0)])
-    with pytest.raises(UnsupportedError, match="int16.*supported: int8 activations"):
-        _check(int16)
+    int16x8 = single_op_model("FULLY_CONNECTED", [TensorSpec([1, 8], "int16", 0.1, 0), weights, None],
+                              [TensorSpec([1, 3], "int16", 0.1, 0)])
+    _check(int16x8)
+    w16 = TensorSpec([3, 8], "int16", 0.01, 0, data=np.ones((3, 8), np.int16))
+    int16x16 = single_op_model("FULLY_CONNECTED", [TensorSpec([1, 8], "int16", 0.1, 0), w16, None],
+                               [TensorSpec([1, 3], "int16", 0.1, 0)])
+    with pytest.raises(UnsupportedError, match="weights int16.*supported: int8 activations"):
+        _check(int16x16)
 
 
 def test_rejects_weights_that_are_not_constant() -> None:

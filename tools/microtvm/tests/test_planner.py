@@ -352,16 +352,13 @@ def test_hill_climb_respects_pool_limits_and_reports_when_nothing_fits():
 
 
 def test_hill_climb_beats_greedy_on_random_problems_within_its_budget():
-    """Work-bounded: 60 buffers take well under 2 seconds; the search is worth having."""
-    import time
-
+    """The search is bounded by work (search.WORK_BUDGET evaluations), not by time, so no clock
+    is read here (a timed assertion fails on a loaded CI machine); the search is worth having."""
     gained = 0
     for seed in range(4):
         rng = np.random.default_rng(seed)
         requests = _random_requests(rng, 60, 40, in_place=False)
-        began = time.perf_counter()
         searched = hill_climb(requests, [PoolSpec("p")], 16)
-        assert time.perf_counter() - began < 2.0
         greedy = greedy_by_size(requests, [PoolSpec("p")], 16)
         top = {name: max(p[r.key].offset + r.size for r in requests) for name, p in (("s", searched), ("g", greedy))}
         assert top["s"] <= top["g"]

@@ -5,6 +5,8 @@ for microtvm.ops.LOWERINGS_BY_OPCODE, so these tests do not depend on which lowe
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,22 @@ def test_hybrid_model() -> None:
     assert "int8 weights" in message and "float32 activations" in message
     assert "full-integer int8 quantization" in message and "int8 inputs and outputs" in message
     assert "float32 model" in message
+    assert "FULLY_CONNECTED has no hybrid kernel" in message
+
+
+def test_hybrid_is_each_lowerings_decision() -> None:
+    # A lowering whose dtypes list "hybrid" gets the operator (and its own check decides).
+    graph = _graph(_fc(TensorSpec((1, 6), "float32"), "int8", TensorSpec((1, 4), "float32")))
+    table = _fake_table()
+    table["FULLY_CONNECTED"] = dataclasses.replace(table["FULLY_CONNECTED"], dtypes=("float32", "hybrid"))
+    validate(graph, table)
+    # With the real table, FULLY_CONNECTED has a hybrid kernel; MUL has none and says so.
+    validate(graph)
+    weights = TensorSpec((4,), "int8", 0.1, 0, data=np.ones(4))
+    mul = _graph(single_op_model("MUL", [TensorSpec((1, 4), "float32"), weights], [TensorSpec((1, 4), "float32")]))
+    message = _rejected(mul, microtvm.ops.LOWERINGS_BY_OPCODE)
+    assert "operator 0 (MUL) in subgraph 0 is hybrid" in message and "MUL has no hybrid kernel" in message
+    assert "CONV_2D" in message and "FULLY_CONNECTED" in message
 
 
 def test_float_and_int8_models_are_not_hybrid() -> None:

@@ -180,8 +180,8 @@ def _emit_operators(graph: Graph, storage: Storage, resolver: BufferResolver) ->
             steps.append(_EmittedStep(op.index, op.opcode, "", "", f" (aliases tensor {source.index} \"{_comment(source.name)}\", no code)"))
         else:
             emitted = lowering.emit(op, OpContext(resolver, op.index))
-            headers.update(lowering.headers)
-            sources.update(lowering.sources_of(op, graph))
+            headers.update(lowering.headers, emitted.headers)
+            sources.update(lowering.sources, emitted.sources)
             steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
         for copy in copies_after.get(step, []):
             steps.append(_copy_step(graph, copy, resolver))

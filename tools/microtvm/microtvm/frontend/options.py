@@ -10,8 +10,9 @@ fields. Operator.options (see ir.py) holds exactly these fields:
   (RESHAPE's new_shape: "absent" and "empty" mean different things).
 
 Operators not in the table (RELU, TANH, ... and any operator we do not support) have no options.
-Fields the schema has but we never need (e.g. quantized_bias_type) are deliberately not listed:
-the reader ignores them and the writer leaves them at the schema default.
+Fields the schema has but we never need are deliberately not listed: the reader ignores them and
+the writer leaves them at the schema default. quantized_bias_type is listed for the operators
+whose 16x8 kernels read it (LiteRT picks the int32 or int64 bias path from it).
 """
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ _ACT = Field("fused_activation_function", "ActivationFunctionType", "NONE")
 _PADDING = Field("padding", "Padding", "SAME")
 _STRIDES = (Field("stride_w", INT32, 0), Field("stride_h", INT32, 0))
 _DILATIONS = (Field("dilation_w_factor", INT32, 1), Field("dilation_h_factor", INT32, 1))
+# The bias type of a 16x8 operator (INT32 or INT64); the schema default FLOAT32 means "not set".
+_BIAS_TYPE = Field("quantized_bias_type", "TensorType", "FLOAT32")
 
 _POOL = OptionsSpec(
     "Pool2DOptions",
@@ -74,7 +77,7 @@ _POOL = OptionsSpec(
 )
 
 OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
-    "CONV_2D": OptionsSpec("Conv2DOptions", (_PADDING, *_STRIDES, _ACT, *_DILATIONS)),
+    "CONV_2D": OptionsSpec("Conv2DOptions", (_PADDING, *_STRIDES, _ACT, *_DILATIONS, _BIAS_TYPE)),
     "DEPTHWISE_CONV_2D": OptionsSpec(
         "DepthwiseConv2DOptions",
         (_PADDING, *_STRIDES, Field("depth_multiplier", INT32, 0), _ACT, *_DILATIONS),
@@ -86,6 +89,7 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
             Field("weights_format", "FullyConnectedOptionsWeightsFormat", "DEFAULT"),
             Field("keep_num_dims", BOOL, False),
             Field("asymmetric_quantize_inputs", BOOL, False),
+            _BIAS_TYPE,
         ),
     ),
     "AVERAGE_POOL_2D": _POOL,
@@ -187,7 +191,7 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
         "BatchMatMulOptions",
         (Field("adj_x", BOOL, False), Field("adj_y", BOOL, False), Field("asymmetric_quantize_inputs", BOOL, False)),
     ),
-    "TRANSPOSE_CONV": OptionsSpec("TransposeConvOptions", (_PADDING, *_STRIDES, _ACT)),
+    "TRANSPOSE_CONV": OptionsSpec("TransposeConvOptions", (_PADDING, *_STRIDES, _ACT, _BIAS_TYPE)),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": OptionsSpec(
         "UnidirectionalSequenceLSTMOptions",
         (
@@ -221,3 +225,29 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
 def union_type(spec: OptionsSpec) -> int:
     """The BuiltinOptions union tag of an options table (e.g. Conv2DOptions -> 1)."""
     return getattr(tflite.BuiltinOptions, spec.table)
+
+
+# Custom operators the compiler knows (TFLite Micro ships them): in the IR their opcode is the
+# custom code itself, and their options are the operator's flexbuffer `custom_options` map, read
+# as a dict of plain Python values (int, float, bool, str, lists of them).
+CUSTOM_OPERATORS: frozenset[str] = frozenset(
+    {
+        "TFLite_Detection_PostProcess",
+        # TFLite Micro's Signal library (the audio front end).
+        "SignalWindow",
+        "SignalRfft",
+        "SignalIrfft",
+        "SignalEnergy",
+        "SignalFftAutoScale",
+        "SignalFilterBank",
+        "SignalFilterBankSquareRoot",
+        "SignalFilterBankLog",
+        "SignalFilterBankSpectralSubtraction",
+        "SignalPCAN",
+        "SignalFramer",
+        "SignalStacker",
+        "SignalDelay",
+        "SignalOverlapAdd",
+    }
+)
+

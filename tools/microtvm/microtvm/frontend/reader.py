@@ -21,11 +21,23 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 import tflite
+from flatbuffers import flexbuffers
 
 from .. import ir
 from ..errors import ModelFormatError, UnsupportedError, UserError
 from .dtypes import NUMPY_DTYPE_BY_TENSOR_TYPE, UNSUPPORTED_TENSOR_TYPES
-from .options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, OptionsSpec, union_type
+from .options import (
+    BOOL,
+    CUSTOM_OPERATORS,
+    ENUMS,
+    FLOAT32,
+    INT32,
+    INT32_VECTOR,
+    OPTIONS_BY_OPCODE,
+    STRING,
+    OptionsSpec,
+    union_type,
+)
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
@@ -191,11 +203,11 @@ def _read_operator(
                 f"{name}: corrupt TFLite file: {where} uses operator code {code_index}, but there are {len(opcodes)}"
             )
         opcode, custom_code = opcodes[code_index]
-        if opcode == _CUSTOM:
+        if opcode == _CUSTOM and custom_code not in CUSTOM_OPERATORS:
             raise UnsupportedError(
-                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}; custom operators "
-                "are not supported, only TFLite builtin operators. Replace it with builtin operators "
-                "(or remove it) when exporting the model."
+                f"{name}: {where} in subgraph 0 is the custom operator {custom_code!r}, which is not supported; "
+                f"the supported custom operators are {', '.join(sorted(CUSTOM_OPERATORS))}. Replace it with "
+                "builtin operators (or remove it) when exporting the model."
             )
         if opcode in _CONTROL_FLOW:
             raise UnsupportedError(
@@ -209,7 +221,11 @@ def _read_operator(
         intermediates = _indices(
             _int_vector(op, "Intermediates"), n_tensors, name, f"the intermediates of {where}", False
         )
-        options = _read_options(op, opcode, f"{where} ({opcode})", name)
+        if opcode == _CUSTOM:
+            opcode = custom_code
+            options = _read_custom_options(op, f"{where} ({opcode})", name)
+        else:
+            options = _read_options(op, opcode, f"{where} ({opcode})", name)
     return ir.Operator(
         index=i, opcode=opcode, inputs=inputs, outputs=outputs, options=options, intermediates=intermediates
     )
@@ -221,11 +237,10 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
         return {}
     table = None
     stored_type = int(op.BuiltinOptionsType())
-    if stored_type != 0:  # 0 = NONE: the operator relies on the defaults
-        if stored_type != union_type(spec):
-            raise ModelFormatError(
-                f"{name}: corrupt TFLite file: {where} carries options of type {stored_type}, expected {spec.table}"
-            )
+    # 0 = NONE: the operator relies on the defaults. Options of another operator's type are
+    # ignored too: LiteRT reads them with builtin_options_as_<Type>(), which gives nothing for
+    # another type, and then takes the defaults.
+    if stored_type == union_type(spec):
         stored = op.BuiltinOptions()
         if stored is not None:
             table = getattr(importlib.import_module(f"tflite.{spec.table}"), spec.table)()
@@ -242,7 +257,11 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
         if field.kind in ENUMS and table is not None:
             names = ENUMS[field.kind]
             if value not in names:
-                raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has {field.name} = {value}, not a {field.kind}")
+                # A value from a newer schema (or garbage): LiteRT would quietly read a default.
+                raise UnsupportedError(
+                    f"{name}: {where} has {field.name} = {value}, which is not a value of {field.kind} this compiler "
+                    f"knows ({', '.join(names.values())}); was the model written with a newer TFLite schema?"
+                )
             value = names[value]
         elif field.kind == BOOL:
             value = bool(value)
@@ -254,6 +273,29 @@ def _read_options(op: Any, opcode: str, where: str, name: str) -> dict[str, Any]
             value = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else (value or "")
         options[field.name] = value
     return options
+
+
+def _read_custom_options(op: Any, where: str, name: str) -> dict[str, Any]:
+    """A custom operator's flexbuffer options map as plain Python values ({} when absent)."""
+    if op.CustomOptionsIsNone() or op.CustomOptionsLength() == 0:
+        return {}
+    raw = op.CustomOptionsAsNumpy().tobytes()
+    try:
+        value = flexbuffers.Loads(raw)
+    except Exception as exc:  # noqa: BLE001 - the flexbuffers decoder raises arbitrary types
+        raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has unreadable custom options") from exc
+    if not isinstance(value, dict):
+        raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has custom options that are not a map")
+    return {str(k): _plain(v) for k, v in sorted(value.items())}
+
+
+def _plain(value: Any) -> Any:
+    """flexbuffer values as tuples instead of lists (the IR's options are compared and hashed)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +342,7 @@ def _dtype(tensor_type: int, what: str, name: str) -> str:
     if tensor_type in UNSUPPORTED_TENSOR_TYPES:
         raise UnsupportedError(
             f"{name}: {what} has type {UNSUPPORTED_TENSOR_TYPES[tensor_type]}, which is not supported; "
-            "supported tensor types are int8, int32 and float32 (plus the other plain numeric types as constants)"
+            "supported tensor types are the plain numeric types (float32, int8, int16, int32, uint8, bool, ...)"
         )
     raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has unknown tensor type {tensor_type}")
 
@@ -339,10 +381,14 @@ def _read_quantization(q: Any, shape: tuple[int, ...], what: str, name: str) -> 
         )
     axis = int(q.QuantizedDimension())
     if len(scales) > 1 and not (0 <= axis < len(shape) and shape[axis] == len(scales)):
-        raise ModelFormatError(
-            f"{name}: corrupt TFLite file: {what} of shape {list(shape)} has {len(scales)} per-channel "
-            f"scales along dimension {axis}"
-        )
+        if len(shape) == 1 and shape[0] == len(scales):
+            # Older converters gave a bias the weights' quantized_dimension (e.g. 3) with its one
+            # scale per element. TFLite Micro reads such files, and no kernel uses a bias's scales
+            # (they take input scale x weight scale): it is the only axis a 1-D tensor has.
+            axis = 0
+        # Otherwise keep the file's axis: TFLite's kernels check the per-channel layout they need
+        # (the count along their own channel axis), and so do our lowerings, which say what they
+        # support. (LiteRT's interpreter refuses both at load time; TFLite Micro accepts both.)
     return ir.Quantization(
         scale=tuple(float(s) for s in scales),
         zero_point=tuple(int(z) for z in zero_points),

@@ -6,13 +6,14 @@ For one operator the generator calls, in order:
   scratch_bytes(op, graph)  -> bytes of kernel scratch the memory planner must provide
   emit(op, ctx)             -> EmittedOp: C declarations (file scope) and the C call (in _run)
 
-C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>.c); a lowering names
-the headers and sources it needs so the MLF ships exactly those.
+C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>*.c); a lowering names
+the headers and sources it needs so the MLF ships exactly those (OpLowering.sources for every
+operator, plus EmittedOp.sources for the files only some operands need).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Protocol
+from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -41,6 +42,10 @@ class LowerContext(Protocol):
 class EmittedOp:
     call: str  # one or more C statements executed in order inside tvmgen_<name>_run
     decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
+    # Runtime files this call needs beyond OpLowering.headers/sources (a lowering with several
+    # kernel variants names each call's own files here, so a model ships only what it calls).
+    headers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
 
 def _no_scratch(op: Operator, graph: Graph) -> int:
@@ -81,10 +86,9 @@ class OpLowering:
     # int16 activations, int8 weights), "float32", "int32", "int64", "bool", "uint8", "hybrid"
     # (float32 activations, int8 weights). List only what tests cover against LiteRT.
     dtypes: tuple[str, ...] = ()
-    # Optional: the runtime/src files this operator needs, when they depend on its operands (e.g.
-    # an int16 variant in its own file). None: `sources` for every operator.
-    sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None
-
-    def sources_of(self, op: Operator, graph: Graph) -> tuple[str, ...]:
-        """The runtime/src files the generated code for `op` calls into."""
-        return self.sources if self.sources_for is None else self.sources_for(op, graph)
+    # Constant folding (passes/fold.py): the output arrays, in op.outputs order, when they can be
+    # computed at generation time (every data input constant, or a shape-only operator such as
+    # SHAPE of a static-shaped tensor); None keeps the operator. The folded operator is dropped and
+    # its outputs become constants, so fold() must reproduce TFLite exactly and return None for
+    # anything check() would reject (it runs before check()).
+    fold: Optional[Callable[[Operator, Graph], Optional[Sequence[np.ndarray]]]] = None

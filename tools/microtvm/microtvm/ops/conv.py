@@ -26,6 +26,21 @@ int8 arithmetic, matching LiteRT 2.3.0's reference kernels (BUILTIN_REF) bit for
   TFLite's CalculateActivationRangeQuantized (bound / scale in float32, rounded half away).
 - int8 weights are rearranged for the loops that read them (see the layouts below and in
   mtvm/conv.h): output channels in interleaved pairs or fours, depthwise weights as 16-bit pairs.
+
+16x8 (int16 activations with zero point 0, int8 weights; kernels conv_s16.c,
+depthwise_conv_s16.c, fully_connected_s16.c), matching LiteRT 2.3.0's BUILTIN_REF bit for bit:
+- the products are summed in 64 bits (no folding needed: the input zero point is 0);
+- CONV_2D and DEPTHWISE_CONV_2D with an int64 bias (or none) requantize with TFLite's 64-bit
+  MultiplyByQuantizedMultiplier (the q31 multiplier rounded to 16 bits, one rounding shift);
+  CONV_2D with an int32 bias (quantized_bias_type INT32) keeps an int32 accumulator and uses the
+  32-bit, two-rounding MultiplyByQuantizedMultiplier, as LiteRT's int32 path does;
+- FULLY_CONNECTED rounds once in double, like its int8 kernel (acc wrapped to int32 first with
+  an int32 bias);
+- an int32 bias without quantized_bias_type INT32 is rejected (LiteRT then reads it as int64),
+  as is an int32 bias on DEPTHWISE_CONV_2D (LiteRT takes only int64 there);
+- the fused activation clamps to TFLite's CalculateActivationRangeQuantized over int16;
+- weight rows keep their order except that each aligned group of four is stored w0 w2 w1 w3
+  (quad_order), for SMLALD on cores with the DSP extension.
 """
 from __future__ import annotations
 
@@ -42,7 +57,15 @@ from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/conv.h",)
-_SOURCES = ("conv.c",)
+# Each call names its kernel file (EmittedOp.sources): conv.c for int8 and float32, one file
+# per operator for 16x8, so a model ships only the kernels it calls.
+_SOURCE = "conv.c"
+_S16_SOURCES = {
+    "CONV_2D": "conv_s16.c",
+    "DEPTHWISE_CONV_2D": "depthwise_conv_s16.c",
+    "FULLY_CONNECTED": "fully_connected_s16.c",
+}
+_DTYPES = ("int8", "int16", "float32")
 
 # TFLite's convolution kernels silently compute TANH and SIGN_BIT as NONE, and its
 # FULLY_CONNECTED rejects them: we reject them, so a model never computes something else than
@@ -54,8 +77,13 @@ _CHANNEL_AXIS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
 
 _SUPPORTED_TYPES = (
     "int8 activations with int8 weights (per-tensor or per-channel) and an int32 bias, "
+    "int16 activations with int8 weights and an int64 bias (16x8; CONV_2D and FULLY_CONNECTED "
+    "also an int32 bias with quantized_bias_type INT32), "
     "or float32 activations, weights and bias"
 )
+
+# TFLite's int16 range, for the 16x8 activation clamp.
+_INT16_MIN, _INT16_MAX = -32768, 32767
 
 
 # ---- operands and checks shared by the three operators ----------------------------------------
@@ -71,6 +99,10 @@ class _Operands:
     @property
     def is_int8(self) -> bool:
         return self.input.dtype == "int8"
+
+    @property
+    def is_16x8(self) -> bool:
+        return self.input.dtype == "int16"
 
 
 def _operands(op: Operator, graph: Graph) -> _Operands:
@@ -96,8 +128,11 @@ def _check_common(op: Operator, ops: _Operands, out_channels: int) -> None:
             "convert the model with full-integer int8 quantization, or use the float32 model"
         )
     bias_t = ops.bias.dtype if ops.bias is not None else None
-    expected_bias = {"int8": "int32", "float32": "float32"}.get(in_t)
-    if in_t not in ("int8", "float32") or w_t != in_t or out_t != in_t or bias_t not in (None, expected_bias):
+    expected_bias = {"int8": ("int32",), "float32": ("float32",), "int16": ("int64", "int32")}.get(in_t, ())
+    expected_weights = "int8" if in_t == "int16" else in_t
+    if in_t not in ("int8", "int16", "float32") or w_t != expected_weights or out_t != in_t or (
+        bias_t is not None and bias_t not in expected_bias
+    ):
         raise UnsupportedError(
             f"input {in_t}, weights {w_t}, bias {bias_t or 'none'} and output {out_t} are not "
             f"supported; supported: {_SUPPORTED_TYPES}"
@@ -113,15 +148,17 @@ def _check_common(op: Operator, ops: _Operands, out_channels: int) -> None:
         raise UnsupportedError(
             f"fused activation {activation} is not supported; supported: {', '.join(_ACTIVATIONS)}"
         )
-    if ops.is_int8:
+    if ops.is_int8 or ops.is_16x8:
         _check_quantization(op, ops, out_channels)
+    if ops.is_16x8:
+        _check_16x8(op, ops, out_channels)
 
 
 def _check_quantization(op: Operator, ops: _Operands, out_channels: int) -> None:
     """Per-tensor activations; per-tensor or per-channel weights, symmetric where TFLite says so."""
     for name, t in (("input", ops.input), ("output", ops.output)):
         if t.quant is None or len(t.quant.scale) != 1:
-            raise UnsupportedError(f"the int8 {name} needs one (per-tensor) scale and zero point")
+            raise UnsupportedError(f"the {t.dtype} {name} needs one (per-tensor) scale and zero point")
     wq = ops.filter.quant
     if wq is None or len(wq.scale) == 0:
         raise UnsupportedError("the int8 weights have no quantization parameters")
@@ -136,6 +173,62 @@ def _check_quantization(op: Operator, ops: _Operands, out_channels: int) -> None
     if (op.opcode != "FULLY_CONNECTED" or wq.per_channel) and any(z != 0 for z in wq.zero_point):
         raise UnsupportedError(
             "int8 weights must be symmetric (zero point 0) for this operator; re-quantize the model"
+        )
+
+
+def bias_type_option(op: Operator) -> str:
+    """quantized_bias_type of a 16x8 operator: FLOAT32 (the schema default: not set), INT32 or INT64."""
+    return str(op.options.get("quantized_bias_type", "FLOAT32"))
+
+
+def check_16x8_bias(op: Operator, bias: Optional[Tensor], option_allowed: bool) -> str:
+    """The bias rules of LiteRT's 16x8 kernels (CONV_2D, FULLY_CONNECTED and TRANSPOSE_CONV read
+    quantized_bias_type; DEPTHWISE_CONV_2D takes only int64); returns the accumulator type,
+    "int32" or "int64". LiteRT picks its int32 path only from quantized_bias_type INT32 and
+    otherwise reads the bias as int64, so an int32 bias without that option would be read out of
+    bounds there: we reject it rather than guess."""
+    option = bias_type_option(op) if option_allowed else "FLOAT32"
+    if option not in ("FLOAT32", "INT32", "INT64"):
+        raise UnsupportedError(f"quantized_bias_type {option} is not supported; use INT32 or INT64")
+    bias_t = bias.dtype if bias is not None else None
+    if option != "FLOAT32" and bias_t is not None and bias_t != option.lower():
+        raise UnsupportedError(f"the bias is {bias_t} but quantized_bias_type says {option}")
+    if bias_t == "int32" and option != "INT32":
+        if not option_allowed:
+            raise UnsupportedError(
+                f"{op.opcode} with int16 activations needs an int64 bias (LiteRT's kernel takes no int32 bias)"
+            )
+        raise UnsupportedError(
+            "an int32 bias with int16 activations needs quantized_bias_type INT32 (LiteRT reads it as "
+            "int64 otherwise); use an int64 bias, or set the option"
+        )
+    return "int32" if option == "INT32" else "int64"
+
+
+def check_16x8_activations(what: str, input_t: Tensor, output_t: Tensor) -> None:
+    """LiteRT's 16x8 kernels take symmetric int16 activations only."""
+    for name, t in (("input", input_t), ("output", output_t)):
+        if int(t.quant.zero_point[0]) != 0:
+            raise UnsupportedError(
+                f"{what} with int16 activations needs a zero point of 0 on the {name} (got "
+                f"{int(t.quant.zero_point[0])}); 16x8 quantization is symmetric"
+            )
+
+
+def _check_16x8(op: Operator, ops: _Operands, out_channels: int) -> None:
+    check_16x8_activations(op.opcode, ops.input, ops.output)
+    check_16x8_bias(op, ops.bias, option_allowed=op.opcode != "DEPTHWISE_CONV_2D")
+    if op.opcode != "FULLY_CONNECTED":
+        _, shifts = quant.per_channel_multipliers(_effective_scales(ops, out_channels))
+        check_s64_shifts(shifts)
+
+
+def check_s64_shifts(shifts: np.ndarray) -> None:
+    """The 64-bit MultiplyByQuantizedMultiplier shifts by 15 - shift: TFLite allows shift < 8."""
+    if shifts.size and int(shifts.max()) >= 8:
+        raise UnsupportedError(
+            "an effective output scale (input_scale * weight_scale / output_scale) of 128 or more "
+            "is not supported with int16 activations"
         )
 
 
@@ -237,8 +330,14 @@ def _effective_scales(ops: _Operands, out_channels: int) -> np.ndarray:
 
 def _output_activation_range(op: Operator, ops: _Operands) -> tuple[int, int]:
     """TFLite's CalculateActivationRangeQuantized (the bound divided by the scale in float32)."""
-    output = ops.output.quant
-    return quant.activation_range_int8(_activation(op), _f32(output.scale[0]), int(output.zero_point[0]))
+    return output_activation_range(op, ops.output)
+
+
+def output_activation_range(op: Operator, output: Tensor) -> tuple[int, int]:
+    """TFLite's CalculateActivationRangeQuantized for an int8 or int16 output."""
+    q = output.quant
+    lo, hi = (_INT16_MIN, _INT16_MAX) if output.dtype == "int16" else (-128, 127)
+    return quant.activation_range_int8(_activation(op), _f32(q.scale[0]), int(q.zero_point[0]), lo, hi)
 
 
 def _bias_values(ops: _Operands, out_channels: int) -> np.ndarray:
@@ -263,13 +362,40 @@ def _c_f32(v: float) -> str:
     return repr(_f32(v)) + "f"
 
 
-def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]]) -> EmittedOp:
+def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
+          source: str = _SOURCE, data_input: int = 0) -> EmittedOp:
     """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`."""
     name = f"{ctx.prefix}_params"
     body = "".join(f"    .{key} = {value},\n" for key, value in fields)
     decls = f"static const {ctype} {name} = {{\n{body}}};\n"
-    call = f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decls)
+    call = f"{kernel}(&{name}, {ctx.buf(op.inputs[data_input])}, {ctx.buf(op.outputs[0])});"
+    return EmittedOp(call=call, decls=decls, sources=(source,))
+
+
+emit_call = _emit
+
+
+def quad_order(rows: np.ndarray) -> np.ndarray:
+    """int8 weight rows with every aligned group of four reordered w0 w2 w1 w3 (mtvm/conv.h,
+    16x8): SXTB16 then pairs them with two words of int16 inputs. A last partial group stays."""
+    rows = np.asarray(rows, dtype=np.int8)
+    full = rows.shape[1] // 4 * 4
+    out = rows.copy()
+    out[:, :full] = rows[:, :full].reshape(rows.shape[0], -1, 4)[:, :, [0, 2, 1, 3]].reshape(rows.shape[0], full)
+    return np.ascontiguousarray(out)
+
+
+def s16_bias(ctx: LowerContext, bias: Optional[Tensor], channels: int, hint: str) -> str:
+    """The bias of a 16x8 kernel as int64 (an int32 bias widened: the kernels wrap the sum)."""
+    if bias is None:
+        return "NULL"
+    return ctx.const(f"{hint}_bias", np.asarray(bias.data, dtype=np.int64).reshape(channels))
+
+
+def s16_requant(ctx: LowerContext, scales: np.ndarray, hint: str) -> str:
+    """[out_c][2] q31 multipliers and shifts (TFLite's QuantizeMultiplier of each double scale)."""
+    multipliers, shifts = quant.per_channel_multipliers(scales)
+    return ctx.const(f"{hint}_requant", np.stack([multipliers, shifts], axis=1).astype(np.int32))
 
 
 def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) -> list[tuple[str, str]]:
@@ -438,6 +564,19 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     out_c, fh, fw, fic = ops.filter.shape
     g = _geometry(op, ops, fh, fw)
     fields = [("g", g.c_initializer()), ("filter_in_c", str(fic))]
+    if ops.is_16x8:
+        act_min, act_max = _output_activation_range(op, ops)
+        mode = check_16x8_bias(op, ops.bias, option_allowed=True)
+        rows = np.asarray(ops.filter.data, dtype=np.int8).reshape(out_c * fh * fw, fic)
+        fields += [
+            ("act_min", str(act_min)),
+            ("act_max", str(act_max)),
+            ("requant_mode", "MTVM_S16_REQUANT_INT32" if mode == "int32" else "MTVM_S16_REQUANT_INT64"),
+            ("weights", ctx.const("conv_weights", quad_order(rows).reshape(-1))),
+            ("bias", s16_bias(ctx, ops.bias, out_c, "conv")),
+            ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "conv")),
+        ]
+        return _emit(op, ctx, "mtvm_conv2d_s16", "mtvm_conv2d_s16_params", fields, _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "conv")
         return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params", fields)
@@ -488,6 +627,17 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     g = _geometry(op, ops, fh, fw)
     # Like LiteRT, the depth multiplier follows from the shapes, not from the (redundant) option.
     fields = [("g", g.c_initializer()), ("depth_multiplier", str(out_c // g.in_c))]
+    if ops.is_16x8:
+        act_min, act_max = _output_activation_range(op, ops)
+        fields += [
+            ("act_min", str(act_min)),
+            ("act_max", str(act_max)),
+            ("weights", ctx.const("dwconv_weights", np.asarray(ops.filter.data, dtype=np.int8).reshape(-1))),
+            ("bias", s16_bias(ctx, ops.bias, out_c, "dwconv")),
+            ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "dwconv")),
+        ]
+        return _emit(op, ctx, "mtvm_depthwise_conv2d_s16", "mtvm_depthwise_conv2d_s16_params", fields,
+                     _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "dwconv")
         return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params", fields)
@@ -536,6 +686,8 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     batches, depth, units = _fc_dims(ops)
     fields = [("batches", str(batches)), ("accum_depth", str(depth)), ("out_c", str(units))]
+    if ops.is_16x8:
+        return _fc_emit_s16(op, ctx, ops, units, fields)
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "fc")
         return _emit(op, ctx, "mtvm_fully_connected_f32", "mtvm_fully_connected_f32_params", fields)
@@ -562,6 +714,28 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     in_double = rounding[0][0] == "scales"
     kernel = "mtvm_fully_connected_s8_double" if in_double else "mtvm_fully_connected_s8"
     return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params", fields + rounding)
+
+
+def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
+                 fields: list[tuple[str, str]]) -> EmittedOp:
+    """16x8: LiteRT rounds round(acc * scale) in double, the int8 kernel's rounding; we do the
+    same double arithmetic in C (once per output, so its cost is small next to the dot product)."""
+    wq = ops.filter.quant
+    act_min, act_max = _output_activation_range(op, ops)
+    accumulator = check_16x8_bias(op, ops.bias, option_allowed=True)
+    scales = _effective_scales(ops, units)
+    fields += [
+        ("filter_offset", str(0 if wq.per_channel else -int(wq.zero_point[0]))),
+        ("act_min", str(act_min)),
+        ("act_max", str(act_max)),
+        ("wrap_s32", "1" if accumulator == "int32" else "0"),
+        ("weights", ctx.const("fc_weights", quad_order(np.asarray(ops.filter.data, dtype=np.int8)).reshape(-1))),
+        ("bias", s16_bias(ctx, ops.bias, units, "fc")),
+        ("scales", ctx.const("fc_scales", np.asarray(scales if wq.per_channel else scales[:1], dtype=np.float64))),
+        ("per_channel_scales", "1" if wq.per_channel else "0"),
+    ]
+    return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params", fields,
+                 _S16_SOURCES[op.opcode])
 
 
 def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, str]]:
@@ -644,7 +818,7 @@ def _fc_macs(op: Operator, graph: Graph) -> int:
 
 
 LOWERINGS: list[OpLowering] = [
-    OpLowering("CONV_2D", _conv_check, _conv_emit, _HEADERS, _SOURCES, macs=_conv_macs),
-    OpLowering("DEPTHWISE_CONV_2D", _dw_check, _dw_emit, _HEADERS, _SOURCES, macs=_dw_macs),
-    OpLowering("FULLY_CONNECTED", _fc_check, _fc_emit, _HEADERS, _SOURCES, macs=_fc_macs),
+    OpLowering("CONV_2D", _conv_check, _conv_emit, _HEADERS, macs=_conv_macs, dtypes=_DTYPES),
+    OpLowering("DEPTHWISE_CONV_2D", _dw_check, _dw_emit, _HEADERS, macs=_dw_macs, dtypes=_DTYPES),
+    OpLowering("FULLY_CONNECTED", _fc_check, _fc_emit, _HEADERS, macs=_fc_macs, dtypes=_DTYPES),
 ]

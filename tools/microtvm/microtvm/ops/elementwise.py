@@ -24,11 +24,14 @@ from .base import EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/quant.h", "mtvm/elementwise.h")
 SOURCES = ("elementwise.c",)
+INT_SOURCES = ("elementwise_int.c",)  # int32/int64 ADD, SUB, MUL
 
 # Must equal MTVM_BCAST_MAX_DIMS in runtime/include/mtvm/elementwise.h.
 MAX_BROADCAST_DIMS = 6
 
 SUPPORTED_DTYPES = ("int8", "float32")
+INT_ARITH_OPCODES = ("ADD", "SUB", "MUL")
+INT_DTYPES = ("int32", "int64")  # ADD, SUB and MUL only: wrapping integer arithmetic
 SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 BINARY_OPCODES = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
 UNARY_OPCODES = ("RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH")
@@ -62,7 +65,14 @@ def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
             f"{_where(op)}: mixed tensor types {', '.join(dtypes)} are not supported (hybrid models are out "
             "of scope); all inputs and the output must be int8, or all float32"
         )
+    if dtypes[0] in INT_DTYPES and op.opcode in INT_ARITH_OPCODES:
+        return
     if dtypes[0] not in SUPPORTED_DTYPES:
+        if op.opcode in INT_ARITH_OPCODES:
+            raise UnsupportedError(
+                f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 (per-tensor quantized), float32, "
+                "int32 or int64"
+            )
         raise UnsupportedError(
             f"{_where(op)}: {dtypes[0]} tensors are not supported; use int8 (per-tensor quantized) or float32"
         )
@@ -384,9 +394,20 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
     (in1, in2), output = _tensors(op, graph)
     fields = _binary_fields(op, graph)
-    suffix = "s8" if output.dtype == "int8" else "f32"
+    suffix = {"int8": "s8", "float32": "f32", "int32": "s32", "int64": "s64"}[output.dtype]
     kernel = f"mtvm_{op.opcode.lower()}_{suffix}"
-    if op.opcode in ("MAXIMUM", "MINIMUM"):
+    if output.dtype in INT_DTYPES:
+        # CalculateActivationRange on integers: NONE is the type's whole range.
+        info = np.iinfo(output.dtype)
+        lo, hi = {"NONE": (int(info.min), int(info.max)), "RELU": (0, int(info.max)), "RELU6": (0, 6),
+                  "RELU_N1_TO_1": (-1, 1)}[_activation(op)]
+        c_type = f"mtvm_arith_{suffix}_params_t"
+        if output.dtype == "int64":
+            fields.update(act_min=f"INT64_C({lo})" if lo != int(info.min) else "INT64_MIN",
+                          act_max=f"INT64_C({hi})" if hi != int(info.max) else "INT64_MAX")
+        else:
+            fields.update(act_min=lo if lo != int(info.min) else "INT32_MIN", act_max=hi)
+    elif op.opcode in ("MAXIMUM", "MINIMUM"):
         c_type = "mtvm_minmax_params_t"
     elif output.dtype == "float32":
         c_type = "mtvm_arith_f32_params_t"
@@ -548,7 +569,12 @@ def _lowering(opcode: str) -> OpLowering:
     check: Callable[[Operator, Graph], None] = _check_binary if binary else _check_unary
     emit: Callable[[Operator, LowerContext], EmittedOp] = _emit_binary if binary else _emit_unary
     if binary:
-        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs, in_place_inputs=in_place_inputs)
+        int_arith = opcode in INT_ARITH_OPCODES
+        return OpLowering(
+            opcode, check, emit, HEADERS, SOURCES + (INT_SOURCES if int_arith else ()), macs=_binary_macs,
+            in_place_inputs=in_place_inputs,
+            dtypes=SUPPORTED_DTYPES + (INT_DTYPES if int_arith else ()),
+        )
     return OpLowering(opcode, check, emit, HEADERS, SOURCES, in_place_inputs=in_place_inputs)
 
 

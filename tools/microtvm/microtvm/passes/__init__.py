@@ -2,7 +2,8 @@
 
 Per-operator constant preparation (requantization multipliers, bias folding, lookup tables)
 happens inside each operator's lowering; the passes here only look at the graph as a whole:
-  fold_constant_aliases: a RESHAPE/SQUEEZE of a constant becomes a constant (no operator);
+  fold_constant_aliases: operators computable at generation time (a RESHAPE of a constant, a
+    SHAPE, data movement of constants) become constants (no operator);
   resolve_storage: which tensors share storage (aliases) and which outputs need a copy;
   in_place_candidates: which operator outputs may overlap which inputs (for the planner).
 """

@@ -1,24 +1,63 @@
-"""Fold RESHAPE/SQUEEZE of constants into constants, so the operator disappears."""
+"""Constant folding: operators whose outputs are known at generation time become constants.
+
+Two kinds of operator are folded, in graph order (so a chain folds from its first link):
+- aliases (RESHAPE, SQUEEZE, EXPAND_DIMS) of a constant: the same bytes under another shape;
+- operators whose lowering has a `fold` (ops/base.py): e.g. SHAPE of any tensor (every shape is
+  static), BROADCAST_ARGS of constant shapes, and data movement (GATHER, SLICE, PACK, ...) of
+  constant operands, which is how the shape arithmetic of exported models
+  (SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE) disappears before any operator is checked.
+
+The pass runs before the per-operator checks: a folded operator is never lowered, so its
+check() does not apply, and a fold() returns None for anything its check() would reject.
+"""
 from __future__ import annotations
 
 import dataclasses
+from typing import Optional, Sequence
 
-from ..ir import Graph
+import numpy as np
+
+from ..ir import Graph, Operator, Tensor
 from .util import is_alias_op
 
 
 def fold_constant_aliases(graph: Graph) -> Graph:
-    """A reshape of a constant is the same bytes under another shape: make the output a constant
-    with that data and drop the operator (its lowering would otherwise alias a flash array)."""
+    """Fold every foldable operator (the name is historical: aliases were the first kind)."""
+    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the IR, not the passes
+
     tensors = list(graph.tensors)
+    current = dataclasses.replace(graph, tensors=tensors)  # sees the constants folded so far
     kept = []
     for op in graph.operators:
-        source = tensors[op.inputs[0]] if is_alias_op(op) else None
-        if source is not None and source.is_constant:
+        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        arrays: Optional[Sequence[np.ndarray]] = None
+        if is_alias_op(op):
+            source = tensors[op.inputs[0]]
             result = tensors[op.outputs[0]]
-            tensors[result.index] = dataclasses.replace(result, data=source.data.reshape(result.shape))
+            if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
+                arrays = [np.asarray(source.data).reshape(result.shape)]
+        elif lowering is not None and lowering.fold is not None and not set(op.outputs) & set(graph.inputs):
+            arrays = lowering.fold(op, current)
+        if arrays is not None and _fits(op, tensors, arrays):
+            for index, array in zip(op.outputs, arrays):
+                tensors[index] = dataclasses.replace(tensors[index], data=_as_declared(tensors[index], array))
         else:
             kept.append(op)
     if len(kept) == len(graph.operators):
         return graph
     return dataclasses.replace(graph, tensors=tensors, operators=kept)
+
+
+def _fits(op: Operator, tensors: list[Tensor], arrays: Sequence[np.ndarray]) -> bool:
+    """The folded values have the element types and element counts the model declares."""
+    if len(arrays) != len(op.outputs):
+        return False
+    for index, array in zip(op.outputs, arrays):
+        tensor = tensors[index]
+        if str(np.asarray(array).dtype) != tensor.dtype or np.asarray(array).size != tensor.num_elements:
+            return False
+    return True
+
+
+def _as_declared(tensor: Tensor, array: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(array).reshape(tensor.shape))

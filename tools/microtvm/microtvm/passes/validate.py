@@ -3,11 +3,12 @@
 Checks, in order (each raises errors.UnsupportedError naming the model, the operator, its index
 and subgraph, and what to do):
 1. every operator has a lowering (all unsupported operators are named in one message);
-2. no hybrid operators (float32 activations computed with int8/uint8 weights);
+2. hybrid operators (float32 activations computed with int8/uint8 weights) only where the
+   lowering has a hybrid kernel (OpLowering.dtypes lists "hybrid"); others are named as hybrid;
 3. no uint8 quantized activations (TFLite's legacy quantization scheme);
 4. each lowering's own check(op, graph) on its operands (int16 activations, 16x8 quantization,
    are decided there: each lowering knows whether it has a 16x8 kernel).
-Checks 2-3 are model-wide quantization choices, so they come before the per-operator checks,
+Checks 2-3 concern the model's quantization scheme, so they come before the per-operator checks,
 whose messages would otherwise describe a symptom instead of the cause.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
     table = ops.LOWERINGS_BY_OPCODE if lowerings is None else lowerings
     _check_operators_known(graph, table)
     for op in graph.operators:
-        _check_not_hybrid(graph, op)
+        _check_hybrid_supported(graph, op, table[op.opcode])
     for op in graph.operators:
         _check_activation_dtypes(graph, op)
     for op in graph.operators:
@@ -70,19 +71,22 @@ def _operands(graph: Graph, op: Operator) -> list[Tensor]:
     return [graph.tensor(t) for t in (*op.inputs, *op.outputs) if t >= 0]
 
 
-def _check_not_hybrid(graph: Graph, op: Operator) -> None:
-    """Hybrid (dynamic-range quantized) models keep float32 activations and quantize weights to
-    8 bits, dequantizing on the fly; their arithmetic differs from both int8 and float models."""
-    if op.opcode in _TYPE_CONVERSIONS:
+def _check_hybrid_supported(graph: Graph, op: Operator, lowering: OpLowering) -> None:
+    """Hybrid (dynamic-range quantized) operators keep float32 activations and 8-bit weights,
+    quantizing the input on the fly; their arithmetic differs from both int8 and float models,
+    so only lowerings with a hybrid kernel take them."""
+    if op.opcode in _TYPE_CONVERSIONS or "hybrid" in lowering.dtypes:
         return
     operands = _operands(graph, op)
     weights = [t for t in operands if t.is_constant and t.dtype in ("int8", "uint8")]
     float_activations = [t for t in operands if not t.is_constant and t.dtype == "float32"]
     if weights and float_activations:
+        hybrid_ops = ", ".join(sorted(o for o, low in ops.LOWERINGS_BY_OPCODE.items() if "hybrid" in low.dtypes))
         raise UnsupportedError(
             f"{_where(graph, op)} is hybrid: float32 activations ({float_activations[0].name!r}) with "
             f"{weights[0].dtype} weights ({weights[0].name!r}), from dynamic-range quantization. "
-            f"Hybrid models are not supported. {_FIX_QUANTIZATION}"
+            f"{op.opcode} has no hybrid kernel (hybrid operators supported: {hybrid_ops or 'none'}). "
+            f"{_FIX_QUANTIZATION}"
         )
 
 

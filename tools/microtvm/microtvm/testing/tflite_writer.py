@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 import flatbuffers
+from flatbuffers import flexbuffers
 import numpy as np
 import tflite
 
@@ -30,6 +31,8 @@ _SCHEMA_VERSION = 3
 _DATA_ALIGNMENT = 16  # constant data aligned like the converter does, so any kernel may read it
 _OPCODE_BY_NAME: dict[str, int] = {name: code for code, name in tflite.BUILTIN_OPCODE2NAME.items()}
 _WRITER_DEFAULTS: dict[str, Any] = {"stride_w": 1, "stride_h": 1}
+# Operator versions other than 1 that LiteRT needs to find a kernel (BROADCAST_TO starts at 2).
+_OPERATOR_VERSIONS: dict[str, int] = {"BROADCAST_TO": 2}
 
 
 @dataclass
@@ -299,9 +302,17 @@ def _write_operator(b: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
     o = _fb("Operator")
     inputs = _int_vector(b, op.inputs)
     outputs = _int_vector(b, op.outputs)
-    options = _write_options(b, op.opcode, op.options)
+    custom_options = None
+    if op.opcode == "CUSTOM":
+        options = None
+        if op.options:  # a custom operator's options are a flexbuffer map
+            custom_options = b.CreateByteVector(bytes(flexbuffers.Dumps(dict(op.options))))
+    else:
+        options = _write_options(b, op.opcode, op.options)
     intermediates = _int_vector(b, op.intermediates) if op.intermediates else None
     o.Start(b)
+    if custom_options is not None:
+        o.AddCustomOptions(b, custom_options)
     o.AddOpcodeIndex(b, opcode_index)
     o.AddInputs(b, inputs)
     o.AddOutputs(b, outputs)
@@ -323,7 +334,7 @@ def _write_operator_code(b: flatbuffers.Builder, opcode: str, custom_code: str) 
     oc.AddDeprecatedBuiltinCode(b, min(code, tflite.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES))
     if custom is not None:
         oc.AddCustomCode(b, custom)
-    oc.AddVersion(b, 1)
+    oc.AddVersion(b, _OPERATOR_VERSIONS.get(opcode, 1))
     oc.AddBuiltinCode(b, code)
     return oc.End(b)
 
