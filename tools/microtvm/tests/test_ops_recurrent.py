@@ -11,6 +11,7 @@ so each case checks tvmgen_<m>_reset_state too.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -702,3 +703,18 @@ def test_int16_activations_are_rejected():
     )
     with pytest.raises(UnsupportedError, match="int16 input is not supported; supported: float32, and int8"):
         _compile(lstm)
+
+
+# ---------------------------------------------------------------------------------------------
+# LSTMs made by TensorFlow's converter (models/converted/): state carried over invocations
+
+
+CONVERTED = Path(__file__).absolute().parents[3] / "models" / "converted"
+
+
+@pytest.mark.parametrize("name", ["lstm_stack_float32", "lstm_stack_int8"])
+def test_converted_lstm_stack_over_a_sequence(tmp_path, name):
+    """Two stacked Keras LSTMs converted by TensorFlow: their states persist from invocation to
+    invocation on both sides."""
+    model = (CONVERTED / f"{name}.tflite").read_bytes()
+    assert_matches_reference(model, steps=4, rtol=1e-4, atol=1e-4, workdir=tmp_path)
