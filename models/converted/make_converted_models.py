@@ -193,7 +193,7 @@ def misc_ops() -> keras.Model:
     """Element-wise and shape operators Keras layers lower to."""
     x = inp = keras.Input((4, 6, 8), batch_size=1)
     y = layers.PReLU()(layers.Conv2D(8, 1)(x))
-    z = layers.ELU()(x) * tf.math.abs(x) - tf.math.square(x)
+    z = layers.LeakyReLU(0.2)(x) * tf.math.abs(x) - tf.math.square(x)  # (ELU: not in LiteRT-ref)
     w = tf.transpose(tf.reshape(y + z, (1, 24, 8)), (0, 2, 1))
     w = tf.concat(tf.split(w, 2, axis=1)[::-1], axis=1)
     m = tf.reduce_max(w, axis=2) + tf.reduce_sum(w, axis=2) * 0.1
