@@ -11,6 +11,7 @@ so each case checks tvmgen_<m>_reset_state too.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -621,19 +622,23 @@ def _lstm_with_options(model: bytes, **options) -> bytes:
     return _rebuild(model, lambda op: dataclasses.replace(op, options={**op.options, **options}))
 
 
-def _rebuild(model: bytes, change) -> bytes:
+def _rebuild(model: bytes, change, retype: Optional[dict[str, str]] = None) -> bytes:
+    """The model with each operator passed through `change` (and tensors renamed in `retype` given
+    that dtype, zero point 0)."""
     from microtvm.frontend import read_tflite
 
     graph = read_tflite(model, "m.tflite")
     specs = []
     for t in graph.tensors:
         q = t.quant
+        dtype = (retype or {}).get(t.name, t.dtype)
+        zero_point = list(q.zero_point) if q and dtype == t.dtype else [0] * len(q.scale) if q else None
         specs.append(
             TensorSpec(
                 list(t.shape),
-                t.dtype,
+                dtype,
                 scale=list(q.scale) if q else None,
-                zero_point=list(q.zero_point) if q else None,
+                zero_point=zero_point,
                 data=t.data,
                 name=t.name,
                 is_variable=t.is_variable,
@@ -672,3 +677,44 @@ def _hybrid_lstm() -> bytes:
     ]
     ops = [OpSpec(op.opcode, list(op.inputs), list(op.outputs), dict(op.options)) for op in graph.operators]
     return build_model(specs, ops, inputs=list(graph.inputs), outputs=list(graph.outputs))
+
+
+def test_int16_activations_are_rejected():
+    """LiteRT has no 16x8 SVDF or LSTM (their Prepare rejects int16 input): say what is supported."""
+    q16 = {"dtype": "int16", "scale": 1 / 4096, "zero_point": 0}
+    svdf = single_op_model(
+        "SVDF",
+        [
+            TensorSpec([1, 4], **q16),
+            TensorSpec([2, 4], "int8", scale=0.01, zero_point=0, data=np.ones((2, 4), np.int8)),
+            TensorSpec([2, 3], "int16", scale=0.01, zero_point=0, data=np.ones((2, 3), np.int16)),
+            None,
+            TensorSpec([1, 6], "int16", scale=0.01, zero_point=0, is_variable=True),
+        ],
+        [TensorSpec([1, 2], **q16)],
+        {"rank": 1, "fused_activation_function": "RELU"},
+    )
+    with pytest.raises(UnsupportedError, match="int16 input is not supported; supported: float32, and int8"):
+        _compile(svdf)
+    lstm = _rebuild(
+        _lstm_int8(n_batch=1, n_time=2, n_input=3, n_cell=3),
+        lambda op: op,
+        retype={"x": "int16", "y": "int16"},
+    )
+    with pytest.raises(UnsupportedError, match="int16 input is not supported; supported: float32, and int8"):
+        _compile(lstm)
+
+
+# ---------------------------------------------------------------------------------------------
+# LSTMs made by TensorFlow's converter (models/converted/): state carried over invocations
+
+
+CONVERTED = Path(__file__).absolute().parents[3] / "models" / "converted"
+
+
+@pytest.mark.parametrize("name", ["lstm_stack_float32", "lstm_stack_int8"])
+def test_converted_lstm_stack_over_a_sequence(tmp_path, name):
+    """Two stacked Keras LSTMs converted by TensorFlow: their states persist from invocation to
+    invocation on both sides."""
+    model = (CONVERTED / f"{name}.tflite").read_bytes()
+    assert_matches_reference(model, steps=4, rtol=1e-4, atol=1e-4, workdir=tmp_path)

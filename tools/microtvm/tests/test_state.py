@@ -269,3 +269,219 @@ def test_io_tensor_named_state_does_not_collide_with_the_state_macro():
     header = compile_model(model, "m.tflite")["codegen/host/include/tvmgen_default.h"].decode()
     assert header.count("#define TVMGEN_DEFAULT_STATE_SIZE ") == 1
     assert "void* STATE_1;" in header
+
+
+# A bare-metal Cortex-M4F image (vector table, reset handler, printf through semihosting) for
+# running a golden program under QEMU, as the rules' microtvm_model_test does on a board image.
+_BARE_METAL_C = r"""
+#include <stdint.h>
+extern uint32_t __bss_start__[], __bss_end__[], __data_start__[], __data_end__[], __data_load__[], __stack_top__[];
+int main(void);
+static uint32_t semihost(uint32_t op, uint32_t arg) {
+  register uint32_t r0 __asm__("r0") = op;
+  register uint32_t r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+int _write(int fd, const char* text, int length) {
+  (void)fd;
+  for (int i = 0; i < length; ++i) semihost(0x03u, (uint32_t)&text[i]);
+  return length;
+}
+static void bare_exit(int code) {
+  static uint32_t block[2];
+  block[0] = 0x20026u;
+  block[1] = (uint32_t)code;
+  semihost(0x18u, code == 0 ? 0x20026u : (uint32_t)block);
+  for (;;) {}
+}
+static void fault(void) { bare_exit(3); }
+static void reset(void) {
+  *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20; /* FPU on */
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+  for (uint32_t *d = __data_start__, *s = __data_load__; d < __data_end__;) *d++ = *s++;
+  for (uint32_t* p = __bss_start__; p < __bss_end__; ++p) *p = 0;
+  bare_exit(main());
+}
+__attribute__((section(".vectors"), used)) static void (*const vectors[8])(void) = {
+    (void (*)(void))__stack_top__, reset, fault, fault, fault, fault, fault, fault};
+"""
+
+_BARE_METAL_LD = """
+MEMORY { FLASH (rx) : ORIGIN = 0x00000000, LENGTH = 4M  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 4M }
+SECTIONS {
+  .text : { KEEP(*(.vectors)) *(.text .text.*) *(.rodata .rodata.*) } > FLASH
+  .data : { __data_start__ = .; *(.data .data.*) . = ALIGN(4); __data_end__ = .; } > RAM AT > FLASH
+  __data_load__ = LOADADDR(.data);
+  .bss (NOLOAD) : { __bss_start__ = .; *(.bss .bss.*) *(COMMON) . = ALIGN(4); __bss_end__ = .; } > RAM
+  __heap_start__ = .; end = .;
+  __stack_top__ = ORIGIN(RAM) + LENGTH(RAM);
+}
+"""
+
+
+def test_golden_program_on_qemu_cortex_m4(tmp_path):
+    """The golden program of an int8 SVDF + int8 LSTM model (two states) built for a Cortex-M4F at
+    -O2 and run under QEMU: every invocation of every seed matches LiteRT."""
+    import shutil
+
+    gcc, qemu = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-system-arm")
+    if gcc is None or qemu is None:
+        pytest.skip("arm-none-eabi-gcc or qemu-system-arm is not on PATH")
+    model = _svdf_lstm_int8()
+    files = compile_model(model, "stream.tflite", CompileOptions(module_name="stream", target_cpu="cortex-m4"))
+    tree = tmp_path / "mlf"
+    from microtvm import mlf
+
+    mlf.write_dir(files, tree)
+    (tmp_path / "golden.c").write_text(golden.golden_program(model, json.loads(files["metadata.json"]), [0, 1, 2]))
+    (tmp_path / "bare_metal.c").write_text(_BARE_METAL_C)
+    (tmp_path / "link.ld").write_text(_BARE_METAL_LD)
+    sources = sorted(tree.glob("codegen/host/src/*.c")) + sorted(tree.glob("runtime/src/*.c"))
+    elf = tmp_path / "golden.elf"
+    command = [
+        gcc,
+        "-mthumb",
+        "-mcpu=cortex-m4",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-O2",
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        f"-I{tree}/codegen/host/include",
+        f"-I{tree}/codegen/host/src",
+        f"-I{tree}/runtime/include",
+        *map(str, sources),
+        str(tmp_path / "golden.c"),
+        str(tmp_path / "bare_metal.c"),
+        "-nostartfiles",
+        "--specs=nano.specs",
+        "--specs=nosys.specs",
+        "-T",
+        str(tmp_path / "link.ld"),
+        "-lm",
+        "-o",
+        str(elf),
+    ]
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    ran = subprocess.run(
+        [
+            qemu,
+            "-M",
+            "mps2-an386",
+            "-nographic",
+            "-monitor",
+            "none",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+            str(elf),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    console = ran.stdout + ran.stderr
+    assert "3 of 3 seeds match LiteRT-ref" in console, console
+    assert ran.returncode == 0, console
+
+
+def _svdf_lstm_int8() -> bytes:
+    """input [1, 6] int8 -> SVDF (int16 state) -> RESHAPE [1, 1, 4] -> int8 LSTM -> [1, 1, 5]."""
+    rng = np.random.default_rng(3)
+    q_x = {"dtype": "int8", "scale": 0.03, "zero_point": -5}
+    q_s = {"dtype": "int8", "scale": 0.05, "zero_point": 2}
+    svdf = [
+        TensorSpec([1, 6], **q_x, name="x"),
+        TensorSpec([8, 6], "int8", scale=0.006, zero_point=0, data=rng.integers(-127, 128, (8, 6), dtype=np.int8)),
+        TensorSpec(
+            [8, 3], "int16", scale=1 / 32767, zero_point=0, data=rng.integers(-32767, 32768, (8, 3), dtype=np.int16)
+        ),
+        TensorSpec([4], "int32", scale=1e-7, zero_point=0, data=rng.integers(-50000, 50000, 4, dtype=np.int32)),
+        TensorSpec([1, 24], "int16", scale=0.0003, zero_point=0, is_variable=True, name="svdf_state"),
+        TensorSpec([1, 4], **q_s, name="svdf_out"),
+        TensorSpec([3], "int32", data=np.array([1, 1, 4], np.int32), name="shape"),
+        TensorSpec([1, 1, 4], **q_s, name="seq"),
+    ]
+    ops = [
+        OpSpec("SVDF", [0, 1, 2, 3, 4], [5], {"rank": 2, "fused_activation_function": "RELU"}),
+        OpSpec("RESHAPE", [5, 6], [7], {"new_shape": [1, 1, 4]}),
+    ]
+    # The LSTM: its input (tensor 7 here) has the SVDF output's quantization.
+    lstm_inputs, extra, intermediates, out = _lstm_int8_operands(rng, base=len(svdf), n_input=4, n_cell=5, q_in=q_s)
+    ops.append(
+        OpSpec(
+            "UNIDIRECTIONAL_SEQUENCE_LSTM",
+            [7, *lstm_inputs],
+            [out],
+            {"fused_activation_function": "TANH"},
+            intermediates=intermediates,
+        )
+    )
+    return build_model([*svdf, *extra], ops, inputs=[0], outputs=[out])
+
+
+def _lstm_int8_operands(rng, base: int, n_input: int, n_cell: int, q_in: dict):
+    """The 23 operands after the input of a plain int8 LSTM (no CIFG, peephole, layer norm or
+    projection), its intermediates and output, as tensors numbered from `base`."""
+    tensors: list[TensorSpec] = []
+    inputs: list[int] = []
+
+    def add(spec: TensorSpec | None) -> None:
+        if spec is None:
+            inputs.append(-1)
+        else:
+            inputs.append(base + len(tensors))
+            tensors.append(spec)
+
+    s_in, s_h = q_in["scale"], 1 / 128
+    w_in = [
+        TensorSpec(
+            [n_cell, n_input],
+            "int8",
+            scale=0.02,
+            zero_point=0,
+            data=rng.integers(-127, 128, (n_cell, n_input), dtype=np.int8),
+        )
+        for _ in range(4)
+    ]
+    w_rec = [
+        TensorSpec(
+            [n_cell, n_cell],
+            "int8",
+            scale=0.01,
+            zero_point=0,
+            data=rng.integers(-127, 128, (n_cell, n_cell), dtype=np.int8),
+        )
+        for _ in range(4)
+    ]
+    for spec in (*w_in, *w_rec, None, None, None):
+        add(spec)
+    for g in range(4):
+        add(
+            TensorSpec(
+                [n_cell],
+                "int32",
+                scale=s_in * 0.02,
+                zero_point=0,
+                data=rng.integers(-2000, 2000, n_cell, dtype=np.int32),
+            )
+        )
+    add(None)
+    add(None)
+    add(TensorSpec([1, n_cell], "int8", scale=s_h, zero_point=-4, is_variable=True, name="lstm_h"))
+    add(TensorSpec([1, n_cell], "int16", scale=2.0**-11, zero_point=0, is_variable=True, name="lstm_c"))
+    for _ in range(4):
+        add(None)
+    out = base + len(tensors)
+    tensors.append(TensorSpec([1, 1, n_cell], "int8", scale=s_h, zero_point=-4, name="y"))
+    intermediates = []
+    for k in range(4):
+        intermediates.append(base + len(tensors))
+        tensors.append(TensorSpec([0], "int16", scale=2.0**-12, zero_point=0, name=f"intermediate_{k}"))
+    intermediates.append(base + len(tensors))
+    tensors.append(TensorSpec([0], "int8", scale=s_h, zero_point=2, name="hidden"))
+    return inputs, tensors, intermediates, out

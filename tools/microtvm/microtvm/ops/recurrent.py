@@ -21,6 +21,13 @@ are variable tensors; time_major or batch major):
 - float32: with or without CIFG, peephole, layer norm, projection (with or without bias),
   cell_clip and proj_clip; every fused activation of the float kernels. Gates use expf/tanhf
   (tests: 1e-5 relative / 1e-5 absolute).
+- int8 (TFLite's integer 8x8_16 LSTM): int8 input, weights, output state and output, int16 cell
+  state with a power-of-two scale (2^-15..2^-9), int16 peephole and layer norm weights, int32
+  biases, the five intermediate tensors the converter writes (gate scales before layer norm,
+  hidden scale); the same variants as float32, bit for bit. Like TFLite's integer kernel it
+  always uses sigmoid/tanh (the fused activation is not read). Peephole weights need the output
+  size to equal the cell count (TFLite's kernel applies them over the output size).
+- int16 activations (16x8): LiteRT has no such LSTM (its Prepare rejects int16 input), so none.
 - hybrid LSTM and diagonal recurrent weights are not supported.
 """
 
@@ -224,7 +231,7 @@ def _emit_svdf(op: Operator, ctx: LowerContext) -> EmittedOp:
     call = (
         f"{kernel}(&{params}, {', '.join(args)}, {bias}, {ctx.buf(op.inputs[_SVDF_STATE])}, {ctx.buf(op.outputs[0])});"
     )
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call, decls=decl, sources=_svdf_sources(op, graph))
 
 
 def _svdf_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
@@ -625,7 +632,7 @@ def _emit_lstm_s8(op: Operator, ctx: LowerContext) -> EmittedOp:
         [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
     )
     call = f"{weights}mtvm_lstm_s8(&{params}, &w, {args}, {ctx.scratch()});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call, decls=decl, sources=("lstm_s8.c",))
 
 
 def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -658,11 +665,7 @@ def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
         [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
     )
     call = f"{weights}mtvm_lstm_f32(&{params}, &w, {args}, (float*){ctx.scratch()});"
-    return EmittedOp(call=call, decls=decl)
-
-
-def _lstm_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
-    return ("lstm_s8.c",) if graph.tensor(op.inputs[L_INPUT]).dtype == "int8" else ("lstm_f32.c",)
+    return EmittedOp(call=call, decls=decl, sources=("lstm_f32.c",))
 
 
 def _lstm_macs(op: Operator, graph: Graph) -> int:
@@ -679,8 +682,7 @@ LOWERINGS: list[OpLowering] = [
         _check_svdf,
         _emit_svdf,
         HEADERS,
-        ("svdf_f32.c", "svdf_s8.c"),
-        sources_for=_svdf_sources,
+        (),  # svdf_f32.c or svdf_s8.c: EmittedOp.sources
         macs=_svdf_macs,
         dtypes=("int8", "float32"),
     ),
@@ -689,8 +691,7 @@ LOWERINGS: list[OpLowering] = [
         _check_lstm,
         _emit_lstm,
         HEADERS,
-        ("lstm_f32.c", "lstm_s8.c"),
-        sources_for=_lstm_sources,
+        (),  # lstm_f32.c or lstm_s8.c: EmittedOp.sources
         scratch_bytes=_lstm_scratch,
         macs=_lstm_macs,
         dtypes=("int8", "float32"),
