@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import microtvm.ops
-from microtvm.errors import UnsupportedError
+from microtvm.errors import ModelFormatError, UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops.base import EmittedOp, OpLowering
@@ -142,3 +142,29 @@ def test_lowering_check_messages_get_the_operator_context() -> None:
 def test_unsupported_operator_is_reported_before_dtype_problems() -> None:
     graph = _graph(single_op_model("FLOOR", [TensorSpec((2,), "int16")], [TensorSpec((2,), "int16")]))
     assert "unsupported operator FLOOR" in _rejected(graph)
+
+
+# ---------------------------------------------------------------------------------------------
+# Damaged models (../shared/fuzz-crashes: found by a mutation fuzzer): one line, exit 2.
+
+
+def test_operator_without_outputs_is_a_damaged_model() -> None:
+    model = build_model([_q((4,)), _q((4,))], [OpSpec("RELU", [0], [])], [0], [1])
+    with pytest.raises(ModelFormatError, match="operator 0 \\(RELU\\) in subgraph 0 has no outputs"):
+        validate(read_tflite(model, "m.tflite"))
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf")])
+def test_non_finite_scale_is_a_damaged_model(scale: float) -> None:
+    model = single_op_model("RELU", [TensorSpec((4,), "int8", scale, 0)], [_q((4,))])
+    with pytest.raises(ModelFormatError, match="non-finite quantization scale"):
+        validate(read_tflite(model, "m.tflite"))
+
+
+def test_zero_activation_scale_and_out_of_range_zero_point_are_damaged_models() -> None:
+    zero = single_op_model("RELU", [TensorSpec((4,), "int8", 0.0, 0)], [_q((4,))])
+    with pytest.raises(ModelFormatError, match="must be positive"):
+        validate(read_tflite(zero, "m.tflite"))
+    far = single_op_model("RELU", [TensorSpec((4,), "int8", 0.5, 300)], [_q((4,))])
+    with pytest.raises(ModelFormatError, match="zero point outside"):
+        validate(read_tflite(far, "m.tflite"))

@@ -2,6 +2,9 @@
 
 Checks, in order (each raises errors.UnsupportedError naming the model, the operator, its index
 and subgraph, and what to do):
+0. the model is well formed where every stage relies on it (errors.ModelFormatError): every
+   operator has an output, quantization scales are finite and (for activations) positive, zero
+   points fit their tensor type;
 1. every operator has a lowering (all unsupported operators are named in one message);
 2. hybrid operators (float32 activations computed with int8/uint8 weights) only where the
    lowering has a hybrid kernel (OpLowering.dtypes lists "hybrid"); others are named as hybrid;
@@ -13,10 +16,11 @@ whose messages would otherwise describe a symptom instead of the cause.
 """
 from __future__ import annotations
 
+import math
 from typing import Mapping, Optional
 
 from .. import ops
-from ..errors import UnsupportedError
+from ..errors import ModelFormatError, UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from ..ops.base import OpLowering
 
@@ -36,6 +40,7 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
     `lowerings` defaults to ops.LOWERINGS_BY_OPCODE (looked up at call time)."""
     table = ops.LOWERINGS_BY_OPCODE if lowerings is None else lowerings
     operators = graph.all_operators()  # the main subgraph's and those of every subgraph it runs
+    _check_well_formed(graph, operators)
     _check_operators_known(graph, table)
     for op in operators:
         _check_hybrid_supported(graph, op, table[op.opcode])
@@ -46,6 +51,45 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
             table[op.opcode].check(op, graph)
         except UnsupportedError as exc:
             raise UnsupportedError(f"{_where(graph, op)}: {exc}") from exc
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
+            # A check that trips over its operands met a model no converter writes (a damaged or
+            # hand-edited file): say which operator, not where in our code.
+            raise ModelFormatError(
+                f"{_where(graph, op)} has operands it cannot have ({type(exc).__name__}: {exc}); "
+                "the model is damaged or was not written by a TFLite converter"
+            ) from exc
+
+
+_ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+def _check_well_formed(graph: Graph, operators: list[Operator]) -> None:
+    """What every later stage assumes of a model, checked once (a damaged file would otherwise
+    fail deep inside a lowering with a Python exception)."""
+    for op in operators:
+        if not op.outputs:
+            raise ModelFormatError(f"{_where(graph, op)} has no outputs; the model is damaged")
+    for t in graph.tensors:
+        q = t.quant
+        if q is None:
+            continue
+        scales = [float(s) for s in q.scale]
+        if not all(math.isfinite(s) for s in scales):
+            raise ModelFormatError(
+                f"{graph.source_name}: tensor {t.index} ({t.name!r}) has a non-finite quantization scale; "
+                "the model is damaged"
+            )
+        if not t.is_constant and not all(s > 0.0 for s in scales):
+            raise ModelFormatError(
+                f"{graph.source_name}: tensor {t.index} ({t.name!r}) has quantization scale {min(scales)}; "
+                "activation scales must be positive (the model is damaged)"
+            )
+        low, high = _ZERO_POINT_RANGE.get(t.dtype, (None, None))
+        if low is not None and not all(low <= int(z) <= high for z in q.zero_point):
+            raise ModelFormatError(
+                f"{graph.source_name}: tensor {t.index} ({t.name!r}) is {t.dtype} with a zero point outside "
+                f"[{low}, {high}]; the model is damaged"
+            )
 
 
 def _where(graph: Graph, op: Operator) -> str:
