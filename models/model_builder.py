@@ -279,7 +279,7 @@ class ModelBuilder:
         clamps what the RELU would cut."""
         filters, memory = weights_time.shape
         units = filters // rank
-        wf_index, wf_real, wf_scales = self._weights(f"{name}/weights_feature", weights_feature, axis=None)
+        wf_index, wf_real, _ = self._weights(f"{name}/weights_feature", weights_feature, axis=None)
         if self.quantized:
             wt_scale = np.float32(np.abs(weights_time).max() / INT16_QMAX)
             wt_q = np.clip(np.round(weights_time / np.float64(wt_scale)), -INT16_QMAX, INT16_QMAX).astype(np.int16)
