@@ -102,13 +102,16 @@ def firmware_sizes(size_tool: str, elf: Path, map_file: Path, library_objects: l
 
 
 def plan_figures(metadata_file: Path) -> dict:
-    """Workspace, lower bound and constants from the MLF's metadata.json."""
+    """Workspace, lower bound, state and constants from the MLF's metadata.json."""
     metadata = json.loads(metadata_file.read_text())
     (module,) = metadata["modules"].values()
     memory = module["memory"]
     return {
         "workspace_bytes": memory.get("workspace_size_bytes"),
         "peak_live_bytes": memory.get("peak_live_bytes"),  # None: the compiler does not say
+        # The state pool of a stateful model (SVDF/LSTM variable tensors), the application's
+        # buffer beside the workspace; 0 for a stateless model.
+        "state_bytes": memory.get("state_size_bytes", 0),
         "io_bytes": memory.get("io_size_bytes"),
         "constants_bytes": memory.get("constants_size_bytes"),
         "operators": len(module.get("operators", [])),

@@ -101,6 +101,7 @@ def all_rows(models: list[dict]) -> list[list]:
                 _instructions(board),
                 _n(board.get("workspace_bytes")),
                 _n(board.get("peak_live_bytes")),
+                _n(board.get("state_bytes")),
                 _arena(model),
                 _n(board.get("ram_bytes")),
                 _n(board.get("ram_without_stack_heap_bytes")),
@@ -127,16 +128,20 @@ def render(results: dict) -> str:
         f"- models: {results['models_note']}",
         "",
         "Instructions: guest instructions of one `tvmgen_<model>_run` call (after one warm-up run),",
-        "counted by `microtvm_board_measure` (not cycles). Workspace: the model's planned pools",
-        "(metadata.json); lower bound: the compiler's peak of simultaneously live bytes. RAM:",
-        "`.data + .noinit + .bss` of the benchmark firmware, including the board's 16 KiB stack and 8 KiB heap",
-        "reservations (also shown without them). Flash: `.text + .rodata + .data` initial values.",
+        "counted by `microtvm_board_measure` (not cycles); a stateful model's count is the last",
+        "invocation of a sequence of 4 from `tvmgen_<model>_reset_state`. Workspace: the model's",
+        "planned pools (metadata.json); lower bound: the compiler's peak of simultaneously live",
+        "bytes; state: the state pool of a stateful model (SVDF/LSTM variable tensors), the",
+        "application's buffer beside the workspace (metadata.json `state_size_bytes`). RAM:",
+        "`.data + .noinit + .bss` of the benchmark firmware (with the state buffer), including the board's",
+        "16 KiB stack and 8 KiB heap reservations (also shown without them). Flash: `.text + .rodata + .data`",
+        "initial values.",
         "Flash excl. weights: our generated code and the kernels it calls (from the linker map),",
         "without the generated constant arrays, libc, libgcc, startup code or the application;",
         "+ lib helpers: the libgcc/libc functions our code makes the linker pull in (e.g. soft",
         "double arithmetic, memset), counted apart. Weights: the generated constant arrays.",
         "Bit-exact: the same compiled model, in a sibling firmware, against LiteRT's reference",
-        "kernels on seeds 0, 1, 2.",
+        "kernels on seeds 0, 1, 2 (a stateful model: a sequence of 3 invocations per seed).",
         "",
     ]
     rows = target_rows(models)
@@ -156,7 +161,7 @@ def render(results: dict) -> str:
         lines.append("")
     lines += ["## All models and boards", ""]
     lines += _table([
-        "model", "board", "instructions", "workspace", "lower bound", "TFLM arena (x86_64)",
+        "model", "board", "instructions", "workspace", "lower bound", "state", "TFLM arena (x86_64)",
         "RAM", "RAM w/o stack+heap", "flash", "flash excl. weights", "+ lib helpers", "weights", "bit-exact",
     ], all_rows(models))
     helper_notes = []

@@ -7,6 +7,7 @@ import sys
 import unittest
 from pathlib import Path
 
+import bench_main
 import report
 from mapfile import classify, helpers, input_sections, origin_of
 
@@ -60,6 +61,29 @@ class MapFileTest(unittest.TestCase):
         self.assertEqual(breakdown.ram, {"workspace": 0x400, "generated": 0, "runtime": 0, "helpers": 0, "other": 0x8})
 
 
+def _metadata(state_size: int) -> dict:
+    tensor = {"name": "x", "c_name": "x", "dtype": "int8"}
+    memory = {"workspace_size_bytes": 64, "state_size_bytes": state_size, "alignment": 16,
+              "buffers": [{"kind": "state"}] if state_size else []}
+    return {"modules": {"m": {"inputs": [tensor], "outputs": [dict(tensor, c_name="y")], "memory": memory}}}
+
+
+class BenchProgramTest(unittest.TestCase):
+    def test_stateless_model_runs_once_after_a_warm_up(self):
+        program = bench_main.bench_program(_metadata(0))
+        self.assertIn("status = tvmgen_m_run(&inputs, &outputs);", program)
+        self.assertNotIn("reset_state", program)
+        self.assertNotIn("STATE_SIZE", program)
+
+    def test_stateful_model_runs_a_sequence_from_reset_state(self):
+        program = bench_main.bench_program(_metadata(96))
+        self.assertIn("static uint8_t state_data[TVMGEN_M_STATE_SIZE] __attribute__((aligned(16)));", program)
+        self.assertIn("status = tvmgen_m_run(&inputs, &outputs, &model_state);", program)
+        self.assertIn("tvmgen_m_reset_state(&model_state)", program)
+        self.assertIn(f"step < {bench_main.STATEFUL_STEPS}u", program)
+        self.assertIn("fill_bytes(input0, sizeof(input0), 1u + 16u * step);", program)
+
+
 class ReportSmokeTest(unittest.TestCase):
     def test_sine_on_both_boards(self):
         runfiles = Path(os.environ["TEST_SRCDIR"]) / os.environ["TEST_WORKSPACE"]
@@ -83,6 +107,7 @@ class ReportSmokeTest(unittest.TestCase):
             self.assertGreater(board["flash_by_origin"]["weights"], 0)
             self.assertGreater(board["flash_bytes"], board["flash_excluding_weights_bytes"])
             self.assertEqual(board["workspace_bytes"], board["ram_by_origin"]["workspace"])
+            self.assertEqual(board["state_bytes"], 0)
         self.assertIn("| sine | mps2_an386", (output / "RESULTS.md").read_text())
 
 

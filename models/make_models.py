@@ -16,6 +16,7 @@ copied from ../shared/models.
 | sine_float.tflite     | the same in float32                                              | float32[1,1] -> float32[1,1] |
 | mobilenet_tiny.tflite | MobileNet-style: depthwise-separable blocks, RELU6, strides 2    | int8[1,32,32,3] -> int8[1,10] |
 | residual.tflite       | ResNet-8-style: two residual blocks with ADD (identity and 1x1 projection shortcuts) | int8[1,16,16,3] -> int8[1,10] |
+| svdf_kws.tflite       | streaming keyword spotting: two SVDF layers (state), FULLY_CONNECTED, SOFTMAX | int8[1,40] -> int8[1,12] per frame |
 """
 from __future__ import annotations
 
@@ -157,6 +158,30 @@ def residual() -> bytes:
     return m.build([m.softmax("probabilities", x)])
 
 
+STREAM_STEPS = 64  # time steps of the streaming models' calibration sequence
+
+
+def svdf_kws() -> bytes:
+    """A streaming keyword spotter (the shape of tflite-micro's SVDF speech models): one invocation
+    per 40-feature audio frame; SVDF 40 -> 32 units (rank 2, memory 8) RELU, SVDF 32 -> 32 units
+    (rank 1, memory 8) RELU, FULLY_CONNECTED 12, SOFTMAX. The SVDFs keep their memory in state
+    (variable tensors): the model must be run frame after frame, from a reset state."""
+    rng = np.random.RandomState(1004)
+    m = ModelBuilder(quantized=True)
+    frame = 40
+    scale, zero_point = 1.0 / 16.0, 0
+    # The calibration batch's rows are successive frames of one stream (see ModelBuilder.svdf).
+    x = m.input("frame", (1, frame), int8_calibration(rng, (1, frame), scale, zero_point, STREAM_STEPS), scale, zero_point)
+    for layer, (units, rank, memory) in enumerate(((32, 2, 8), (32, 1, 8)), start=1):
+        features = x.value.shape[1]
+        weights_feature = he_normal(rng, (units * rank, features), features)
+        weights_time = rng.standard_normal((units * rank, memory)) * math.sqrt(1.0 / memory)
+        x = m.svdf(f"svdf_{layer}", x, weights_feature, weights_time, _bias(rng, units), rank)
+    w, b = classifier_head(rng, x.value, 12)
+    x = m.fully_connected("logits", x, w, b)
+    return m.build([m.softmax("probabilities", x)])
+
+
 # File name -> generator. Adding a model: add a function above and a line here, run this script,
 # commit the new file, and list it in models/BUILD.bazel.
 MODELS: dict[str, Callable[[], bytes]] = {
@@ -165,6 +190,7 @@ MODELS: dict[str, Callable[[], bytes]] = {
     "sine_float.tflite": sine_float,
     "mobilenet_tiny.tflite": mobilenet_tiny,
     "residual.tflite": residual,
+    "svdf_kws.tflite": svdf_kws,
 }
 
 

@@ -33,6 +33,7 @@ except ModuleNotFoundError:  # a plain checkout: the compiler package is in tool
 
 QMIN, QMAX = -128, 127
 WEIGHT_QMAX = 127  # TFLite's int8 weights are symmetric in [-127, 127]
+INT16_QMAX = 32767  # and int16 ones (SVDF's time weights) in [-32767, 32767]
 SOFTMAX_SCALE, SOFTMAX_ZERO_POINT = 1.0 / 256.0, -128  # what TFLite requires of int8 SOFTMAX
 
 
@@ -263,6 +264,50 @@ class ModelBuilder:
         value = activate(a.value + b.value, activation)
         out = self._output(name, value, activation)
         self.ops.append(OpSpec("ADD", [a.index, b.index], [out.index], {"fused_activation_function": activation}))
+        return out
+
+    def svdf(self, name: str, x: Activation, weights_feature: np.ndarray, weights_time: np.ndarray, b: np.ndarray, rank: int) -> Activation:
+        """SVDF with RELU over a stream: the calibration batch's rows are successive invocations
+        (time steps) of one stream, so the simulation carries the state from row to row.
+
+        weights_feature [filters, features], weights_time [filters, memory], bias [units] with
+        filters = units * rank. The state holds the last `memory` feature activations per filter
+        (the newest at the end, as TFLite keeps it). int8: TFLite's integer SVDF, int8 feature
+        weights (per tensor), int16 time weights (symmetric, per tensor), an int16 state whose scale
+        covers the simulated feature activations, an int32 bias in state_scale * time_weight_scale.
+        Its integer kernel does not apply the RELU, but the output's zero point -128 (a RELU range)
+        clamps what the RELU would cut."""
+        filters, memory = weights_time.shape
+        units = filters // rank
+        wf_index, wf_real, _ = self._weights(f"{name}/weights_feature", weights_feature, axis=None)
+        if self.quantized:
+            wt_scale = np.float32(np.abs(weights_time).max() / INT16_QMAX)
+            wt_q = np.clip(np.round(weights_time / np.float64(wt_scale)), -INT16_QMAX, INT16_QMAX).astype(np.int16)
+            wt_spec = TensorSpec(weights_time.shape, "int16", [float(wt_scale)], [0], data=wt_q, name=f"{name}/weights_time")
+            wt_real = wt_q.astype(np.float64) * np.float64(wt_scale)
+        else:
+            wt32 = weights_time.astype(np.float32)
+            wt_spec = TensorSpec(weights_time.shape, "float32", data=wt32, name=f"{name}/weights_time")
+            wt_real = wt32.astype(np.float64)
+        wt_index = self._tensor(wt_spec)
+        features = x.value @ wf_real.T  # [steps, filters]
+        if self.quantized:
+            state_scale = snap_up(float(np.abs(features).max()) * self.headroom / INT16_QMAX)
+            # state_scale has 5 significant bits, wt_scale 24: their product is exact in float64.
+            b_index, b_real = self._bias(f"{name}/bias", b, state_scale, np.array([np.float64(wt_scale)]))
+            state_spec = TensorSpec([1, memory * filters], "int16", [state_scale], [0], is_variable=True, name=f"{name}/state")
+        else:
+            b_index, b_real = self._bias(f"{name}/bias", b, None, np.ones(1))
+            state_spec = TensorSpec([1, memory * filters], "float32", is_variable=True, name=f"{name}/state")
+        state_index = self._tensor(state_spec)
+        history = np.vstack([np.zeros((memory - 1, filters)), features])  # the state starts at zero
+        steps = features.shape[0]
+        windows = np.stack([history[t : t + memory] for t in range(steps)])  # [steps, memory, filters]
+        per_filter = np.einsum("tmf,fm->tf", windows, wt_real)
+        value = activate(per_filter.reshape(steps, units, rank).sum(axis=2) + b_real, "RELU")
+        out = self._output(name, value, "RELU")
+        options = {"rank": rank, "fused_activation_function": "RELU"}
+        self.ops.append(OpSpec("SVDF", [x.index, wf_index, wt_index, b_index, state_index], [out.index], options))
         return out
 
     def softmax(self, name: str, x: Activation) -> Activation:

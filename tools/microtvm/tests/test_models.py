@@ -25,11 +25,13 @@ from ai_edge_litert.interpreter import Interpreter, OpResolverType
 from microtvm.compiler import read_model
 from microtvm.ir import Graph
 from microtvm.testing import host
-from microtvm.testing.reference import random_inputs, run_reference
+from microtvm.testing.reference import random_input_sequence, random_inputs, run_reference
 
 MODELS_DIR = Path(__file__).absolute().parents[3] / "models"
-MODEL_FILES = ("kws.tflite", "sine.tflite", "sine_float.tflite", "mobilenet_tiny.tflite", "residual.tflite")
+MODEL_FILES = ("kws.tflite", "sine.tflite", "sine_float.tflite", "mobilenet_tiny.tflite", "residual.tflite", "svdf_kws.tflite")
 CLASSIFIERS = ("kws.tflite", "mobilenet_tiny.tflite", "residual.tflite")
+# Stateful models (SVDF memory in variable tensors): invocations per seed, from a reset state.
+STREAM_STEPS = {"svdf_kws.tflite": 6}
 
 
 def _load_generator() -> ModuleType:
@@ -67,7 +69,8 @@ def test_generator_is_deterministic_within_a_run() -> None:
 
 @pytest.mark.parametrize("name", MODEL_FILES)
 def test_model_matches_litert_reference(name: str, tmp_path: Path) -> None:
-    host.assert_matches_reference(_model(name), seeds=(0, 1, 2, 3), workdir=tmp_path, source_name=name)
+    steps = STREAM_STEPS.get(name, 1)
+    host.assert_matches_reference(_model(name), seeds=(0, 1, 2, 3), steps=steps, workdir=tmp_path, source_name=name)
 
 
 def test_sine_matches_litert_reference_across_its_input_range(tmp_path: Path) -> None:
@@ -189,6 +192,32 @@ def test_classifier_activations_are_well_scaled(name: str) -> None:
     # The classes must change with the input: a network whose output barely depends on it
     # would let a broken kernel go unnoticed.
     assert len({int(np.argmax(o)) for o in outputs}) > 1, f"{name}: the same class for every input: {outputs}"
+
+
+def test_svdf_kws_is_a_well_scaled_stream() -> None:
+    """The streaming model over a sequence of frames (one LiteRT interpreter, state carried): its
+    SVDF outputs use the int8 range, and the class changes from frame to frame."""
+    data = _model("svdf_kws.tflite")
+    graph = read_model(data, "svdf_kws.tflite")
+    assert [op.opcode for op in graph.operators] == ["SVDF", "SVDF", "FULLY_CONNECTED", "SOFTMAX"]
+    assert sum(t.is_variable for t in graph.tensors) == 2
+    interpreter = Interpreter(
+        model_content=data,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+        experimental_preserve_all_tensors=True,
+    )
+    interpreter.allocate_tensors()
+    tensors = {t["name"]: t["index"] for t in interpreter.get_tensor_details()}
+    values: dict[str, list[np.ndarray]] = {"svdf_1": [], "svdf_2": [], "probabilities": []}
+    for frame in random_input_sequence(data, 0, 16):
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], frame[0])
+        interpreter.invoke()
+        for name, seen in values.items():
+            seen.append(interpreter.get_tensor(tensors[name]).ravel().copy())
+    for name in ("svdf_1", "svdf_2"):
+        v = np.concatenate(values[name])
+        assert len(np.unique(v)) >= 32 and float(np.mean(v == 127)) < 0.02, f"{name}: {np.unique(v)}"
+    assert len({int(np.argmax(p)) for p in values["probabilities"]}) > 2
 
 
 @pytest.mark.parametrize("name, max_error, mean_error", [("sine.tflite", 0.2, 0.05), ("sine_float.tflite", 0.025, 0.01)])
