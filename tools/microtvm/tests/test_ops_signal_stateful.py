@@ -14,6 +14,7 @@ A framer or stacker frame that is not complete yet (valid false) is left untouch
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ import pytest
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.testing.host import build
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm.testing.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model, single_op_model
 from microtvm.testing.tflm_reference import input_specs, run_tflm_sequence
 
 SEEDS = (0, 1, 2)
@@ -370,6 +371,45 @@ def test_front_end_state_is_planned(tmp_path: Path) -> None:
     assert memory["state_size_bytes"] == sum(-(-b["size_bytes"] // 16) * 16 for b in state)
     lib1 = next(v for k, v in files.items() if k.endswith("lib1.c")).decode()
     assert "_reset_state" in lib1 and lib1.count("/* state of operator") == 3
+
+
+def test_operator_state_with_nonzero_initial_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The general mechanism (OpLowering.state_init) beyond all-zero state: a SignalDelay whose
+    pending samples start as 100, -200, 300 instead of zeros. reset_state copies those bytes from a
+    constant array (the driver checks it on a garbage-filled state), and the first invocation
+    outputs them."""
+    from microtvm import ops
+
+    initial = np.array([100, -200, 300], "<i2").view(np.uint8)
+    lowering = ops.LOWERINGS_BY_OPCODE["SignalDelay"]
+    monkeypatch.setitem(ops.LOWERINGS_BY_OPCODE, "SignalDelay",
+                        dataclasses.replace(lowering, state_init=lambda op, graph: initial))
+    model = single_op_model("CUSTOM", [TensorSpec((4,), "int16")], [TensorSpec((4,), "int16")], {"delay_length": 3},
+                            custom_code="SignalDelay")
+    files = compile_model(model, "delay.tflite", CompileOptions(module_name="delay"))
+    lib1 = next(v for k, v in files.items() if k.endswith("lib1.c")).decode()
+    assert "memcpy(state_pool + 0, tvmgen_delay_state_init_op0, 6);" in lib1
+    host = build(model, tmp_path)
+    steps = [[np.array([1, 2, 3, 4], np.int16)], [np.array([5, 6, 7, 8], np.int16)]]
+    outputs = [step[0].tolist() for step in host.run_sequence(steps)]
+    assert outputs == [[100, -200, 300, 1], [2, 3, 4, 5]]
+
+
+def test_operator_state_in_if_branches_matches_tflm(tmp_path: Path) -> None:
+    """Stateful operators inside subgraphs: each IF branch delays its input by its own SignalDelay,
+    whose state advances only on the invocations that take that branch."""
+    def branch(delay: int) -> SubgraphSpec:
+        ops = [OpSpec("CUSTOM", [0], [1], {"delay_length": delay}, custom_code="SignalDelay")]
+        return SubgraphSpec([TensorSpec((4,), "int16"), TensorSpec((4,), "int16")], ops, [0], [1])
+
+    main = [TensorSpec((1,), "bool", name="cond"), TensorSpec((4,), "int16", name="x"), TensorSpec((4,), "int16")]
+    ops = [OpSpec("IF", [0, 1], [2], {"then_subgraph_index": 1, "else_subgraph_index": 2})]
+    model = build_model(main, ops, [0, 1], [2], subgraphs=[branch(3), branch(6)])
+    host = build(model, tmp_path)
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        sequence = [[rng.random(1) < 0.5, random_array((4,), "int16", rng)] for _ in range(10)]
+        compare_sequences(host.run_sequence(sequence), run_tflm_sequence(model, sequence), [None], f"seed {seed}")
 
 
 # ---------------------------------------------------------------------------------------------
