@@ -660,6 +660,19 @@ def _emit_spectral_subtraction(op: Operator, ctx: LowerContext) -> EmittedOp:
 # ---------------------------------------------------------------------------------------------
 
 
+def _checked(
+    check: Callable[[Operator, Graph], None], state: Callable[[Operator, Graph], np.ndarray]
+) -> Callable[[Operator, Graph], np.ndarray]:
+    """state_init runs for every operator of a model, also unsupported ones (microtvmc inspect):
+    check first, so malformed operands raise UnsupportedError rather than break the arithmetic."""
+
+    def state_init(op: Operator, graph: Graph) -> np.ndarray:
+        check(op, graph)
+        return state(op, graph)
+
+    return state_init
+
+
 def _lowering(
     opcode: str,
     check: Callable[[Operator, Graph], None],
@@ -670,9 +683,10 @@ def _lowering(
     state: Callable[[Operator, Graph], np.ndarray] | None = None,
 ) -> OpLowering:
     extra: dict = {"scratch_bytes": scratch} if scratch is not None else {}
+    if state is not None:
+        extra["state_init"] = _checked(check, state)
     return OpLowering(
-        opcode=opcode, check=check, emit=emit, headers=HEADERS, sources=sources, dtypes=dtypes, state_init=state,
-        **extra,
+        opcode=opcode, check=check, emit=emit, headers=HEADERS, sources=sources, dtypes=dtypes, **extra
     )
 
 
