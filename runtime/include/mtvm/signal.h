@@ -13,6 +13,18 @@
  *   SignalFilterBankLog          signal_filter_bank_log.c   fixed-point log with a 129-entry table
  *   SignalPCAN                   signal_pcan.c         per-channel automatic gain control
  *
+ * and the stateful ones, whose state (TFLM's persistent buffers) lives in the model's state pool
+ * (the generator's operator state: zero bytes after tvmgen_<m>_reset_state, as TFLM's Reset):
+ *
+ *   SignalFramer                 signal_framer.c       overlapping frames of a sample stream
+ *   SignalStacker                signal_stacker.c      left/right context of feature frames
+ *   SignalDelay                  signal_delay.c        a stream delayed by delay_length samples
+ *   SignalOverlapAdd             signal_overlap_add_s16.c / _f32.c  frames summed back to a stream
+ *   SignalFilterBankSpectralSubtraction  signal_spectral_subtraction.c  noise estimate and removal
+ *
+ * TFLM keeps those queues in circular buffers; here they are linear (the queue starts at the
+ * buffer's start, consumed samples are moved down), which holds the same samples in the same
+ * order and gives the same outputs, with a state layout of our own.
  * The code generator (tools/microtvm/microtvm/ops/signal.py) computes what does not depend on
  * the data: FFT factorizations and twiddle tables (kissfft's formulas, evaluated in double as
  * kissfft does), the logarithm table, and checks every constant index table's bounds.
@@ -138,6 +150,83 @@ typedef struct {
 /* gain_lut: at least 125 entries (TFLM's kWideDynamicFunctionLUTSize). */
 void mtvm_signal_pcan(const mtvm_signal_pcan_params_t* p, const uint32_t* input, const uint32_t* noise_estimate,
                       const int16_t* gain_lut, uint32_t* output);
+
+/* ---- SignalFramer ------------------------------------------------------------------------ */
+
+typedef struct {
+  int32_t rows;        /* flat input size / innermost dimension: independent streams */
+  int32_t n_frames;    /* frames per row and invocation: innermost dimension / frame_step */
+  int32_t frame_size;  /* samples per output frame */
+  int32_t frame_step;  /* new samples per frame */
+  int32_t prefill;     /* samples queued after a reset (frame_size - frame_step zeros, or 0) */
+} mtvm_signal_framer_params_t;
+
+/* state: int32 queued samples beyond prefill (all rows alike), then per row a queue of
+   mtvm_signal_framer_capacity(p) int16 samples. A frame that is not complete yet clears the valid
+   flag; TFLM leaves its output untouched (undefined), here it is written 0. */
+static inline int32_t mtvm_signal_framer_capacity(const mtvm_signal_framer_params_t* p) {
+  return (p->frame_size + p->frame_step - 1) / p->frame_step * p->frame_step;
+}
+void mtvm_signal_framer(const mtvm_signal_framer_params_t* p, const int16_t* input, int16_t* output, uint8_t* valid,
+                        void* state);
+
+/* ---- SignalStacker ------------------------------------------------------------------------ */
+
+typedef struct {
+  int32_t num_channels;  /* values per input frame */
+  int32_t left_context;  /* frames before (the first frame is repeated this often after a reset) */
+  int32_t right_context; /* frames after */
+  int32_t step;          /* frames dropped after each output: 1..left + right + 1 */
+} mtvm_signal_stacker_params_t;
+
+/* state: int32 queued values, int32 "first frame seen" flag, then num_channels * (left + right
+   + 1) int16 values. Until enough frames are queued valid is 0 and the output 0 (TFLM: untouched). */
+void mtvm_signal_stacker(const mtvm_signal_stacker_params_t* p, const int16_t* input, int16_t* output, uint8_t* valid,
+                         void* state);
+
+/* ---- SignalDelay -------------------------------------------------------------------------- */
+
+typedef struct {
+  int32_t rows;         /* flat size / innermost dimension */
+  int32_t frame_size;   /* innermost dimension */
+  int32_t delay_length; /* samples of delay */
+} mtvm_signal_delay_params_t;
+
+/* state: per row the last delay_length int16 samples not yet output. */
+void mtvm_signal_delay(const mtvm_signal_delay_params_t* p, const int16_t* input, int16_t* output, void* state);
+
+/* ---- SignalOverlapAdd --------------------------------------------------------------------- */
+
+typedef struct {
+  int32_t rows;       /* flat input size / (n_frames * frame_size) */
+  int32_t n_frames;   /* second innermost input dimension */
+  int32_t frame_size; /* innermost input dimension */
+  int32_t frame_step; /* output samples per frame: 1..frame_size */
+} mtvm_signal_overlap_add_params_t;
+
+/* state: per row frame_size accumulated samples (int16 saturated, or float). */
+void mtvm_signal_overlap_add_s16(const mtvm_signal_overlap_add_params_t* p, const int16_t* input, int16_t* output,
+                                 void* state);
+void mtvm_signal_overlap_add_f32(const mtvm_signal_overlap_add_params_t* p, const float* input, float* output,
+                                 void* state);
+
+/* ---- SignalFilterBankSpectralSubtraction -------------------------------------------------- */
+
+typedef struct {
+  int32_t num_channels;
+  uint32_t smoothing;                     /* even channels, scale 1 << spectral_subtraction_bits */
+  uint32_t one_minus_smoothing;
+  uint32_t alternate_smoothing;           /* odd channels */
+  uint32_t alternate_one_minus_smoothing;
+  uint32_t min_signal_remaining;          /* floor of the output as a fraction of the input */
+  int32_t smoothing_bits;                 /* 0..31: extra fraction bits of the noise estimate */
+  int32_t spectral_subtraction_bits;      /* 0..63 */
+  int32_t clamping;                       /* 1: the estimate never exceeds the scaled input */
+} mtvm_signal_spectral_subtraction_params_t;
+
+/* state: the num_channels uint32 noise estimates, copied to noise_estimate after each update. */
+void mtvm_signal_spectral_subtraction(const mtvm_signal_spectral_subtraction_params_t* p, const uint32_t* input,
+                                      uint32_t* output, uint32_t* noise_estimate, void* state);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 

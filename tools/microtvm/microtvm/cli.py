@@ -246,7 +246,10 @@ def _buffer_rows(graph: Graph, plan) -> list[tuple]:
         elif b.op is not None:
             what = f"scratch of operator {b.op}"
         else:  # state that is not a tensor (passes/variables.py)
-            what = "CALL_ONCE flag" if b.key.startswith("once") else "resource variable"
+            what = (
+                f"state of operator {b.key[2:]}" if b.key.startswith("op")
+                else "CALL_ONCE flag" if b.key.startswith("once") else "resource variable"
+            )
         where = b.pool if b.pool is not None else "caller"
         offset = f"{b.offset:,}" if b.pool is not None else "-"
         rows.append((b.key, b.kind, what, f"{b.size:,}", where, offset, f"{b.start}..{b.end}"))
@@ -276,11 +279,14 @@ def _bound(plan) -> str:
 
 def _state(plan) -> str:
     tensors = sum(1 for b in plan.state_buffers if b.tensor is not None)
-    others = len(plan.state_buffers) - tensors  # resource variables and CALL_ONCE flags
-    parts = [f"{tensors} variable tensor{'s' if tensors != 1 else ''}"] if tensors or not others else []
+    owned = sum(1 for b in plan.state_buffers if b.key.startswith("op"))  # operator state
+    others = len(plan.state_buffers) - tensors - owned  # resource variables and CALL_ONCE flags
+    parts = [f"{tensors} variable tensor{'s' if tensors != 1 else ''}"] if tensors or not (others or owned) else []
     if others:
         plural = "s" if others != 1 else ""
         parts.append(f"{others} resource variable{plural}/CALL_ONCE flag{plural}")
+    if owned:
+        parts.append(f"the state of {owned} operator{'s' if owned != 1 else ''}")
     owner = "persistent, owned by the application: tvmgen_<name>_state"
     return f"{plan.state_size:,} bytes in {' and '.join(parts)} ({owner})"
 

@@ -243,7 +243,10 @@ def _buffer_owner(buffer, names: dict[int, str]) -> dict:
         return {"tensor": names[buffer.tensor]}
     if buffer.op is not None:
         return {"operator": buffer.op}
-    # State that is not a tensor (passes/variables.py): a resource variable or a CALL_ONCE flag.
+    # State that is not a tensor (passes/variables.py): a resource variable, a CALL_ONCE flag or
+    # an operator's own state ("op<index>").
+    if buffer.key.startswith("op"):
+        return {"state": "operator_state", "operator": int(buffer.key[2:])}
     return {"state": "call_once_flag" if buffer.key.startswith("once") else "resource_variable"}
 
 

@@ -8,8 +8,9 @@ Several operators run side by side in one model so each model is built once: FFT
 power-of-two length class (radix-4 only, radix-4 then 2, one stage), zero-padded frames, ranks
 1 to 3; windows with shifts 0..31; the filter bank chain on random (wrapping) weights; and a whole
 stateless audio front end (window, auto scale, RFFT, energy, filter bank, square root, PCAN, log)
-feeding a 16x8 classifier. The stateful operators (framer, stacker, delay, overlap-add, spectral
-subtraction) are refused until the compiler has operator state.
+feeding a float32 classifier. The stateful operators (framer, stacker, delay, overlap-add,
+spectral subtraction) and the whole front end over invocation sequences are in
+test_ops_signal_stateful.py.
 """
 from __future__ import annotations
 
@@ -295,10 +296,3 @@ def _refused(model: bytes, *fragments: str) -> None:
 def test_unsupported_variants_are_refused(code, inputs, outputs, options, fragments) -> None:
     model = single_op_model("CUSTOM", inputs, outputs, options, custom_code=code)
     _refused(model, code, *fragments)
-
-
-@pytest.mark.parametrize("code", ["SignalFramer", "SignalStacker", "SignalDelay", "SignalOverlapAdd",
-                                  "SignalFilterBankSpectralSubtraction"])
-def test_stateful_operators_are_refused(code: str) -> None:
-    model = single_op_model("CUSTOM", [TensorSpec((8,), "int16")], [TensorSpec((8,), "int16")], {"x": 1}, custom_code=code)
-    _refused(model, code, "unsupported operator")

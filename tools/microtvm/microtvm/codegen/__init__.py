@@ -21,6 +21,7 @@ from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
+from ..passes.variables import model_state
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -251,9 +252,19 @@ def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[s
     As TFLite's ResetVariableTensor (which LiteRT runs in AllocateTensors and
     reset_all_variables): zero bytes, except an int8 tensor, whose every byte is its zero point
     (the real value 0). A variable tensor with data in the file (which LiteRT refuses to load)
-    starts from that data."""
+    starts from that data. An operator's own state (OpLowering.state_init) gets its initial bytes."""
     lines = []
+    owned = {s.key: s for s in model_state(graph).operators}
     for b in plan.state_buffers:
+        if b.key in owned:
+            initial = np.frombuffer(owned[b.key].initial, np.uint8)
+            what = f"/* state of operator {owned[b.key].op} */"
+            if (initial == initial[0]).all():
+                lines.append(f"memset(state_pool + {b.offset}, 0x{int(initial[0]):02X}, {b.size});  {what}")
+            else:
+                init = constants.add(f"state_init_op{owned[b.key].op}", initial)
+                lines.append(f"memcpy(state_pool + {b.offset}, {init}, {b.size});  {what}")
+            continue
         if b.tensor is None:  # a resource variable or a CALL_ONCE flag: no value, not run
             lines.append(f"memset(state_pool + {b.offset}, 0, {b.size});  /* {b.key} */")
             continue

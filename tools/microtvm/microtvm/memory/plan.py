@@ -8,8 +8,9 @@ Buffers are:
   uses, in the state pool (STATE_POOL), which the application owns and keeps between runs. State
   buffers lie one after another in tensor order and never share a byte with anything, so the
   workspace pools stay free to be shared between models (and between runs);
-- in the state pool too, after those: one buffer per resource variable (key "var<k>") and one
-  byte per CALL_ONCE flag (key "once<op index>"), see passes/variables.py.
+- in the state pool too, after those: one buffer per resource variable (key "var<k>"), one
+  byte per CALL_ONCE flag (key "once<op index>") and one buffer per operator that owns state
+  (key "op<op index>", OpLowering.state_init), see passes/variables.py.
 Graph inputs and outputs are normally the caller's buffers (outside the pools, `pool` None);
 with `use_workspace_io` they are planned in the pools too: an input from the start until its
 last read, an output from its write until the end.
@@ -295,7 +296,8 @@ def _requests(
         key = f"scratch{index}"
         kinds[key] = SCRATCH
         requests.append(BufferRequest(key, int(scratch_bytes[index]), low, high))
-    # State that is not a tensor: resource variables and CALL_ONCE flags, live at every step.
+    # State that is not a tensor: resource variables, CALL_ONCE flags and operator state, live at
+    # every step.
     state = model_state(graph)
     for variable in state.variables:
         if variable.nbytes:
@@ -304,4 +306,7 @@ def _requests(
     for index in state.once:
         kinds[once_key(index)] = STATE
         requests.append(BufferRequest(once_key(index), 1, 0, last_step))
+    for owned in state.operators:
+        kinds[owned.key] = STATE
+        requests.append(BufferRequest(owned.key, len(owned.initial), 0, last_step))
     return requests, kinds

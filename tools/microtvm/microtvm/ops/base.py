@@ -43,7 +43,8 @@ class LowerContext(Protocol):
 
     def state(self, key: str) -> str:
         """`(uint8_t*)` pointer to a state buffer that is not a tensor (passes/variables.py: a
-        resource variable "var<k>" or a CALL_ONCE flag "once<op>"), persistent between runs."""
+        resource variable "var<k>", a CALL_ONCE flag "once<op>" or an operator's own state
+        "op<op>", see OpLowering.state_init), persistent between runs."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,13 @@ class OpLowering:
     # Optional: the runtime/src files this operator needs, when they depend on its operands (e.g.
     # an int16 variant in its own file). None: `sources` for every operator.
     sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None
+    # Optional: state the operator owns and keeps between runs (TFLite Micro's persistent
+    # buffers: a framer's sample queue, a noise estimate), as the initial bytes of its state
+    # buffer (uint8, any length > 0), which tvmgen_<m>_reset_state restores; None or empty: no
+    # state. The buffer lives in the state pool (memory/plan.py); emit() gets a pointer to it
+    # with ctx.state(passes.variables.operator_state_key(op.index)), aligned like the pool. It may
+    # raise UnsupportedError for operands check() rejects (such an operator then owns no state).
+    state_init: Optional[Callable[[Operator, Graph], Optional[np.ndarray]]] = None
 
     def sources_of(self, op: Operator, graph: Graph) -> tuple[str, ...]:
         """The runtime/src files the generated code for `op` calls into."""

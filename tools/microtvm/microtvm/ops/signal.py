@@ -21,8 +21,17 @@ Generation-time work:
 - every constant index table (filter bank starts and widths) is checked against the tensors it
   indexes, so the kernels never read outside a buffer (TFLM would).
 
-The stateful Signal operators (SignalFramer, SignalStacker, SignalDelay, SignalOverlapAdd,
-SignalFilterBankSpectralSubtraction) need state kept across invocations and are not lowered here.
+The stateful operators (SignalFramer, SignalStacker, SignalDelay, SignalOverlapAdd,
+SignalFilterBankSpectralSubtraction) keep TFLM's persistent buffers as operator state
+(OpLowering.state_init: a buffer in the model's state pool, zero bytes after
+tvmgen_<m>_reset_state, which is TFLM's Reset). The layouts are our own (linear queues with a count;
+see runtime/include/mtvm/signal.h) and chosen so that TFLM's reset state is all zero bytes (the
+framer counts the samples queued beyond its prefill). Where TFLM leaves an output frame untouched
+(a framer or stacker frame that is not complete yet: valid is false) the output is written 0.
+What TFLM asserts or would overrun, refused here: a framer with prefill and frame_size <
+frame_step, a stacker step outside 1..left + right + 1, an overlap-add frame_step outside
+1..frame_size, shapes other than those the kernels write (TFLM checks ranks only), shifts of 32
+(64) bits or more.
 """
 from __future__ import annotations
 
@@ -33,6 +42,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
+from ..passes.variables import operator_state_key
 from . import _emit as e
 from .base import EmittedOp, LowerContext, OpLowering
 
@@ -79,6 +89,15 @@ def _option_in(op: Operator, name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise UnsupportedError(f"{op.opcode}: {name} = {value} is not supported; it must be in {low}..{high}")
     return value
+
+
+def _flag(op: Operator, name: str) -> bool:
+    value = op.options.get(name)
+    if value is None:
+        raise UnsupportedError(f"{op.opcode}: the option {name!r} is missing from the custom options")
+    if not isinstance(value, (bool, int, np.integer)) or int(value) not in (0, 1):
+        raise UnsupportedError(f"{op.opcode}: the option {name!r} must be a boolean, got {value!r}")
+    return bool(value)
 
 
 def _constant(op: Operator, t: Tensor, role: str) -> np.ndarray:
@@ -427,6 +446,231 @@ def _emit_pcan(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 # ---------------------------------------------------------------------------------------------
+# Stateful operators: SignalFramer, SignalStacker, SignalDelay, SignalOverlapAdd,
+# SignalFilterBankSpectralSubtraction
+
+
+def _check_not_empty(op: Operator, *tensors: Tensor) -> None:
+    for t in tensors:
+        if _size(t) == 0:
+            raise UnsupportedError(f"{op.opcode}: the tensor {t.name!r} is empty; empty tensors are not supported")
+
+
+def _check_valid_output(op: Operator, graph: Graph) -> None:
+    _check_type(op, _tensor(op, graph, 1, True), "valid output", "bool", 0)
+
+
+def _check_framer(op: Operator, graph: Graph) -> None:
+    _check_arity(op, 1, 2)
+    x, y = _tensor(op, graph, 0), _tensor(op, graph, 0, True)
+    _check_type(op, x, "input", "int16")
+    _check_type(op, y, "output", "int16")
+    _check_valid_output(op, graph)
+    _check_not_empty(op, x)
+    if len(x.shape) < 1:
+        raise UnsupportedError(f"{op.opcode}: the input must have rank >= 1 (its innermost dimension is the stream)")
+    size, step = _option_in(op, "frame_size", 1, 1 << 20), _option_in(op, "frame_step", 1, 1 << 20)
+    if x.shape[-1] % step:
+        raise UnsupportedError(
+            f"{op.opcode}: the input's innermost dimension {x.shape[-1]} must be a multiple of frame_step {step}"
+        )
+    if _flag(op, "prefill") and size < step:
+        raise UnsupportedError(
+            f"{op.opcode}: prefill with frame_size {size} < frame_step {step} is not supported (TFLM would queue a "
+            "negative number of zeros); use frame_size >= frame_step or no prefill"
+        )
+    expected = (*x.shape[:-1], x.shape[-1] // step, size)
+    if tuple(y.shape) != expected:
+        raise UnsupportedError(f"{op.opcode}: the output shape {list(y.shape)} must be {list(expected)}")
+
+
+def _framer_params(op: Operator, graph: Graph) -> dict[str, int]:
+    x = _tensor(op, graph, 0)
+    size, step = _option(op, "frame_size"), _option(op, "frame_step")
+    return {
+        "rows": _size(x) // x.shape[-1],
+        "n_frames": x.shape[-1] // step,
+        "frame_size": size,
+        "frame_step": step,
+        "prefill": size - step if _flag(op, "prefill") else 0,
+    }
+
+
+def _framer_state(op: Operator, graph: Graph) -> np.ndarray:
+    p = _framer_params(op, graph)
+    capacity = -(-p["frame_size"] // p["frame_step"]) * p["frame_step"]  # mtvm_signal_framer_capacity
+    return np.zeros(4 + 2 * p["rows"] * capacity, np.uint8)
+
+
+def _emit_framer(op: Operator, ctx: LowerContext) -> EmittedOp:
+    decl, params = e.params_decl(ctx, "mtvm_signal_framer_params_t", _framer_params(op, ctx.graph))
+    args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
+    state = ctx.state(operator_state_key(op.index))
+    return EmittedOp(call=f"mtvm_signal_framer(&{params}, {args}, {state});", decls=decl)
+
+
+def _check_stacker(op: Operator, graph: Graph) -> None:
+    _check_arity(op, 1, 2)
+    x, y = _tensor(op, graph, 0), _tensor(op, graph, 0, True)
+    _check_type(op, x, "input", "int16", 1)
+    _check_type(op, y, "output", "int16", 1)
+    _check_valid_output(op, graph)
+    channels = _option_in(op, "num_channels", 1, 1 << 20)
+    left = _option_in(op, "stacker_left_context", 0, 1 << 16)
+    right = _option_in(op, "stacker_right_context", 0, 1 << 16)
+    _option_in(op, "stacker_step", 1, left + right + 1)
+    if x.shape[0] != channels or y.shape[0] != channels * (left + right + 1):
+        raise UnsupportedError(
+            f"{op.opcode}: with num_channels {channels} and {left + right + 1} frames of context the input must hold "
+            f"{channels} values and the output {channels * (left + right + 1)}; got {x.shape[0]} and {y.shape[0]}"
+        )
+
+
+def _stacker_state(op: Operator, graph: Graph) -> np.ndarray:
+    return np.zeros(8 + 2 * _tensor(op, graph, 0, True).shape[0], np.uint8)
+
+
+def _emit_stacker(op: Operator, ctx: LowerContext) -> EmittedOp:
+    fields = {
+        "num_channels": _option(op, "num_channels"),
+        "left_context": _option(op, "stacker_left_context"),
+        "right_context": _option(op, "stacker_right_context"),
+        "step": _option(op, "stacker_step"),
+    }
+    decl, params = e.params_decl(ctx, "mtvm_signal_stacker_params_t", fields)
+    args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
+    state = ctx.state(operator_state_key(op.index))
+    return EmittedOp(call=f"mtvm_signal_stacker(&{params}, {args}, {state});", decls=decl)
+
+
+def _check_delay(op: Operator, graph: Graph) -> None:
+    _check_arity(op, 1, 1)
+    x, y = _tensor(op, graph, 0), _tensor(op, graph, 0, True)
+    _check_type(op, x, "input", "int16")
+    _check_type(op, y, "output", "int16")
+    _check_not_empty(op, x)
+    if len(x.shape) < 1 or tuple(y.shape) != tuple(x.shape):
+        raise UnsupportedError(
+            f"{op.opcode}: the input must have rank >= 1 and the output its shape; got {list(x.shape)} and "
+            f"{list(y.shape)}"
+        )
+    _option_in(op, "delay_length", 0, 1 << 20)
+
+
+def _delay_state(op: Operator, graph: Graph) -> np.ndarray:
+    x = _tensor(op, graph, 0)
+    return np.zeros(2 * (_size(x) // x.shape[-1]) * _option(op, "delay_length"), np.uint8)
+
+
+def _emit_delay(op: Operator, ctx: LowerContext) -> EmittedOp:
+    x = _tensor(op, ctx.graph, 0)
+    delay = _option(op, "delay_length")
+    if delay == 0:  # no state: the output is the input
+        return EmittedOp(call=f"memcpy({ctx.buf(op.outputs[0])}, {ctx.buf(op.inputs[0])}, {x.nbytes});")
+    fields = {"rows": _size(x) // x.shape[-1], "frame_size": x.shape[-1], "delay_length": delay}
+    decl, params = e.params_decl(ctx, "mtvm_signal_delay_params_t", fields)
+    args = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.state(operator_state_key(op.index))}"
+    return EmittedOp(call=f"mtvm_signal_delay(&{params}, {args});", decls=decl, sources=("signal_delay.c",))
+
+
+_OVERLAP_ADD_TYPES = {7: "int16", 0: "float32"}
+
+
+def _check_overlap_add(op: Operator, graph: Graph) -> None:
+    _check_arity(op, 1, 1)
+    code = _option(op, "T")
+    if code not in _OVERLAP_ADD_TYPES:
+        raise UnsupportedError(f"{op.opcode}: tensor type code T = {code} is not supported; use int16 or float32")
+    dtype = _OVERLAP_ADD_TYPES[code]
+    x, y = _tensor(op, graph, 0), _tensor(op, graph, 0, True)
+    _check_type(op, x, "input", dtype)
+    _check_type(op, y, "output", dtype)
+    _check_not_empty(op, x)
+    if len(x.shape) < 2:
+        raise UnsupportedError(f"{op.opcode}: the input must have rank >= 2 (frames, frame samples)")
+    step = _option_in(op, "frame_step", 1, x.shape[-1])
+    expected = (*x.shape[:-2], x.shape[-2] * step)
+    if tuple(y.shape) != expected:
+        raise UnsupportedError(f"{op.opcode}: the output shape {list(y.shape)} must be {list(expected)}")
+
+
+def _overlap_add_state(op: Operator, graph: Graph) -> np.ndarray:
+    x = _tensor(op, graph, 0)
+    return np.zeros(x.nbytes // x.shape[-2], np.uint8)  # one frame_size accumulator per row
+
+
+def _emit_overlap_add(op: Operator, ctx: LowerContext) -> EmittedOp:
+    x = _tensor(op, ctx.graph, 0)
+    fields = {
+        "rows": _size(x) // (x.shape[-1] * x.shape[-2]),
+        "n_frames": x.shape[-2],
+        "frame_size": x.shape[-1],
+        "frame_step": _option(op, "frame_step"),
+    }
+    decl, params = e.params_decl(ctx, "mtvm_signal_overlap_add_params_t", fields)
+    suffix = _FFT_SUFFIX[x.dtype]
+    args = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.state(operator_state_key(op.index))}"
+    return EmittedOp(
+        call=f"mtvm_signal_overlap_add_{suffix}(&{params}, {args});", decls=decl,
+        sources=(f"signal_overlap_add_{suffix}.c",),
+    )
+
+
+_SPECTRAL_WEIGHTS = (
+    "smoothing", "one_minus_smoothing", "alternate_smoothing", "alternate_one_minus_smoothing", "min_signal_remaining",
+)
+
+
+def _check_spectral_subtraction(op: Operator, graph: Graph) -> None:
+    _check_arity(op, 1, 2)
+    x, y, noise = _tensor(op, graph, 0), _tensor(op, graph, 0, True), _tensor(op, graph, 1, True)
+    _check_type(op, x, "input", "uint32", 1)
+    _check_type(op, y, "output", "uint32", 1)
+    _check_type(op, noise, "noise estimate output", "uint32", 1)
+    channels = _option_in(op, "num_channels", 1, 1 << 20)
+    if not x.shape[0] == y.shape[0] == noise.shape[0] == channels:
+        raise UnsupportedError(
+            f"{op.opcode}: input, output and noise estimate must hold num_channels = {channels} values; got "
+            f"{x.shape[0]}, {y.shape[0]} and {noise.shape[0]}"
+        )
+    for name in _SPECTRAL_WEIGHTS:  # TFLM reads them as int32 and uses them as uint32
+        _option_in(op, name, -(1 << 31), (1 << 31) - 1)
+    _option_in(op, "smoothing_bits", 0, 31)
+    _option_in(op, "spectral_subtraction_bits", 0, 63)
+    _flag(op, "clamping")
+
+
+def _spectral_subtraction_state(op: Operator, graph: Graph) -> np.ndarray:
+    return np.zeros(4 * _option(op, "num_channels"), np.uint8)
+
+
+def _emit_spectral_subtraction(op: Operator, ctx: LowerContext) -> EmittedOp:
+    fields: dict[str, e.CValue] = {"num_channels": _option(op, "num_channels")}
+    for name in _SPECTRAL_WEIGHTS:
+        fields[name] = f"{_option(op, name) & 0xFFFFFFFF}u"
+    fields["smoothing_bits"] = _option(op, "smoothing_bits")
+    fields["spectral_subtraction_bits"] = _option(op, "spectral_subtraction_bits")
+    fields["clamping"] = int(_flag(op, "clamping"))
+    decl, params = e.params_decl(ctx, "mtvm_signal_spectral_subtraction_params_t", fields)
+    args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
+    call = f"mtvm_signal_spectral_subtraction(&{params}, {args}, {ctx.state(operator_state_key(op.index))});"
+    return EmittedOp(call=call, decls=decl)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _checked(
+    check: Callable[[Operator, Graph], None], state: Callable[[Operator, Graph], np.ndarray]
+) -> Callable[[Operator, Graph], np.ndarray]:
+    """state_init runs for every operator of a model, also unsupported ones (microtvmc inspect):
+    check first, so malformed operands raise UnsupportedError rather than break the arithmetic."""
+
+    def state_init(op: Operator, graph: Graph) -> np.ndarray:
+        check(op, graph)
+        return state(op, graph)
+
+    return state_init
 
 
 def _lowering(
@@ -436,9 +680,14 @@ def _lowering(
     sources: tuple[str, ...],
     dtypes: tuple[str, ...],
     scratch: Callable[[Operator, Graph], int] | None = None,
+    state: Callable[[Operator, Graph], np.ndarray] | None = None,
 ) -> OpLowering:
-    extra = {"scratch_bytes": scratch} if scratch is not None else {}
-    return OpLowering(opcode=opcode, check=check, emit=emit, headers=HEADERS, sources=sources, dtypes=dtypes, **extra)
+    extra: dict = {"scratch_bytes": scratch} if scratch is not None else {}
+    if state is not None:
+        extra["state_init"] = _checked(check, state)
+    return OpLowering(
+        opcode=opcode, check=check, emit=emit, headers=HEADERS, sources=sources, dtypes=dtypes, **extra
+    )
 
 
 LOWERINGS: list[OpLowering] = [
@@ -451,4 +700,14 @@ LOWERINGS: list[OpLowering] = [
     _lowering("SignalFilterBankSquareRoot", _check_sqrt, _emit_sqrt, ("signal_filter_bank_sqrt.c",), ("uint64",)),
     _lowering("SignalFilterBankLog", _check_log, _emit_log, ("signal_filter_bank_log.c",), ("uint32",)),
     _lowering("SignalPCAN", _check_pcan, _emit_pcan, ("signal_pcan.c",), ("uint32",)),
+    _lowering("SignalFramer", _check_framer, _emit_framer, ("signal_framer.c",), ("int16",), state=_framer_state),
+    _lowering("SignalStacker", _check_stacker, _emit_stacker, ("signal_stacker.c",), ("int16",), state=_stacker_state),
+    _lowering("SignalDelay", _check_delay, _emit_delay, (), ("int16",), state=_delay_state),
+    _lowering(
+        "SignalOverlapAdd", _check_overlap_add, _emit_overlap_add, (), ("int16", "float32"), state=_overlap_add_state
+    ),
+    _lowering(
+        "SignalFilterBankSpectralSubtraction", _check_spectral_subtraction, _emit_spectral_subtraction,
+        ("signal_spectral_subtraction.c",), ("uint32",), state=_spectral_subtraction_state,
+    ),
 ]

@@ -1,5 +1,5 @@
-"""Resource variables (VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE) and CALL_ONCE flags: the
-model state that is not a tensor of the graph.
+"""Resource variables (VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE), CALL_ONCE flags and the
+state operators own (OpLowering.state_init): the model state that is not a tensor of the graph.
 
 TFLite keeps resource variables in the interpreter, named by (container, shared_name): every
 VAR_HANDLE with the same pair, in any subgraph, refers to the same variable (LiteRT's
@@ -11,7 +11,13 @@ interpreter: no variable holds a value, no init subgraph has run).
 
 A variable's type and shape are static: the ones of the first value assigned to it (in model order:
 the main subgraph, then the subgraphs by index); every assignment and read must agree (ops/variables.py
-checks that). This module only collects; it raises nothing.
+checks that). This module only collects; it raises nothing (an operator whose lowering cannot
+say its state, because the operator is unsupported, owns none here: check() reports it).
+
+Operator state: TFLite Micro's stateful kernels keep persistent buffers of their own (the Signal
+library's framer, stacker, delay, overlap-add and noise estimate). A lowering declares one such
+buffer with OpLowering.state_init (its initial bytes); it is the state buffer "op<index>" of that
+operator, restored to those bytes by tvmgen_<m>_reset_state.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
 from ..ir import Graph, Operator
 
 VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE")
@@ -43,16 +50,28 @@ class ResourceVariable:
 
 
 @dataclass(frozen=True)
+class OperatorState:
+    key: str  # state buffer key: operator_state_key(op)
+    op: int  # operator index
+    initial: bytes  # the buffer's bytes after tvmgen_<m>_reset_state (its size)
+
+
+@dataclass(frozen=True)
 class ModelState:
     variables: tuple[ResourceVariable, ...]
     # handle tensor -> its variable: VAR_HANDLE outputs and the handles they are copied into by
     # control flow (subgraph inputs, loop variables)
     by_handle: dict[int, ResourceVariable]
     once: tuple[int, ...]  # CALL_ONCE operator indices; their flags have state keys once_key(index)
+    operators: tuple[OperatorState, ...] = ()  # by operator index
 
 
 def once_key(op_index: int) -> str:
     return f"once{op_index}"
+
+
+def operator_state_key(op_index: int) -> str:
+    return f"op{op_index}"
 
 
 def model_state(graph: Graph) -> ModelState:
@@ -82,7 +101,26 @@ def model_state(graph: Graph) -> ModelState:
         variables=tuple(variables.values()),
         by_handle={tensor: variables[pair] for tensor, pair in handle_names.items()},
         once=tuple(op.index for op in operators if op.opcode == "CALL_ONCE"),
+        operators=_operator_states(graph, operators),
     )
+
+
+def _operator_states(graph: Graph, operators: list[Operator]) -> tuple[OperatorState, ...]:
+    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the passes' helpers
+
+    states = {}
+    for op in operators:  # an operator may appear several times on a timeline (passes/timeline.py)
+        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        if op.index < 0 or op.index in states or lowering is None or lowering.state_init is None:
+            continue
+        try:
+            initial = lowering.state_init(op, graph)
+        except UserError:  # unsupported operands: check() says why
+            continue
+        if initial is not None and np.asarray(initial).size:
+            data = np.asarray(initial, np.uint8).tobytes()
+            states[op.index] = OperatorState(operator_state_key(op.index), op.index, data)
+    return tuple(states[index] for index in sorted(states))
 
 
 def _propagate(graph: Graph, handle_names: dict[int, tuple[str, str]]) -> None:
