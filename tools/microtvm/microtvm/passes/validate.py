@@ -60,6 +60,8 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
             ) from exc
 
 
+# Operators whose effect is on model state, not on an output tensor.
+_WITHOUT_OUTPUTS = frozenset({"ASSIGN_VARIABLE", "CALL_ONCE"})
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 
@@ -67,7 +69,7 @@ def _check_well_formed(graph: Graph, operators: list[Operator]) -> None:
     """What every later stage assumes of a model, checked once (a damaged file would otherwise
     fail deep inside a lowering with a Python exception)."""
     for op in operators:
-        if not op.outputs:
+        if not op.outputs and op.opcode not in _WITHOUT_OUTPUTS:
             raise ModelFormatError(f"{_where(graph, op)} has no outputs; the model is damaged")
     for t in graph.tensors:
         q = t.quant
