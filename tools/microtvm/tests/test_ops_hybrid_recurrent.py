@@ -340,3 +340,41 @@ def test_errors() -> None:
     not_variable = TensorSpec([1, 6], "float32")
     with pytest.raises(UnsupportedError, match="not a variable tensor"):
         _compile([(opcode, [*specs[:4], not_variable], out, options)])
+
+
+
+ARM_FLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2", "-Wall",
+             "-Wextra", "-Werror")
+CLANG_FLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
+
+
+@pytest.mark.parametrize("compiler", ["arm-none-eabi-gcc", "clang"])
+def test_kernels_compile_for_cortex_m4_and_with_clang(tmp_path: Path, compiler: str) -> None:
+    """Both kernels and their generated calls for the Cortex-M4F (newlib, single-precision FPU)
+    and with clang, -Wall -Wextra -Werror, nothing printed."""
+    import shutil
+    import subprocess
+
+    from microtvm import mlf
+    from microtvm.compiler import CompileOptions
+
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not on PATH")
+    model = _multi_op_model([
+        _lstm(2, 2, 5, 6, n_output=4, projection=True, projection_bias=True, peephole=True, layer_norm=True,
+              asymmetric=True, seed=71),
+        _lstm(1, 2, 3, 4, cifg=True, time_major=True, activation="RELU", seed=72),
+        _svdf(1, 6, 3, 2, 5, asymmetric=True, activation="TANH", seed=73),
+    ])
+    files = compile_model(model, "m.tflite", CompileOptions(module_name="m", target_cpu="cortex-m4"))
+    tree = tmp_path / "mlf"
+    mlf.write_dir(files, tree)
+    sources = sorted(tree.glob("codegen/host/src/*.c")) + sorted(tree.glob("runtime/src/*.c"))
+    assert {"lstm_hybrid.c", "svdf_hybrid.c", "hybrid_quantize.c"} <= {p.name for p in sources}
+    includes = [f"-I{tree / d}" for d in ("codegen/host/include", "codegen/host/src", "runtime/include")]
+    flags = ARM_FLAGS if compiler.startswith("arm") else CLANG_FLAGS
+    for source in sources:
+        command = [compiler, *flags, *includes, "-c", str(source), "-o", str(tmp_path / (source.stem + ".o"))]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        output = (result.stdout + result.stderr).strip()
+        assert result.returncode == 0 and not output, f"{' '.join(command)}\n{output}"
