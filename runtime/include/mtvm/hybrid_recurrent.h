@@ -19,8 +19,8 @@
  *     on the elements before and after those groups (lstm_hybrid.c reproduces the layout);
  *   - the SVDF's time dot products and rank sums: four partial sums (TFLite's NEON code through
  *     its SSE translation), added in lane order, then the remaining elements.
- * Outputs therefore agree with LiteRT to the bit on the host, where expf is glibc's (the tests
- * check 1e-6 relative / 1e-6 absolute); with another C library's expf, a sigmoid element that
+ * Outputs therefore agree with LiteRT to the bit on the host, where both take expf from glibc
+ * (the tests require equal floats); with another C library's expf, a sigmoid element that
  * LiteRT computes with expf may differ by an ulp.
  */
 #ifndef MTVM_HYBRID_RECURRENT_H_

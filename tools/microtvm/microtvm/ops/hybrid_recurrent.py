@@ -23,8 +23,8 @@ legacy scale, 0 for per-channel tensors, which would zero the products), so per-
 weights are rejected, as are non-zero weight zero points (ignored by LiteRT).
 
 Outputs match LiteRT to the bit on the host, including through Eigen's tanh and sigmoid, which
-LiteRT uses for the gates (mtvm/hybrid_recurrent.h); the tests check 1e-6 relative / 1e-6
-absolute. This matters more than for float kernels: a last-bit difference in the output state
+LiteRT uses for the gates (mtvm/hybrid_recurrent.h); the tests require equal floats (tolerance
+0). This matters more than for float kernels: a last-bit difference in the output state
 can move one quantized value across a rounding boundary at the next step, which then changes
 the gates by a whole quantization step.
 
