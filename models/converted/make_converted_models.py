@@ -150,6 +150,15 @@ def hybrid_cnn() -> keras.Model:
     return keras.Model(inp, layers.Dense(40)(x))
 
 
+def wakeword_lstm() -> keras.Model:
+    """Two stacked LSTMs large enough (gate weights of >= 1024 elements) for dynamic-range
+    quantization to make them hybrid UNIDIRECTIONAL_SEQUENCE_LSTMs (int8 weights, float32 state)."""
+    x = inp = keras.Input((10, 40), batch_size=1)
+    x = layers.LSTM(32, return_sequences=True)(x)
+    x = layers.LSTM(32)(x)
+    return keras.Model(inp, layers.Dense(4)(x))
+
+
 def upsample_decoder() -> keras.Model:
     """Transpose convolution, nearest and bilinear resizing, concatenation (a tiny U-Net)."""
     x = inp = keras.Input((16, 16, 3), batch_size=1)
@@ -273,6 +282,8 @@ MODELS: dict[str, tuple[Callable[[], keras.Model], tuple[str, ...]]] = {
     "embedding_classifier": (embedding_classifier, ("float32", "int8")),
     "misc_ops": (misc_ops, ("float32", "int8")),  # int16x8: the converter has no 16x8 PRELU
     "mobilenet_v2_block": (mobilenet_v2_block, ("float32", "int8", "int16x8")),
+    # Named to sort last: each model's seed is its position in sorted(MODELS).
+    "wakeword_lstm": (wakeword_lstm, ("hybrid",)),
 }
 
 

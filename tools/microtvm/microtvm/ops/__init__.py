@@ -13,6 +13,7 @@ from . import (
     elementwise,
     gather,
     hybrid,
+    hybrid_recurrent,
     math,
     movement,
     normalize,
@@ -56,9 +57,10 @@ _FAMILIES = (
     detection,
 )
 
-# CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py.
-LOWERINGS_BY_OPCODE: dict[str, OpLowering] = hybrid.with_hybrid_kernels(
-    {lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS}
+# CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py, SVDF and
+# UNIDIRECTIONAL_SEQUENCE_LSTM to ops/hybrid_recurrent.py.
+LOWERINGS_BY_OPCODE: dict[str, OpLowering] = hybrid_recurrent.with_hybrid_recurrent(
+    hybrid.with_hybrid_kernels({lowering.opcode: lowering for family in _FAMILIES for lowering in family.LOWERINGS})
 )
 # Shape arithmetic on constants (SHAPE -> STRIDED_SLICE -> ...) folds through operators whose own
 # family defines no fold: ops/shape.py supplies one (passes/fold.py).

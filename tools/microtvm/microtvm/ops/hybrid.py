@@ -22,7 +22,7 @@ ships only the kernels it calls.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -280,11 +280,13 @@ LOWERINGS: list[OpLowering] = [
 ]
 
 
-def with_hybrid(base: OpLowering, hybrid: OpLowering) -> OpLowering:
-    """One lowering for base.opcode: hybrid operands go to `hybrid`, all others to `base`."""
+def with_hybrid(base: OpLowering, hybrid: OpLowering,
+                predicate: Callable[[Operator, Graph], bool] = is_hybrid) -> OpLowering:
+    """One lowering for base.opcode: operands `predicate` calls hybrid go to `hybrid`, all others
+    to `base` (ops/hybrid_recurrent.py passes its own predicate for the LSTM's operand layout)."""
 
     def pick(op: Operator, graph: Graph) -> OpLowering:
-        return hybrid if is_hybrid(op, graph) else base
+        return hybrid if predicate(op, graph) else base
 
     def emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         chosen = pick(op, ctx.graph)

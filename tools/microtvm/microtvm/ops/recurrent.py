@@ -14,7 +14,7 @@ memory_size * num_filters] (variable); num_filters = num_units * rank):
   (TFLite's integer SVDF). LiteRT requires the RELU activation there but, like TFLite Micro,
   never applies it; NONE (which TFLite Micro accepts) computes the same. Scales are per tensor
   (TFLite reads the first scale of each).
-- hybrid SVDF (float32 input, int8 weights) is not supported.
+- hybrid SVDF (float32 input, int8 weights): ops/hybrid_recurrent.py (the registry sends it there).
 
 UNIDIRECTIONAL_SEQUENCE_LSTM (LiteRT's 24 inputs, index map below; output_state and cell_state
 are variable tensors; time_major or batch major):
@@ -28,7 +28,8 @@ are variable tensors; time_major or batch major):
   always uses sigmoid/tanh (the fused activation is not read). Peephole weights need the output
   size to equal the cell count (TFLite's kernel applies them over the output size).
 - int16 activations (16x8): LiteRT has no such LSTM (its Prepare rejects int16 input), so none.
-- hybrid LSTM and diagonal recurrent weights are not supported.
+- hybrid LSTM: ops/hybrid_recurrent.py (the registry sends it there); diagonal recurrent weights are
+  not supported.
 """
 
 from __future__ import annotations
