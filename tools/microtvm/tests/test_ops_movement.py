@@ -26,7 +26,7 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend.reader import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops import movement
-from microtvm.testing.host import assert_matches_reference, run_compiled
+from microtvm.testing.host import assert_matches_reference, build, run_compiled
 from microtvm.testing.reference import run_reference
 from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
@@ -354,6 +354,46 @@ def test_quantize_and_dequantize_with_random_inputs(tmp_path: Path):
         assert_matches_reference(model, seeds=(0, 1), workdir=tmp_path / name)
 
 
+def test_uint8_boundaries(tmp_path: Path):
+    """The conversions at the edges of legacy uint8 models, in one model: float32 -> uint8 (ties
+    and saturation included), uint8 -> float32, uint8 -> int16, uint8 -> int8 and uint8 -> uint8
+    over every input byte (shuffled per seed)."""
+    scale, zero_point = 0.04, 131
+    tensors = [
+        f32([4, 150]),  # 0: model input
+        TensorSpec([4, 150], "uint8", scale, zero_point),  # 1
+        TensorSpec([2, 128], "uint8", 0.03, 120),  # 2: model input, every byte
+        f32([2, 128]),  # 3
+        TensorSpec([2, 128], "int16", 0.0007, 0),  # 4
+        i8([2, 128], 0.05, -7),  # 5
+        TensorSpec([2, 128], "uint8", 0.02, 3),  # 6
+        TensorSpec([2, 128], "int16", 0.1, 0),  # 7: the byte range shrinks
+    ]
+    ops = [
+        OpSpec("QUANTIZE", [0], [1]),
+        OpSpec("DEQUANTIZE", [2], [3]),
+        OpSpec("QUANTIZE", [2], [4]),
+        OpSpec("QUANTIZE", [2], [5]),
+        OpSpec("QUANTIZE", [2], [6]),
+        OpSpec("QUANTIZE", [2], [7]),
+    ]
+    model = build_model(tensors, ops, [0, 2], [1, 3, 4, 5, 6, 7])
+    host = build(model, tmp_path)
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        ties = np.arange(-300, 300, dtype=np.float32) * np.float32(scale) / np.float32(2)
+        x = (ties + np.float32(zero_point * scale) * np.float32(seed)).reshape(4, 150)
+        x = rng.permutation(x.reshape(-1)).reshape(4, 150).astype(np.float32)
+        # Saturation both ways. (Not infinities or |x / scale| >= 2^31: LiteRT's x86 float -> int32
+        # conversion gives INT32_MIN there, the minimum or, with a negative zero point, the maximum.)
+        x.reshape(-1)[-2:] = [-1e6, 1e6]
+        every_byte = rng.permutation(256).astype(np.uint8).reshape(2, 128)
+        inputs = [x, every_byte]
+        for k, (e, g) in enumerate(zip(run_reference(model, inputs), host.run(inputs))):
+            assert e.dtype == g.dtype and e.shape == g.shape, f"seed {seed}, output {k}"
+            np.testing.assert_array_equal(g, e, err_msg=f"seed {seed}, output {k}")
+
+
 def test_a_chain_of_movement_operators_in_one_model(tmp_path: Path):
     """float32 in -> QUANTIZE -> PAD -> TRANSPOSE -> STRIDED_SLICE -> CONCATENATION (with the
     PAD output) -> requantizing QUANTIZE -> DEQUANTIZE -> float32 out: the memory planner
@@ -419,11 +459,13 @@ _SLICE_ENDS = (int32_const([3]), int32_const([1]))
         ("PAD", [i8([1] * 6), int32_const([[0, 0]] * 6)], i8([1] * 6), {}, "at most 5"),
         ("CONCATENATION", [f32([2]), f32([2])], f32([4]), {"fused_activation_function": "RELU"}, "use NONE"),
         ("CONCATENATION", [i8([2], 0.1, 0), i8([2], 0.2, 0)], i8([4], 0.1, 0), {}, "scale and zero point"),
-        ("QUANTIZE", [_u8([4])], _i16([4]), {}, "supported are float32 -> int8, float32 -> int16"),
-        ("QUANTIZE", [f32([4])], _u8([4]), {}, "int16 -> int8, int16 -> int16"),
+        ("QUANTIZE", [_i16([4])], _u8([4]), {}, "supported are float32 -> int8, float32 -> int16"),
+        ("QUANTIZE", [TensorSpec([4], "int32", 0.1, 0)], _i16([4]), {}, "int16 -> int8, int16 -> int16"),
+        ("QUANTIZE", [f32([2, 2])], TensorSpec([2, 2], "uint8", [0.1, 0.2], [0, 0]), {},
+         "per-channel quantization is supported"),
         ("QUANTIZE", [i8([2, 2], [0.1, 0.2], [0, 0])], i8([2, 2]), {}, "per-channel quantization is supported"),
-        ("DEQUANTIZE", [TensorSpec([4], "float16")], f32([4]), {}, "int8 -> float32"),
-        ("DEQUANTIZE", [_u8([4])], f32([4]), {}, "int8 -> float32 and int16 -> float32"),
+        ("DEQUANTIZE", [TensorSpec([4], "float16")], f32([4]), {}, "int8, int16 and uint8 -> float32"),
+        ("DEQUANTIZE", [TensorSpec([4], "int32", 0.1, 0)], f32([4]), {}, "int8, int16 and uint8 -> float32"),
         ("TRANSPOSE", [i8([2, 3]), int32_const([1, 1])], i8([3, 2]), {}, "not a permutation"),
         # LiteRT 2.3 reads an int64 permutation as int32 values, so it cannot be a reference.
         ("TRANSPOSE", [i8([2, 3]), int32_const([1, 0], "int64")], i8([3, 2]), {}, "use int32"),

@@ -18,6 +18,9 @@ QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - int16 -> int8/int16: the same Requantize per element (requantize_s16.c);
 - int8/int16 -> float32: scale * (q - zero_point), per tensor or per channel.
 - int8 -> int16: Requantize tabulated for the 256 inputs (requantize_s8_s16.c).
+- uint8 (legacy model boundaries): float32 -> uint8 (quantize_u8.c), uint8 -> float32
+  (dequantize_u8.c), uint8 <-> int8 and uint8 -> uint8 (byte tables, requantize_lut_8.c), and
+  uint8 -> int16 (Requantize tabulated by input byte, requantize_u8_s16.c); per tensor.
 """
 from __future__ import annotations
 
@@ -608,9 +611,10 @@ def _emit_transpose(op: Operator, ctx: LowerContext) -> EmittedOp:
 _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-(1 << 15), (1 << 15) - 1)}
 _QUANTIZE_PAIRS = (
     ("float32", "int8"), ("float32", "int16"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
-    ("uint8", "uint8"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"),
+    ("uint8", "uint8"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("float32", "uint8"),
+    ("uint8", "int16"),
 )
-_DEQUANTIZE_INPUTS = ("int8", "int16")
+_DEQUANTIZE_INPUTS = ("int8", "int16", "uint8")
 _SUFFIX = {"int8": "s8", "int16": "s16", "uint8": "u8", "float32": "f32"}
 
 
@@ -620,7 +624,7 @@ def _check_quantized(tensor: Tensor, role: str, per_channel_ok: bool) -> None:
     if tensor.quant.per_channel and not per_channel_ok:
         raise UnsupportedError(
             f"a per-channel quantized {role} is not supported here; per-channel quantization is supported "
-            "for float32 -> int8/int16 QUANTIZE and int8 -> float32 DEQUANTIZE (as in TFLite)"
+            "for float32 -> int8/int16 QUANTIZE and int8 -> float32 DEQUANTIZE"
         )
     low, high = _INT_RANGES[tensor.dtype]
     if any(not low <= int(z) <= high for z in tensor.quant.zero_point):
@@ -645,7 +649,7 @@ def _check_quantize(op: Operator, graph: Graph) -> None:
             f"{source.dtype} -> {result.dtype} is not supported; supported are "
             + ", ".join(f"{a} -> {b}" for a, b in _QUANTIZE_PAIRS)
         )
-    _check_quantized(result, "output", per_channel_ok=source.dtype == "float32")
+    _check_quantized(result, "output", per_channel_ok=source.dtype == "float32" and result.dtype != "uint8")
     if source.dtype != "float32":
         _check_quantized(source, "input", per_channel_ok=False)
     if source.dtype == result.dtype == "int16" and (_scale_and_zero_point(source)[1] or _scale_and_zero_point(result)[1]):
@@ -758,9 +762,11 @@ def _emit_quantize(op: Operator, ctx: LowerContext) -> EmittedOp:
         lut = ctx.const("requantize_lut", table)
         return EmittedOp(call=f"mtvm_requantize_lut_s8({lut}, {result.num_elements}, {src}, {dst});")
     if result.dtype == "int16":
-        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result), out_dtype="int16")
-        lut = ctx.const("requantize_lut", table)
-        return EmittedOp(call=f"mtvm_requantize_lut_s8_s16({lut}, {result.num_elements}, {src}, {dst});")
+        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result),
+                                 in_dtype=source.dtype, out_dtype="int16")
+        lut = ctx.const("requantize_lut", table)  # indexed by q + 128 (int8) or by the byte (uint8)
+        kernel = f"mtvm_requantize_lut_{_SUFFIX[source.dtype]}_s16"
+        return EmittedOp(call=f"{kernel}({lut}, {result.num_elements}, {src}, {dst});")
     lut = ctx.const("requantize_lut", _byte_table(source, result))
     return EmittedOp(call=f"mtvm_requantize_lut_8({lut}, {result.num_elements}, {src}, {dst});")
 
@@ -771,6 +777,10 @@ def _quantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
         return (f"per_channel_{_SUFFIX[result.dtype]}.c",)
     if (source.dtype, result.dtype) == ("float32", "int16"):
         return ("quantize_s16.c",)
+    if (source.dtype, result.dtype) == ("float32", "uint8"):
+        return ("quantize_u8.c",)
+    if (source.dtype, result.dtype) == ("uint8", "int16"):
+        return ("requantize_u8_s16.c",)
     if source.dtype == "int16":
         return ("requantize_s16.c",)
     if result.dtype == "int16":
@@ -785,7 +795,7 @@ def _check_dequantize(op: Operator, graph: Graph) -> None:
     result = graph.tensor(op.outputs[0])
     if source.dtype not in _DEQUANTIZE_INPUTS or result.dtype != "float32":
         raise UnsupportedError(
-            f"{source.dtype} -> {result.dtype} is not supported; supported are int8 -> float32 and int16 -> float32"
+            f"{source.dtype} -> {result.dtype} is not supported; supported are int8, int16 and uint8 -> float32"
         )
     # LiteRT dequantizes per channel only int8 ("Type 7 not supported for per-channel" for int16).
     _check_quantized(source, "input", per_channel_ok=source.dtype == "int8")
@@ -810,7 +820,7 @@ def _dequantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
     source = graph.tensor(op.inputs[0])
     if source.quant is not None and source.quant.per_channel:
         return (f"per_channel_{_SUFFIX[source.dtype]}.c",)
-    return ("dequantize_s16.c",) if source.dtype == "int16" else _SOURCES
+    return {"int16": ("dequantize_s16.c",), "uint8": ("dequantize_u8.c",)}.get(source.dtype, _SOURCES)
 
 
 def _quantize_in_place(op: Operator, graph: Graph) -> dict[int, int]:
@@ -853,6 +863,6 @@ LOWERINGS: list[OpLowering] = [
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
               _quantize_sources),
-    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "float32"),
+    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "uint8", "float32"),
               _dequantize_sources),
 ]
