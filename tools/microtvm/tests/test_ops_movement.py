@@ -245,6 +245,27 @@ def test_pad(
     assert_matches_reference(model, seeds=(0,), workdir=tmp_path)
 
 
+def test_pad_and_padv2_int64_and_bool(tmp_path: Path):
+    """PAD (zeros, False) and PADV2 (its constant value) on int64 and bool tensors, ranks 1 to 4."""
+    tensors, ops, inputs, outputs = [], [], [], []
+    cases = [([2, 3], [[1, 0], [0, 2]]), ([4], [[2, 3]]), ([1, 2, 1, 3], [[0, 1], [1, 1], [2, 0], [0, 1]])]
+    for dtype, value in (("int64", -7_000_000_000_123), ("bool", True)):
+        for k, (shape, paddings) in enumerate(cases):
+            for opcode in ("PAD", "PADV2"):
+                out_shape = [n + a + b for n, (a, b) in zip(shape, paddings)]
+                tensors.append(TensorSpec(shape, dtype))
+                inputs.append(len(tensors) - 1)
+                tensors.append(int32_const(paddings, "int64" if k == 1 else "int32"))
+                operands = [len(tensors) - 2, len(tensors) - 1]
+                if opcode == "PADV2":
+                    tensors.append(TensorSpec([], dtype, data=np.array(value, dtype=dtype)))
+                    operands.append(len(tensors) - 1)
+                tensors.append(TensorSpec(out_shape, dtype))
+                outputs.append(len(tensors) - 1)
+                ops.append(OpSpec(opcode, operands, [outputs[-1]]))
+    assert_matches_reference(build_model(tensors, ops, inputs, outputs), workdir=tmp_path)
+
+
 def test_pad_int8_fills_with_the_output_zero_point_and_copies_the_input_unchanged(tmp_path: Path):
     # TFLite does not requantize an int8 PAD whose output has other parameters.
     model = single_op_model(
@@ -455,7 +476,7 @@ _SLICE_ENDS = (int32_const([3]), int32_const([1]))
         ("TRANSPOSE", [i8([2, 3]), TensorSpec([2], "int32")], i8([3, 2]), {}, "permutation must be constant"),
         ("TRANSPOSE", [TensorSpec([2, 3], "int64"), int32_const([1, 0])], TensorSpec([3, 2], "int64"), {},
          "use int8, int16, int32 or float32"),
-        ("PAD", [_u8([2]), int32_const([[1, 1]])], _u8([4]), {}, "use int8, int16, int32 or float32"),
+        ("PAD", [_u8([2]), int32_const([[1, 1]])], _u8([4]), {}, "use int8, int16, int32, int64, bool or float32"),
         ("PAD", [i8([1] * 6), int32_const([[0, 0]] * 6)], i8([1] * 6), {}, "at most 5"),
         ("CONCATENATION", [f32([2]), f32([2])], f32([4]), {"fused_activation_function": "RELU"}, "use NONE"),
         ("CONCATENATION", [i8([2], 0.1, 0), i8([2], 0.2, 0)], i8([4], 0.1, 0), {}, "scale and zero point"),

@@ -8,7 +8,8 @@ PAD, TRANSPOSE or STRIDED_SLICE whose output has other quantization parameters i
 requantized, and CONCATENATION requires equal parameters), so the copies are bit-exact.
 
 The copies are generic by element size, so every element type these operators accept (int8,
-int16, int32, float32) shares one kernel. PAD and PADV2 fill with an element-sized pattern.
+int16, int32, float32; PAD and PADV2 also int64 and bool) shares one kernel. PAD and PADV2 fill
+with an element-sized pattern.
 
 QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - float32 -> int8/int16: round(x / scale) + zero_point in float32, halves away from zero,
@@ -40,6 +41,7 @@ _HEADERS = ("mtvm/movement.h",)
 _SOURCES = ("movement.c",)
 _COPY_DTYPES = ("int8", "int16", "int32", "float32")  # element types the movement operators accept
 _QUANTIZED_COPY_DTYPES = ("int8", "int16")
+_PAD_DTYPES = (*_COPY_DTYPES[:-1], "int64", "bool", "float32")  # PAD/PADV2 also pad int64 and bool (as LiteRT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,14 +152,17 @@ def _emit_copies(ctx: LowerContext, copies: Sequence[tuple[StridedCopy, int]], o
 # with the model, the operator index and the opcode.
 
 
-def _check_copy_dtypes(op: Operator, graph: Graph, data_inputs: Sequence[int]) -> None:
-    """int8, int16, int32 or float32 data, the same type in and out, per-tensor quantization."""
+def _check_copy_dtypes(
+    op: Operator, graph: Graph, data_inputs: Sequence[int], dtypes: Sequence[str] = _COPY_DTYPES
+) -> None:
+    """int8, int16, int32 or float32 data (or `dtypes`), the same type in and out, per-tensor
+    quantization."""
     output = graph.tensor(op.outputs[0])
     for index in (*data_inputs, op.outputs[0]):
         tensor = graph.tensor(index)
-        if tensor.dtype not in _COPY_DTYPES:
+        if tensor.dtype not in dtypes:
             raise UnsupportedError(
-                f"{tensor.dtype} tensors are not supported; use {', '.join(_COPY_DTYPES[:-1])} or float32"
+                f"{tensor.dtype} tensors are not supported; use {', '.join(dtypes[:-1])} or {dtypes[-1]}"
             )
         if tensor.dtype != output.dtype:
             raise UnsupportedError(f"input type {tensor.dtype} differs from output type {output.dtype}")
@@ -283,7 +288,7 @@ def _paddings(op: Operator, graph: Graph) -> np.ndarray:
 
 
 def _check_pad(op: Operator, graph: Graph) -> None:
-    _check_copy_dtypes(op, graph, op.inputs[:1])
+    _check_copy_dtypes(op, graph, op.inputs[:1], _PAD_DTYPES)
     if op.opcode == "PADV2":
         _pad_fill(op, graph)  # checks the constant value
     source = graph.tensor(op.inputs[0])
@@ -857,8 +862,8 @@ def _lowering(
 
 LOWERINGS: list[OpLowering] = [
     _lowering("CONCATENATION", _check_concatenation, _emit_concatenation),
-    _lowering("PAD", _check_pad, _emit_pad),
-    _lowering("PADV2", _check_pad, _emit_pad),
+    _lowering("PAD", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
+    _lowering("PADV2", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
     _lowering("STRIDED_SLICE", _check_strided_slice, _emit_strided_slice),
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
