@@ -12,6 +12,7 @@ squared_difference.cc, activations.cc PRelu, add_n.cc):
   then QuantizeMultiplier), with the x86-64 build's behaviour of RoundingDivideByPOT beyond 31
   bits (runtime/src/div_q.c). A divisor equal to its zero point, where LiteRT fails the invoke,
   gives the activation maximum (minimum for a negative numerator).
+  A fused TANH or SIGN_BIT is computed as NONE, as LiteRT does (elementwise._activation).
 - FLOOR_DIV: float32 (floor of the quotient computed in double, as LiteRT's FloorDiv does, then
   rounded to float), int8, int16, int32 (stored values; quantization is ignored, as in LiteRT).
 - FLOOR_MOD: float32 (fmodf, then the divisor added when the signs differ), int8, int16, int32,
