@@ -1,7 +1,8 @@
 /*
  * DIV, FLOOR_DIV, FLOOR_MOD, SQUARED_DIFFERENCE, PRELU (broadcasting, mtvm/broadcast.h) and ADD_N.
  * Generator: tools/microtvm/microtvm/ops/arith.py, which documents the semantics of each type.
- * Sources: arith_f32.c (float32), arith_int.c (integers), arith_s8.c (quantized int8).
+ * Sources: arith_f32.c (float32), arith_int.c (integers), arith_s8.c (quantized int8),
+ * div_q.c (quantized int8/int16 DIV).
  */
 #ifndef MTVM_ARITH_H_
 #define MTVM_ARITH_H_
@@ -73,10 +74,31 @@ typedef struct {
   int32_t count; /* number of inputs */
 } mtvm_add_n_params_t;
 
+/* Quantized DIV (int8, int16): LiteRT's reference DivElementwise (div.h), in div_q.c.
+   v1 = q1 + input1_offset, v2 = q2 + input2_offset (signs moved so that v2 > 0); 1 / v2 is
+   TFLite's GetReciprocal (v2 normalised to [1, 2) in Q0.31 and inverted by gemmlowp's
+   Newton-Raphson one_over_one_plus_x_for_x_in_0_1, recip_shift = 31 - clz(v2)); v1, shifted
+   left by its headroom (leading sign bits), is multiplied by it (SaturatingRoundingDoublingHighMul)
+   and then by the output multiplier, and divided by 2^(headroom + recip_shift - output_shift)
+   with RoundingDivideByPOT; plus the output zero point, clamped to [act_min, act_max]. */
+typedef struct {
+  int32_t size;
+  mtvm_bcast_t bcast;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} mtvm_div_q_params_t;
+
 #define MTVM_DECLARE_BINARY(NAME, P, T) void mtvm_##NAME(const P *p, const T *in1, const T *in2, T *out);
 
 MTVM_DECLARE_BINARY(div_f32, mtvm_div_f32_params_t, float)
 MTVM_DECLARE_BINARY(div_s32, mtvm_div_s32_params_t, int32_t)
+MTVM_DECLARE_BINARY(div_s8, mtvm_div_q_params_t, int8_t)
+MTVM_DECLARE_BINARY(div_s16, mtvm_div_q_params_t, int16_t)
 MTVM_DECLARE_BINARY(floor_div_f32, mtvm_arith_params_t, float)
 MTVM_DECLARE_BINARY(floor_div_s8, mtvm_arith_params_t, int8_t)
 MTVM_DECLARE_BINARY(floor_div_s16, mtvm_arith_params_t, int16_t)

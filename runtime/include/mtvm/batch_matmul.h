@@ -1,8 +1,8 @@
 /*
  * BATCH_MATMUL: out[..., m, n] = sum_k lhs[..., m, k] * rhs[..., k, n], with broadcast batch
  * dimensions and adj_x / adj_y (an operand stored transposed), as LiteRT's reference kernel
- * computes it for float32, int8 (per-tensor), int16 (16x16, zero points 0) and hybrid operands
- * (float32 LHS, int8 constant RHS).
+ * computes it for float32, int8 (per-tensor), int16 (16x16 and 16x8, zero points 0), int8 x int8
+ * -> int32 and hybrid operands (float32 LHS, int8 constant RHS).
  *
  * Shapes are LiteRT's: both operands extended to rank 5, dimensions 0-2 the batch (a dimension
  * of size 1 broadcasts: its stride is 0), then the matrices. The generator
@@ -63,6 +63,14 @@ void mtvm_batch_matmul_s8(const mtvm_batch_matmul_quantized_params* p, const int
                           int8_t* output);
 void mtvm_batch_matmul_s16(const mtvm_batch_matmul_quantized_params* p, const int16_t* lhs,
                            const int16_t* rhs, int16_t* output);
+/* 16x8 (batch_matmul_s16_s8.c): int16 LHS, int8 RHS, int16 output (zero points 0), as the
+   int16 kernel: LiteRT's BatchMatMul<int8_t, int64_t, int16_t, int16_t>. */
+void mtvm_batch_matmul_s16_s8(const mtvm_batch_matmul_quantized_params* p, const int16_t* lhs,
+                              const int8_t* rhs, int16_t* output);
+/* int8 x int8 -> int32 (batch_matmul_s8_s32.c): LiteRT's BatchMatMul<int8, int8, int32>, the
+   plain int32 sum of the stored values (quantization parameters are not used), wrapping. */
+void mtvm_batch_matmul_s8_s32(const mtvm_batch_matmul_f32_params* p, const int8_t* lhs, const int8_t* rhs,
+                              int32_t* output);
 /* scratch: lhs_rows * depth bytes + lhs_rows * 8 bytes + depth * 4 bytes, 4-aligned (see
    mtvm_batch_matmul_hybrid_scratch in the generator). */
 void mtvm_batch_matmul_hybrid(const mtvm_batch_matmul_hybrid_params* p, const float* lhs,

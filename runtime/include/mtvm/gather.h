@@ -77,6 +77,24 @@ typedef struct {
 
 void mtvm_gather_nd(const mtvm_gather_nd_params_t* p, const void* params, const void* indices, void* output);
 
+/*
+ * Hybrid EMBEDDING_LOOKUP (gather_hybrid.c): an int8 table (a uint8 one is read as int8, as
+ * LiteRT does) of `rows` rows of `cols` values, dequantized to float32 with zero point 0:
+ * output[i][j] = table[lookup[i]][j] * scale, scale = row_scales[lookup[i]] for per-row scales,
+ * else p->scale (row_scales == NULL). LiteRT multiplies in double and rounds once to float; the
+ * exact product fits a double, so one float multiplication gives the same value. An index out
+ * of range gives a zero row (see above).
+ */
+typedef struct {
+  int32_t rows;
+  int32_t cols;
+  int32_t count; /* lookups */
+  float scale;
+} mtvm_embedding_lookup_hybrid_params_t;
+
+void mtvm_embedding_lookup_hybrid(const mtvm_embedding_lookup_hybrid_params_t* p, const int8_t* table,
+                                  const float* row_scales, const int32_t* lookup, float* output);
+
 #ifdef __cplusplus
 }
 #endif

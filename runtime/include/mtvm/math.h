@@ -1,6 +1,7 @@
 /*
  * Unary math kernels: ABS, NEG, CEIL, FLOOR, ROUND, SQRT, RSQRT, SQUARE, EXP, LOG, SIN, COS,
- * ELU, GELU (float32; integer ABS/NEG), CAST, ZEROS_LIKE and FILL.
+ * ELU, GELU (float32; integer ABS/NEG; int16 quantized ABS, SQRT, RSQRT, EXP, LOG, GELU), CAST,
+ * ZEROS_LIKE and FILL.
  *
  * The generator is tools/microtvm/microtvm/ops/math.py. int8 versions of ABS, SQRT, RSQRT, EXP,
  * LOG, ELU and GELU are 256-entry tables computed there and run by mtvm_lut_s8
@@ -13,6 +14,9 @@
  *   math_trig_f32.c  SIN COS                                      sinf cosf
  *   math_gelu_f32.c  GELU (exact / tanh approximation)            erfcf / tanhf
  *   math_int.c       ABS NEG on int8/int16/int32/int64            -
+ *   math_lut_s16.c   int16 (quantized) EXP LOG RSQRT GELU: 513-entry tables with interpolation
+ *   math_abs_s16.c   int16 (quantized) ABS                        -
+ *   math_sqrt_s16.c  int16 (quantized) SQRT                       sqrtf
  *   cast.c           CAST between float32/int8/uint8/int16/int32/int64/bool
  *   fill.c           FILL, ZEROS_LIKE
  * bool tensors are uint8_t holding 0 or 1.
@@ -33,6 +37,33 @@ typedef struct {
 typedef struct {
   int32_t size; /* elements (FILL) or bytes (ZEROS_LIKE) */
 } mtvm_fill_params_t;
+
+/* int16 (quantized, zero points 0) ABS: LiteRT's AbsEvalQuantized; |q|, rescaled by
+   MultiplyByQuantizedMultiplier (s_in / s_out) unless the scales are equal, clamped to int16. */
+typedef struct {
+  int32_t size;
+  int32_t needs_rescale; /* 0 or 1 */
+  int32_t multiplier;
+  int32_t shift;
+} mtvm_abs_q16_params_t;
+
+/* int16 (quantized, zero points 0) SQRT: sqrtf(q * input_scale) / output_scale (float32 operations),
+   truncated toward zero, clamped to int16 (negative inputs, which LiteRT refuses, give 0). */
+typedef struct {
+  int32_t size;
+  float input_scale;
+  float output_scale;
+} mtvm_sqrt_q16_params_t;
+
+/* int16 table lookup with interpolation (TFLite's LUTLookup on a 513-entry LUTPopulate<int16_t>
+   table): the top 9 bits of the input pick an interval, the low 7 interpolate linearly. */
+typedef struct {
+  int32_t size;
+} mtvm_lut_s16_params_t;
+
+void mtvm_abs_q16(const mtvm_abs_q16_params_t *p, const int16_t *in, int16_t *out);
+void mtvm_sqrt_q16(const mtvm_sqrt_q16_params_t *p, const int16_t *in, int16_t *out);
+void mtvm_lut_s16(const mtvm_lut_s16_params_t *p, const int16_t *table, const int16_t *in, int16_t *out);
 
 #define MTVM_DECLARE_UNARY(NAME, TI, TO) void mtvm_##NAME(const mtvm_unary_params_t *p, const TI *in, TO *out);
 

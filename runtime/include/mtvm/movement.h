@@ -107,6 +107,14 @@ void mtvm_requantize_lut_s8_s16(const int16_t* table, int32_t size, const int8_t
    table[input byte], the table holding TFLite's Requantize result for each of the 256 raw bytes. */
 void mtvm_requantize_lut_8(const uint8_t* table, int32_t size, const void* input, void* output);
 
+/* uint8 conversions (legacy uint8 model boundaries), one file each: QUANTIZE float32 -> uint8
+   (quantize_u8.c; as mtvm_quantize_f32_s8, saturated to [0, 255]), DEQUANTIZE uint8 -> float32
+   (dequantize_u8.c; scale * (q - zp), exact in float), and QUANTIZE uint8 -> int16
+   (requantize_u8_s16.c; output[i] = table[input[i]], the 256 Requantize results). */
+void mtvm_quantize_f32_u8(const mtvm_affine_params_t* params, const float* input, uint8_t* output);
+void mtvm_dequantize_u8_f32(const mtvm_affine_params_t* params, const uint8_t* input, float* output);
+void mtvm_requantize_lut_u8_s16(const int16_t* table, int32_t size, const uint8_t* input, int16_t* output);
+
 /*
  * Per-channel QUANTIZE / DEQUANTIZE (per_channel_s8.c, per_channel_s16.c): the tensor is viewed
  * as [outer, channels, inner] around the quantized dimension; channel c uses scales[c] and

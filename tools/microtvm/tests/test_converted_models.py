@@ -33,7 +33,9 @@ INPUT_RANGES = {"embedding_classifier": (0, 50)}
 # Models refused today, with what stops them (for the reader). A model listed here must still be
 # refused with one clear UnsupportedError line naming the model, so this list shrinks as support lands.
 NOT_YET_SUPPORTED: dict[str, str] = {
-    "transformer_block_int16x8": "BATCH_MATMUL",
+    # int16 SQUARED_DIFFERENCE: LiteRT 2.3.0 has no int16 kernel for it (and aborts preparing this
+    # model's int16 SUB, whose rescaling exceeds 1), so there is no reference to match.
+    "transformer_block_int16x8": "SQUARED_DIFFERENCE",
 }
 
 

@@ -187,6 +187,69 @@ def test_add_n(dtype, tmp_path):
     _check_model(model, make, tmp_path)
 
 
+# Quantized DIV: (input1, input2, output) quantization per case; every case on every shape pair,
+# with a fused activation. Zero points on int16 too (LiteRT's DivElementwise takes any).
+DIV_Q_CASES = {
+    "int8": [((0.05, 3), (0.05, -2), (0.05, 1), "NONE"), ((0.1, -128), (0.01, 127), (0.5, 0), "RELU"),
+             ((0.003, 0), (0.2, 5), (0.0001, -100), "RELU_N1_TO_1"), ((0.5, 10), (0.002, -7), (3.0, 4), "RELU6")],
+    "int16": [((0.01, 0), (0.02, 0), (0.003, 0), "NONE"), ((0.0005, 0), (0.1, 0), (0.0001, 0), "RELU"),
+              ((0.02, 5), (0.0001, -3), (40.0, 0), "RELU6")],
+}
+
+
+@pytest.mark.parametrize("dtype", list(DIV_Q_CASES))
+def test_quantized_div(dtype, tmp_path):
+    tensors, inputs, ops, outputs, zero_points = [], [], [], [], []
+    for q1, q2, qo, activation in DIV_Q_CASES[dtype]:
+        for s1, s2 in SHAPE_PAIRS + [((3, 1, 2), (3, 1, 2))]:
+            tensors += [_spec(s1, dtype, q1), _spec(s2, dtype, q2)]
+            inputs += [len(tensors) - 2, len(tensors) - 1]
+            zero_points.append(q2[1])
+            tensors.append(_spec(np.broadcast_shapes(s1, s2), dtype, qo))
+            ops.append(OpSpec("DIV", inputs[-2:], [len(tensors) - 1], {"fused_activation_function": activation}))
+            outputs.append(len(tensors) - 1)
+    model = build_model(tensors, ops, inputs=inputs, outputs=outputs)
+    info = np.iinfo(dtype)
+
+    def make(seed: int) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        arrays = []
+        for k, (i1, i2) in enumerate(zip(inputs[::2], inputs[1::2])):
+            a = rng.integers(info.min, int(info.max) + 1, tensors[i1].shape).astype(dtype)
+            small = rng.integers(-40, 41, tensors[i1].shape).astype(dtype)  # small numerators: tiny quotients
+            a = np.where(rng.random(tensors[i1].shape) < 0.3, small, a).astype(dtype)
+            b = rng.integers(info.min, int(info.max) + 1, tensors[i2].shape).astype(dtype)
+            zp = zero_points[k]
+            b[b == zp] = zp - 1 if zp > info.min else zp + 1  # LiteRT fails the invoke on a zero divisor
+            arrays += [a, b]
+        return arrays
+
+    _check_model(model, make, tmp_path)
+
+
+def test_quantized_div_every_int8_pair(tmp_path):
+    """All 256 x 255 operand pairs (ties of the rounding included), broadcast and not."""
+    q1, q2, qo = (0.05, 3), (0.05, -2), (0.05, 1)
+    a = _spec((256, 1), "int8", q1)
+    b = _spec((1, 255), "int8", q2)
+    flat_a, flat_b = _spec((256 * 255,), "int8", q1), _spec((256 * 255,), "int8", q2)
+    tensors = [a, b, _spec((256, 255), "int8", qo), flat_a, flat_b, _spec((256 * 255,), "int8", qo)]
+    ops = [OpSpec("DIV", [0, 1], [2]), OpSpec("DIV", [3, 4], [5])]
+    model = build_model(tensors, ops, inputs=[0, 1, 3, 4], outputs=[2, 5])
+    numerators = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
+    divisors = np.array([v for v in range(-128, 128) if v != q2[1]], dtype=np.int8).reshape(1, 255)
+    pairs = np.broadcast_arrays(numerators, divisors)
+    _check_model(model, lambda seed: [numerators, divisors, pairs[0].ravel(), pairs[1].ravel()], tmp_path)
+
+
+def test_quantized_div_rejects_extreme_rescaling():
+    q = (1.0, 0)
+    tiny = _spec([3], "int8", (1e-6, 0))
+    model = single_op_model("DIV", [_spec([3], "int8", q), tiny], [tiny])
+    with pytest.raises(UnsupportedError, match="out of the range LiteRT's quantized DIV computes"):
+        _check(model)
+
+
 # ---------------------------------------------------------------------------------------------
 # Unsupported variants
 
@@ -199,7 +262,7 @@ def _check(model: bytes) -> None:
 
 @pytest.mark.parametrize(
     "opcode,dtype,match",
-    [("DIV", "int64", "DIV.*one of float32, int32$"),
+    [("DIV", "int64", "DIV.*one of float32, int8, int16, int32$"),
      ("FLOOR_DIV", "int64", "one of float32, int8, int16, int32$"),
      ("SQUARED_DIFFERENCE", "int16", "one of float32, int8, int32$"),
      ("ADD_N", "int8", "one of float32, int32$"),

@@ -70,6 +70,12 @@ def _matmul(kind: str, lhs, rhs, adj_x: bool, adj_y: bool, rng, constant: bool, 
     elif kind == "int16":
         specs = [_spec(lhs, "int16", rng, False, (0.002, 0)), _spec(rhs, "int16", rng, constant, (0.001, 0)),
                  _spec(out, "int16", rng, False, (0.04, 0))]
+    elif kind == "int16x8":
+        specs = [_spec(lhs, "int16", rng, False, (0.002, 0)), _spec(rhs, "int8", rng, constant, (0.01, 0)),
+                 _spec(out, "int16", rng, False, (0.02, 0))]
+    elif kind == "int8_to_int32":  # LiteRT ignores the quantization of this variant
+        specs = [_spec(lhs, "int8", rng, False, (0.05, 3)), _spec(rhs, "int8", rng, constant, (0.03, -2)),
+                 _spec(out, "int32", rng, False, (0.0015, 4))]
     else:
         cols = out[-1]
         axis = len(rhs) - (2 if adj_y else 1)
@@ -95,9 +101,12 @@ def _model(ops) -> bytes:
     return build_model(tensors, op_specs, inputs, outputs)
 
 
-@pytest.mark.parametrize("kind", ["float32", "int8", "int16"])
+KINDS = ["float32", "int8", "int16", "int16x8", "int8_to_int32"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_batch_matmul(kind: str, tmp_path) -> None:
-    rng = np.random.default_rng(["float32", "int8", "int16"].index(kind))
+    rng = np.random.default_rng(KINDS.index(kind))
     ops = [_matmul(kind, lhs, rhs, ax, ay, rng, constant=k % 2 == 1) for k, (lhs, rhs, ax, ay) in enumerate(SHAPES)]
     assert_matches_reference(_model(ops), workdir=tmp_path)
 
@@ -130,6 +139,12 @@ def test_error_paths() -> None:
     with pytest.raises(UnsupportedError, match="zero points of 0"):
         _check([TensorSpec([2, 3], "int16", 0.1, 1), TensorSpec([3, 4], "int16", 0.1, 0),
                 TensorSpec([2, 4], "int16", 0.1, 0)])
+    with pytest.raises(UnsupportedError, match="zero points of 0"):
+        _check([TensorSpec([2, 3], "int16", 0.1, 0), TensorSpec([3, 4], "int8", 0.1, 2),
+                TensorSpec([2, 4], "int16", 0.1, 0)])
+    with pytest.raises(UnsupportedError, match="LHS int16, RHS int8 and output int32 are not supported"):
+        _check([TensorSpec([2, 3], "int16", 0.1, 0), TensorSpec([3, 4], "int8", 0.1, 0),
+                TensorSpec([2, 4], "int32", 0.1, 0)])
     with pytest.raises(UnsupportedError, match="rank 6; supported: ranks 2 to 5"):
         _check([f32([1, 1, 1, 1, 2, 3]), f32([3, 4]), f32([1, 1, 1, 1, 2, 4])])
     with pytest.raises(UnsupportedError, match="do not broadcast"):

@@ -377,9 +377,46 @@ def test_rejects_per_channel_quantization():
         _check(single_op_model("ADD", [per_channel, plain], [plain]))
 
 
-def test_rejects_tanh_fused_activation():
-    with pytest.raises(UnsupportedError, match="TANH.*supported: NONE, RELU, RELU6, RELU_N1_TO_1"):
-        _check(_binary_model("ADD", (2, 3), (2, 3), "float32", activation="TANH"))
+_TANH_SIGN_BIT_CASES = {  # dtype: (operators, quantization)
+    "float32": (("ADD", "SUB", "MUL", "DIV"), None),
+    "int8": (("ADD", "SUB", "MUL", "DIV"), (0.05, 2)),
+    "int16": (("ADD", "SUB", "MUL", "DIV"), (0.002, 0)),
+    "int32": (("ADD", "SUB", "MUL", "DIV"), None),
+    "int64": (("ADD", "SUB", "MUL"), None),
+}
+
+
+@pytest.mark.parametrize("dtype", list(_TANH_SIGN_BIT_CASES))
+def test_tanh_and_sign_bit_fused_activations_compute_as_litert(dtype, tmp_path):
+    """LiteRT accepts TANH and SIGN_BIT fused into ADD, SUB, MUL and DIV and clamps to the full
+    range (no tanh, no sign): so do we, checked against it (divisors kept away from zero)."""
+    opcodes, q = _TANH_SIGN_BIT_CASES[dtype]
+    tensors, ops, inputs, outputs = [], [], [], []
+    def spec(shape) -> TensorSpec:
+        return TensorSpec(list(shape), dtype, q[0], q[1]) if q else _spec(shape, dtype)
+
+    for opcode in opcodes:
+        for activation in ("TANH", "SIGN_BIT"):
+            tensors += [spec((2, 3, 4)), spec((3, 1)), spec((2, 3, 4))]
+            inputs += [len(tensors) - 3, len(tensors) - 2]
+            outputs.append(len(tensors) - 1)
+            ops.append(OpSpec(opcode, inputs[-2:], [outputs[-1]], {"fused_activation_function": activation}))
+    model = build_model(tensors, ops, inputs, outputs)
+    host = build(model, tmp_path)
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        arrays = []
+        for i in inputs:
+            shape = tuple(tensors[i].shape)
+            if dtype == "float32":
+                a = (rng.standard_normal(shape) * 4).astype(np.float32)
+            else:
+                info = np.iinfo(dtype)
+                a = rng.integers(max(int(info.min), -1000), min(int(info.max), 1000) + 1, shape).astype(dtype)
+            a[a == (q[1] if q else 0)] = 3  # divisors away from (the real) zero
+            arrays.append(a)
+        for ours, theirs in zip(host.run(arrays), run_reference(model, arrays)):
+            _assert_same(ours, theirs)
 
 
 def test_rejects_output_scale_too_small_for_add():

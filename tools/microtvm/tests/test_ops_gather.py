@@ -64,7 +64,8 @@ def test_every_operator_of_the_family_matches_litert(dtype: str, tmp_path: Path)
 
 def test_declared_dtypes_are_the_tested_ones():
     for opcode in ("GATHER", "GATHER_ND", "EMBEDDING_LOOKUP"):
-        assert set(LOWERINGS_BY_OPCODE[opcode].dtypes) == set(DTYPES), opcode
+        extra = {"hybrid"} if opcode == "EMBEDDING_LOOKUP" else set()  # test_hybrid_embedding_lookup
+        assert set(LOWERINGS_BY_OPCODE[opcode].dtypes) == set(DTYPES) | extra, opcode
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int8"])
@@ -91,6 +92,41 @@ def test_computed_indices_out_of_range_give_zero_rows(dtype: str, tmp_path: Path
     expected[2][[0, 2]] = 0
     for k, (a, e) in enumerate(zip(ours, expected)):
         np.testing.assert_array_equal(a, e, err_msg=f"output {k}")
+
+
+def test_hybrid_embedding_lookup(tmp_path: Path):
+    """LiteRT's dequantizing lookup: int8 (and uint8, read as int8) tables with one scale or one
+    per row, constant or computed lookups and table, ranks 2 and 3; then the constant case folded."""
+    rng = np.random.default_rng(5)
+    table = rng.integers(-128, 128, [6, 2, 3], dtype=np.int8)
+    row_scales = [float(v) for v in rng.uniform(0.001, 0.3, 6)]
+    tensors = [
+        idx([4]),  # 0: lookups (computed)
+        TensorSpec([6, 2, 3], "int8", 0.037, 0, data=table),  # 1: per-tensor table
+        TensorSpec([4, 2, 3], "float32"),  # 2
+        TensorSpec([6, 6], "int8", row_scales, [0] * 6, data=table.reshape(6, 6)),  # 3: per-row scales
+        TensorSpec([4, 6], "float32"),  # 4
+        TensorSpec([6, 6], "uint8", 0.5, 0, data=table.reshape(6, 6).view(np.uint8)),  # 5: uint8 table
+        TensorSpec([4, 6], "float32"),  # 6
+        TensorSpec([5, 3], "int8", 0.02, 0),  # 7: a computed table
+        const([4, 0, 4]),  # 8
+        TensorSpec([3, 3], "float32"),  # 9
+    ]
+    ops = [OpSpec("EMBEDDING_LOOKUP", [0, 1], [2]), OpSpec("EMBEDDING_LOOKUP", [0, 3], [4]),
+           OpSpec("EMBEDDING_LOOKUP", [0, 5], [6]), OpSpec("EMBEDDING_LOOKUP", [8, 7], [9])]
+    model = build_model(tensors, ops, [0, 7], [2, 4, 6, 9])
+    host = build(model, tmp_path)
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        inputs = [rng.integers(0, 6, 4).astype(np.int32), rng.integers(-128, 128, [5, 3], dtype=np.int8)]
+        for k, (ours, theirs) in enumerate(zip(host.run(inputs), run_reference(model, inputs))):
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"seed {seed}, output {k}")
+    folded = build_model([const([5, 1]), tensors[3], TensorSpec([2, 6], "float32"), TensorSpec([1], "float32"),
+                          TensorSpec([1], "float32")],
+                         [OpSpec("EMBEDDING_LOOKUP", [0, 1], [2]), OpSpec("ABS", [3], [4])], [3], [2, 4])
+    graph = run_all(read_model(folded, "fold.tflite"))
+    assert [op.opcode for op in graph.operators] == ["ABS"]
+    np.testing.assert_array_equal(graph.tensor(2).data, run_reference(folded, [np.zeros(1, np.float32)])[0])
 
 
 def test_constant_operands_are_folded_like_litert():
@@ -131,7 +167,9 @@ def test_constant_operands_are_folded_like_litert():
         (Case("EMBEDDING_LOOKUP", [const([4]), t("float32", [4, 2])], [t("float32", [1, 2])]),
          r"constant index 4 is out of range"),
         (Case("EMBEDDING_LOOKUP", [idx([1]), t("int8", [4, 2])], [t("float32", [1, 2])]),
-         r"hybrid, dequantizing\) is not supported"),
+         r"hybrid table needs zero point 0"),
+        (Case("EMBEDDING_LOOKUP", [idx([1]), t("int16", [4, 2])], [t("float32", [1, 2])]),
+         r"int16 table with a float32 output is not supported"),
         (Case("EMBEDDING_LOOKUP", [idx([1], "int64"), t("float32", [4, 2])], [t("float32", [1, 2])]),
          r"int64 indices are not supported; use int32"),
     ],

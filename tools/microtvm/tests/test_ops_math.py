@@ -224,6 +224,68 @@ def test_integer_unary(dtype, ops, q, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# int16 (quantized): tables against LiteRT on all 65536 inputs (no C build), then compiled
+
+ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16)
+_QUANT16 = [(0.0003, 0.01), (0.0001, 0.0001), (0.01, 0.0002), (0.005, 0.02), (1.0, 0.5), (3e-6, 2e-5)]
+
+
+def _lut_lookup_s16(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """TFLite's LUTLookup on int16 (what runtime/src/math_lut_s16.c computes)."""
+    v = values.astype(np.int64)
+    index = 256 + (v >> 7)
+    base = table[index].astype(np.int64)
+    slope = (table[index + 1].astype(np.int64) - base + 32768) % 65536 - 32768
+    return ((base + ((slope * (v & 0x7F) + 64) >> 7) + 32768) % 65536 - 32768).astype(np.int16)
+
+
+@pytest.mark.parametrize(
+    "opcode,options", [("EXP", {}), ("LOG", {}), ("RSQRT", {}), ("GELU", {}), ("GELU", {"approximate": True})]
+)
+def test_int16_table_matches_litert_on_every_input(opcode, options):
+    for k, (s_in, s_out) in enumerate(_QUANT16):
+        # GELU takes any zero points (LiteRT's table only uses the output's through its range).
+        z_in, z_out = ((-300 * k, 17 * k) if opcode == "GELU" else (0, 0))
+        # RSQRT fails the invoke on negative inputs.
+        x = ALL_INT16[32768:] if opcode == "RSQRT" else ALL_INT16
+        model = single_op_model(
+            opcode, [_spec([len(x)], "int16", (s_in, z_in))], [_spec([len(x)], "int16", (s_out, z_out))], options
+        )
+        graph, op = _graph_op(model)
+        LOWERINGS_BY_OPCODE[opcode].check(op, graph)
+        expected = _reference(model, [x])[0]
+        actual = _lut_lookup_s16(x, mmath.int16_table(op, graph))
+        np.testing.assert_array_equal(actual, expected, err_msg=f"{opcode} {s_in} {z_in} {s_out} {z_out}")
+
+
+_INT16_CASES = [
+    # (operators, input quantization, output quantization, non-negative inputs only)
+    ([("EXP", {}), ("GELU", {}), ("GELU", {"approximate": True}), ("LOG", {}), ("ABS", {}), ("NEG", {})],
+     (0.0004, 0), (0.002, 0), False),
+    ([("SQRT", {}), ("RSQRT", {}), ("LOG", {}), ("ABS", {})], (0.01, 0), (0.001, 0), True),
+    ([("ABS", {}), ("SQRT", {})], (0.001, 0), (0.001, 0), True),
+    ([("SQRT", {})], (1.0, 0), (1e-8, 0), True),  # quotients beyond 2^31 (x86's integer indefinite)
+]
+
+
+@pytest.mark.parametrize("case", range(len(_INT16_CASES)))
+def test_int16_quantized_unary(case, tmp_path):
+    ops, q_in, q_out, non_negative = _INT16_CASES[case]
+    model = _multi_op_model(ops, "int16", q_in, q_out)
+
+    def inputs(seed: int) -> list[np.ndarray]:
+        arrays = _random("int16", seed)
+        for a in arrays:
+            flat = a.reshape(-1)
+            flat[:3] = [-32768, 0, 32767][: flat.size]
+            if non_negative:
+                flat[:] = np.abs(flat.astype(np.int32)).clip(0, 32767)
+        return arrays
+
+    _check_model(model, inputs, tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
 # CAST
 
 _CAST_TYPES = ["float32", "int8", "uint8", "int16", "int32", "int64", "bool"]
@@ -326,9 +388,13 @@ def test_unsupported_types(opcode, dtype, match):
 
 
 def test_unsupported_int16_quantized():
-    spec = _spec([4], "int16", (0.001, 0))
-    with pytest.raises(UnsupportedError, match="quantized int16"):
+    spec = _spec([4], "int16", (0.001, 3))
+    with pytest.raises(UnsupportedError, match="LiteRT's int16 ABS requires zero points 0"):
         _check(single_op_model("ABS", [spec], [spec]))
+    with pytest.raises(UnsupportedError, match="int16 EXP needs quantized"):
+        _check(single_op_model("EXP", [_spec([4], "int16")], [_spec([4], "int16")]))
+    with pytest.raises(UnsupportedError, match="both be quantized, or neither"):
+        _check(single_op_model("ABS", [_spec([4], "int16", (0.001, 0))], [_spec([4], "int16")]))
 
 
 def test_unsupported_cast_type():

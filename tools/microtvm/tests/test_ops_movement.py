@@ -26,7 +26,7 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend.reader import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops import movement
-from microtvm.testing.host import assert_matches_reference, run_compiled
+from microtvm.testing.host import assert_matches_reference, build, run_compiled
 from microtvm.testing.reference import run_reference
 from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
@@ -245,6 +245,27 @@ def test_pad(
     assert_matches_reference(model, seeds=(0,), workdir=tmp_path)
 
 
+def test_pad_and_padv2_int64_and_bool(tmp_path: Path):
+    """PAD (zeros, False) and PADV2 (its constant value) on int64 and bool tensors, ranks 1 to 4."""
+    tensors, ops, inputs, outputs = [], [], [], []
+    cases = [([2, 3], [[1, 0], [0, 2]]), ([4], [[2, 3]]), ([1, 2, 1, 3], [[0, 1], [1, 1], [2, 0], [0, 1]])]
+    for dtype, value in (("int64", -7_000_000_000_123), ("bool", True)):
+        for k, (shape, paddings) in enumerate(cases):
+            for opcode in ("PAD", "PADV2"):
+                out_shape = [n + a + b for n, (a, b) in zip(shape, paddings)]
+                tensors.append(TensorSpec(shape, dtype))
+                inputs.append(len(tensors) - 1)
+                tensors.append(int32_const(paddings, "int64" if k == 1 else "int32"))
+                operands = [len(tensors) - 2, len(tensors) - 1]
+                if opcode == "PADV2":
+                    tensors.append(TensorSpec([], dtype, data=np.array(value, dtype=dtype)))
+                    operands.append(len(tensors) - 1)
+                tensors.append(TensorSpec(out_shape, dtype))
+                outputs.append(len(tensors) - 1)
+                ops.append(OpSpec(opcode, operands, [outputs[-1]]))
+    assert_matches_reference(build_model(tensors, ops, inputs, outputs), workdir=tmp_path)
+
+
 def test_pad_int8_fills_with_the_output_zero_point_and_copies_the_input_unchanged(tmp_path: Path):
     # TFLite does not requantize an int8 PAD whose output has other parameters.
     model = single_op_model(
@@ -354,6 +375,46 @@ def test_quantize_and_dequantize_with_random_inputs(tmp_path: Path):
         assert_matches_reference(model, seeds=(0, 1), workdir=tmp_path / name)
 
 
+def test_uint8_boundaries(tmp_path: Path):
+    """The conversions at the edges of legacy uint8 models, in one model: float32 -> uint8 (ties
+    and saturation included), uint8 -> float32, uint8 -> int16, uint8 -> int8 and uint8 -> uint8
+    over every input byte (shuffled per seed)."""
+    scale, zero_point = 0.04, 131
+    tensors = [
+        f32([4, 150]),  # 0: model input
+        TensorSpec([4, 150], "uint8", scale, zero_point),  # 1
+        TensorSpec([2, 128], "uint8", 0.03, 120),  # 2: model input, every byte
+        f32([2, 128]),  # 3
+        TensorSpec([2, 128], "int16", 0.0007, 0),  # 4
+        i8([2, 128], 0.05, -7),  # 5
+        TensorSpec([2, 128], "uint8", 0.02, 3),  # 6
+        TensorSpec([2, 128], "int16", 0.1, 0),  # 7: the byte range shrinks
+    ]
+    ops = [
+        OpSpec("QUANTIZE", [0], [1]),
+        OpSpec("DEQUANTIZE", [2], [3]),
+        OpSpec("QUANTIZE", [2], [4]),
+        OpSpec("QUANTIZE", [2], [5]),
+        OpSpec("QUANTIZE", [2], [6]),
+        OpSpec("QUANTIZE", [2], [7]),
+    ]
+    model = build_model(tensors, ops, [0, 2], [1, 3, 4, 5, 6, 7])
+    host = build(model, tmp_path)
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        ties = np.arange(-300, 300, dtype=np.float32) * np.float32(scale) / np.float32(2)
+        x = (ties + np.float32(zero_point * scale) * np.float32(seed)).reshape(4, 150)
+        x = rng.permutation(x.reshape(-1)).reshape(4, 150).astype(np.float32)
+        # Saturation both ways. (Not infinities or |x / scale| >= 2^31: LiteRT's x86 float -> int32
+        # conversion gives INT32_MIN there, the minimum or, with a negative zero point, the maximum.)
+        x.reshape(-1)[-2:] = [-1e6, 1e6]
+        every_byte = rng.permutation(256).astype(np.uint8).reshape(2, 128)
+        inputs = [x, every_byte]
+        for k, (e, g) in enumerate(zip(run_reference(model, inputs), host.run(inputs))):
+            assert e.dtype == g.dtype and e.shape == g.shape, f"seed {seed}, output {k}"
+            np.testing.assert_array_equal(g, e, err_msg=f"seed {seed}, output {k}")
+
+
 def test_a_chain_of_movement_operators_in_one_model(tmp_path: Path):
     """float32 in -> QUANTIZE -> PAD -> TRANSPOSE -> STRIDED_SLICE -> CONCATENATION (with the
     PAD output) -> requantizing QUANTIZE -> DEQUANTIZE -> float32 out: the memory planner
@@ -415,15 +476,17 @@ _SLICE_ENDS = (int32_const([3]), int32_const([1]))
         ("TRANSPOSE", [i8([2, 3]), TensorSpec([2], "int32")], i8([3, 2]), {}, "permutation must be constant"),
         ("TRANSPOSE", [TensorSpec([2, 3], "int64"), int32_const([1, 0])], TensorSpec([3, 2], "int64"), {},
          "use int8, int16, int32 or float32"),
-        ("PAD", [_u8([2]), int32_const([[1, 1]])], _u8([4]), {}, "use int8, int16, int32 or float32"),
+        ("PAD", [_u8([2]), int32_const([[1, 1]])], _u8([4]), {}, "use int8, int16, int32, int64, bool or float32"),
         ("PAD", [i8([1] * 6), int32_const([[0, 0]] * 6)], i8([1] * 6), {}, "at most 5"),
         ("CONCATENATION", [f32([2]), f32([2])], f32([4]), {"fused_activation_function": "RELU"}, "use NONE"),
         ("CONCATENATION", [i8([2], 0.1, 0), i8([2], 0.2, 0)], i8([4], 0.1, 0), {}, "scale and zero point"),
-        ("QUANTIZE", [_u8([4])], _i16([4]), {}, "supported are float32 -> int8, float32 -> int16"),
-        ("QUANTIZE", [f32([4])], _u8([4]), {}, "int16 -> int8, int16 -> int16"),
+        ("QUANTIZE", [_i16([4])], _u8([4]), {}, "supported are float32 -> int8, float32 -> int16"),
+        ("QUANTIZE", [TensorSpec([4], "int32", 0.1, 0)], _i16([4]), {}, "int16 -> int8, int16 -> int16"),
+        ("QUANTIZE", [f32([2, 2])], TensorSpec([2, 2], "uint8", [0.1, 0.2], [0, 0]), {},
+         "per-channel quantization is supported"),
         ("QUANTIZE", [i8([2, 2], [0.1, 0.2], [0, 0])], i8([2, 2]), {}, "per-channel quantization is supported"),
-        ("DEQUANTIZE", [TensorSpec([4], "float16")], f32([4]), {}, "int8 -> float32"),
-        ("DEQUANTIZE", [_u8([4])], f32([4]), {}, "int8 -> float32 and int16 -> float32"),
+        ("DEQUANTIZE", [TensorSpec([4], "float16")], f32([4]), {}, "int8, int16 and uint8 -> float32"),
+        ("DEQUANTIZE", [TensorSpec([4], "int32", 0.1, 0)], f32([4]), {}, "int8, int16 and uint8 -> float32"),
         ("TRANSPOSE", [i8([2, 3]), int32_const([1, 1])], i8([3, 2]), {}, "not a permutation"),
         # LiteRT 2.3 reads an int64 permutation as int32 values, so it cannot be a reference.
         ("TRANSPOSE", [i8([2, 3]), int32_const([1, 0], "int64")], i8([3, 2]), {}, "use int32"),

@@ -5,7 +5,14 @@ Types and semantics follow LiteRT (tflite/kernels/div.cc, floor_div.cc, floor_mo
 squared_difference.cc, activations.cc PRelu, add_n.cc):
 
 - DIV: float32 (a / b, then the fused activation's clamp; NONE clamps to the finite range, so
-  x / 0 gives +-FLT_MAX like LiteRT) and int32 (C division truncating toward zero, then the clamp).
+  x / 0 gives +-FLT_MAX like LiteRT), int32 (C division truncating toward zero, then the clamp),
+  and quantized int8 and int16 (per-tensor scales, any zero points): LiteRT's reference
+  DivElementwise, a fixed-point reciprocal of the divisor (GetReciprocal) times the numerator,
+  rescaled by s1 / (s2 * s_out) (computed in float32, as LiteRT's Prepare divides float scales,
+  then QuantizeMultiplier), with the x86-64 build's behaviour of RoundingDivideByPOT beyond 31
+  bits (runtime/src/div_q.c). A divisor equal to its zero point, where LiteRT fails the invoke,
+  gives the activation maximum (minimum for a negative numerator).
+  A fused TANH or SIGN_BIT is computed as NONE, as LiteRT does (elementwise._activation).
 - FLOOR_DIV: float32 (floor of the quotient computed in double, as LiteRT's FloorDiv does, then
   rounded to float), int8, int16, int32 (stored values; quantization is ignored, as in LiteRT).
 - FLOOR_MOD: float32 (fmodf, then the divisor added when the signs differ), int8, int16, int32,
@@ -45,7 +52,7 @@ F32 = np.float32
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 DTYPES: dict[str, tuple[str, ...]] = {
-    "DIV": ("float32", "int32"),
+    "DIV": ("float32", "int8", "int16", "int32"),
     "FLOOR_DIV": ("float32", "int8", "int16", "int32"),
     "FLOOR_MOD": ("float32", "int8", "int16", "int32", "int64"),
     "SQUARED_DIFFERENCE": ("float32", "int8", "int32"),
@@ -54,13 +61,14 @@ DTYPES: dict[str, tuple[str, ...]] = {
 }
 _SUFFIX = {"float32": "f32", "int8": "s8", "int16": "s16", "int32": "s32", "int64": "s64"}
 _SOURCES: dict[str, tuple[str, ...]] = {
-    "DIV": ("arith_f32.c", "arith_int.c"),
+    "DIV": ("arith_f32.c", "arith_int.c"),  # + div_q.c for quantized operands (EmittedOp.sources)
     "FLOOR_DIV": ("arith_f32.c", "arith_int.c"),
     "FLOOR_MOD": ("arith_f32.c", "arith_int.c"),
     "SQUARED_DIFFERENCE": ("arith_f32.c", "arith_int.c", "arith_s8.c"),
     "PRELU": ("arith_f32.c", "arith_s8.c"),
     "ADD_N": ("arith_f32.c", "arith_int.c"),
 }
+_QRANGE = {"int8": (-128, 127), "int16": (-32768, 32767)}
 SQUARED_DIFFERENCE_LEFT_SHIFT = 7  # LiteRT's headroom: 255^2 << 14 still fits an int32
 
 
@@ -85,13 +93,18 @@ def _check_types(op: Operator, graph: Graph) -> str:
             f"{_where(op)}: tensor types {', '.join(t.dtype for t in (*inputs, output))} are not supported; "
             "all inputs and the output must be one of " + ", ".join(supported)
         )
-    needs_quant = output.dtype == "int8" and op.opcode in ("SQUARED_DIFFERENCE", "PRELU")
+    needs_quant = (output.dtype == "int8" and op.opcode in ("SQUARED_DIFFERENCE", "PRELU")) or (
+        output.dtype in ("int8", "int16") and op.opcode == "DIV"
+    )
+    qmin, qmax = _QRANGE.get(output.dtype, (-128, 127))
     for t in (*inputs, output):
         if needs_quant:
             if not _quantized_int8(t) or t.quant.per_channel:
-                raise UnsupportedError(f"{_where(op)}: int8 tensor '{t.name}' must be quantized per tensor")
-            if not _scale(t) > 0.0 or not -128 <= _zp(t) <= 127:
-                raise UnsupportedError(f"{_where(op)}: tensor '{t.name}' has invalid int8 quantization parameters")
+                raise UnsupportedError(f"{_where(op)}: {t.dtype} tensor '{t.name}' must be quantized per tensor")
+            if not _scale(t) > 0.0 or not qmin <= _zp(t) <= qmax:
+                raise UnsupportedError(
+                    f"{_where(op)}: tensor '{t.name}' has invalid {t.dtype} quantization parameters"
+                )
         elif output.dtype in ("int16",) and _quantized_int8(t):
             raise UnsupportedError(
                 f"{_where(op)}: quantized int16 is not supported; supported: " + ", ".join(supported)
@@ -115,6 +128,34 @@ def squared_difference_constants(in1: Tensor, in2: Tensor, output: Tensor) -> di
         "left_shift": SQUARED_DIFFERENCE_LEFT_SHIFT,
         "output_multiplier": mo, "output_shift": so, "output_offset": _zp(output),
     }
+
+
+def div_constants(in1: Tensor, in2: Tensor, output: Tensor, activation: str) -> dict[str, int]:
+    """Div Prepare for quantized operands: real multiplier s1 / (s2 * s_out), every operation in
+    float32 (the scales are floats), then QuantizeMultiplier; the activation range as
+    CalculateActivationRangeQuantized."""
+    real = F32(_scale(in1)) / (F32(_scale(in2)) * F32(_scale(output)))
+    multiplier, shift = quant.quantize_multiplier(float(real))
+    qmin, qmax = _QRANGE[output.dtype]
+    act_min, act_max = quant.activation_range_int8(activation, _scale(output), _zp(output), qmin, qmax)
+    return {
+        "input1_offset": -_zp(in1), "input2_offset": -_zp(in2), "output_offset": _zp(output),
+        "output_multiplier": multiplier, "output_shift": shift, "act_min": act_min, "act_max": act_max,
+    }
+
+
+def _leading_sign_bits(x: int) -> int:
+    return 31 if x in (0, -1) else 31 - (~x if x < 0 else x).bit_length()
+
+
+def div_exponent_range(in1: Tensor, in2: Tensor, output_shift: int) -> tuple[int, int]:
+    """The smallest and largest right shift DivElementwise can apply (headroom of the numerator
+    plus the divisor's reciprocal shift minus the output shift), over every possible operand."""
+    qmin, qmax = _QRANGE[in1.dtype]
+    numerators = (qmin - _zp(in1), qmax - _zp(in1))
+    largest_divisor = max(abs(qmin - _zp(in2)), abs(qmax - _zp(in2)))
+    least_headroom = min(_leading_sign_bits(v) for v in numerators)
+    return least_headroom - output_shift, 31 + (largest_divisor.bit_length() - 1) - output_shift
 
 
 def prelu_constants(input_: Tensor, alpha: Tensor, output: Tensor) -> dict[str, int]:
@@ -147,6 +188,15 @@ def _check_binary(op: Operator, graph: Graph) -> None:
                 f"{_where(op)}: the output scale {_scale(output):g} is too small for the input scales "
                 "(LiteRT requires (2 * max input scale)^2 < 2^14 * output scale)"
             )
+    if op.opcode == "DIV" and dtype in ("int8", "int16"):
+        shift = div_constants(in1, in2, output, _activation(op))["output_shift"]
+        low, high = div_exponent_range(in1, in2, shift)
+        if low < 0 or high > 63:
+            raise UnsupportedError(
+                f"{_where(op)}: the rescaling s1 / (s2 * s_out) = "
+                f"{_scale(in1) / (_scale(in2) * _scale(output)):g} is out of the range LiteRT's quantized "
+                "DIV computes (its shifts must stay within 0..63 bits)"
+            )
     if op.opcode == "PRELU" and dtype == "int8":
         constants = prelu_constants(in1, in2, output)
         if max(constants["output_shift_1"], constants["output_shift_2"]) > 30:
@@ -173,6 +223,9 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
             c_type = "mtvm_div_f32_params_t"
             lo, hi = activation_range_f32(activation)
             fields.update(act_min=c_float(lo), act_max=c_float(hi))
+        elif dtype in ("int8", "int16"):
+            c_type = "mtvm_div_q_params_t"
+            fields.update(div_constants(in1, in2, output, activation))
         else:
             c_type = "mtvm_div_s32_params_t"
             lo, hi = _int_activation_range(activation, dtype)
@@ -185,7 +238,8 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
         fields.update(prelu_constants(in1, in2, output))
     decl, params = _params_decl(ctx, c_type, fields)
     a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
-    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl)
+    sources = ("div_q.c",) if c_type == "mtvm_div_q_params_t" else ()
+    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl, sources=sources)
 
 
 def _check_add_n(op: Operator, graph: Graph) -> None:

@@ -1,6 +1,6 @@
-"""BATCH_MATMUL: float32, int8, int16 (16x16) and hybrid (float32 LHS, int8 constant RHS), as
-LiteRT 2.3.0's reference kernel computes them (C kernels: runtime/src/batch_matmul_*.c, declared
-in runtime/include/mtvm/batch_matmul.h).
+"""BATCH_MATMUL: float32, int8, int16 (16x16 and 16x8), int8 x int8 -> int32 and hybrid (float32
+LHS, int8 constant RHS), as LiteRT 2.3.0's reference kernel computes them (C kernels:
+runtime/src/batch_matmul_*.c, declared in runtime/include/mtvm/batch_matmul.h).
 
 out[..., m, n] = sum_k lhs[..., m, k] * rhs[..., k, n] over operands of rank 2-5 whose batch
 dimensions broadcast (a dimension of 1 repeats), adj_x / adj_y naming an operand stored
@@ -11,7 +11,11 @@ transposed, the RHS constant or not (hybrid: constant).
   (lhs - lhs_zp) * (rhs - rhs_zp) requantized with lhs_scale * rhs_scale / out_scale (double,
   QuantizeMultiplier, MultiplyByQuantizedMultiplier): equal to LiteRT byte for byte.
 - int16: zero points 0 (LiteRT requires them), an int64 sum and TFLite's int64
-  MultiplyByQuantizedMultiplier: equal byte for byte.
+  MultiplyByQuantizedMultiplier: equal byte for byte; the same with an int8 RHS (16x8,
+  batch_matmul_s16_s8.c).
+- int8 x int8 -> int32: the int32 sum of the stored values (LiteRT ignores the quantization
+  parameters of this variant), batch_matmul_s8_s32.c. (LiteRT also accepts int16 x int8 -> int32
+  but writes int16 results into the int32 buffer, so that is rejected.)
 - hybrid: each LHS row quantized on the fly (symmetric, or asymmetric with
   asymmetric_quantize_inputs) as ops/hybrid.py's kernels do, per-tensor or per-output-column RHS
   scales; LiteRT's own order of float operations and its indexing of the row factors (see
@@ -33,7 +37,10 @@ from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/batch_matmul.h",)
-_TYPES = "float32 x float32, int8 x int8, int16 x int16 (zero points 0), or float32 x constant int8 (hybrid)"
+_TYPES = (
+    "float32 x float32, int8 x int8 (int8 or int32 output), int16 x int16 or int16 x int8 (zero points 0, "
+    "int16 output), or float32 x constant int8 (hybrid)"
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,10 @@ def _kind(lhs: Tensor, rhs: Tensor, out: Tensor) -> str:
         return "hybrid"
     if lhs.dtype == rhs.dtype == out.dtype and lhs.dtype in ("float32", "int8", "int16"):
         return lhs.dtype
+    if lhs.dtype == out.dtype == "int16" and rhs.dtype == "int8":
+        return "int16x8"
+    if lhs.dtype == rhs.dtype == "int8" and out.dtype == "int32":
+        return "int8_to_int32"
     raise UnsupportedError(
         f"LHS {lhs.dtype}, RHS {rhs.dtype} and output {out.dtype} are not supported; supported: {_TYPES}"
     )
@@ -137,9 +148,9 @@ def _check(op: Operator, graph: Graph) -> None:
     lhs, rhs, out = _operands(op, graph)
     kind = _kind(lhs, rhs, out)
     plan = _plan(op, graph)
-    if kind in ("int8", "int16"):
+    if kind in ("int8", "int16", "int16x8"):
         zero_points = [_per_tensor(t, name)[1] for t, name in ((lhs, "LHS"), (rhs, "RHS"), (out, "output"))]
-        if kind == "int16" and any(zero_points):
+        if kind in ("int16", "int16x8") and any(zero_points):
             raise UnsupportedError("int16 BATCH_MATMUL needs zero points of 0 (as LiteRT requires)")
     if kind == "hybrid":
         _check_hybrid(op, rhs, plan)
@@ -191,7 +202,10 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     if kind == "float32":
         decls = f"static const mtvm_batch_matmul_f32_params {name} = {{.s = {_shape_init(op, plan)}}};\n"
         return EmittedOp(f"mtvm_batch_matmul_f32({args});", decls, _HEADERS, ("batch_matmul_f32.c",))
-    if kind in ("int8", "int16"):
+    if kind == "int8_to_int32":
+        decls = f"static const mtvm_batch_matmul_f32_params {name} = {{.s = {_shape_init(op, plan)}}};\n"
+        return EmittedOp(f"mtvm_batch_matmul_s8_s32({args});", decls, _HEADERS, ("batch_matmul_s8_s32.c",))
+    if kind in ("int8", "int16", "int16x8"):
         (ls, lz), (rs, rz), (os_, oz) = _per_tensor(lhs, "LHS"), _per_tensor(rhs, "RHS"), _per_tensor(out, "output")
         multiplier, shift = quant.quantize_multiplier(ls * rs / os_)  # double, as LiteRT
         info = np.iinfo(np.int8 if kind == "int8" else np.int16)
@@ -199,7 +213,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
                   ("multiplier", multiplier), ("shift", shift), ("act_min", int(info.min)), ("act_max", int(info.max))]
         body = "".join(f"    .{key} = {value},\n" for key, value in fields)
         decls = f"static const mtvm_batch_matmul_quantized_params {name} = {{\n{body}}};\n"
-        suffix = "s8" if kind == "int8" else "s16"
+        suffix = {"int8": "s8", "int16": "s16", "int16x8": "s16_s8"}[kind]
         return EmittedOp(f"mtvm_batch_matmul_{suffix}({args});", decls, _HEADERS, (f"batch_matmul_{suffix}.c",))
     return _emit_hybrid(op, ctx, plan, args)
 
@@ -247,5 +261,5 @@ def _macs(op: Operator, graph: Graph) -> int:
 
 LOWERINGS: list[OpLowering] = [
     OpLowering("BATCH_MATMUL", _check, _emit, scratch_bytes=_scratch, macs=_macs,
-               dtypes=("float32", "int8", "int16", "hybrid")),
+               dtypes=("float32", "int8", "int16", "int32", "hybrid")),
 ]

@@ -114,8 +114,16 @@ def _check_common(op: Operator, graph: Graph, num_inputs: int) -> None:
                 raise UnsupportedError(f"{_where(op)}: scale of '{t.name}' must be positive")
 
 
+# LiteRT's CalculateActivationRange (float, int32, int64) and CalculateActivationRangeQuantized
+# give TANH and SIGN_BIT, fused into ADD, SUB, MUL or DIV, the full range: its kernels compute
+# them as NONE (no tanh, no sign), and so do we, since the reference is what LiteRT computes.
+_ACTIVATIONS_COMPUTED_AS_NONE = ("TANH", "SIGN_BIT")
+
+
 def _activation(op: Operator) -> str:
     activation = op.options.get("fused_activation_function", "NONE")
+    if activation in _ACTIVATIONS_COMPUTED_AS_NONE:
+        return "NONE"
     if activation not in SUPPORTED_ACTIVATIONS:
         raise UnsupportedError(
             f"{_where(op)}: fused activation {activation} is not supported; supported: "

@@ -6,8 +6,9 @@ serves every element type; int8 bytes are copied unchanged, as LiteRT does.
 - GATHER: any axis (negative counts from the end), batch_dims (negative counts from the end of
   the indices), int16/int32/int64 indices, constant or computed.
 - GATHER_ND: index tuples of depth 1 .. rank of the params (at most 8), int16/int32/int64.
-- EMBEDDING_LOOKUP: int32 row indices into a table of rank >= 2, output of the table's type.
-  The hybrid form (an int8/uint8 table dequantized to a float32 output) is not supported here.
+- EMBEDDING_LOOKUP: int32 row indices into a table of rank >= 2, output of the table's type;
+  or hybrid, LiteRT's dequantizing lookup: an int8 table (uint8 read as int8, as LiteRT does)
+  with zero point 0 and one scale or one per row, to a float32 output (gather_hybrid.c).
 
 Out-of-range indices (LiteRT, like TFLite Micro, fails the inference):
 - constant indices are checked at generation time: an index outside its dimension (negative
@@ -21,6 +22,7 @@ bool): all six for the three operators.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Sequence
 
 import numpy as np
@@ -28,6 +30,7 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator
 from .base import EmittedOp, LowerContext, OpLowering
+from .elementwise import c_float
 from .copies import ALL_DTYPES, check_dtypes, check_shape, data_inputs, fold_when_constant, itemsize, normalize_axis
 
 INDEX_DTYPES = ("int16", "int32", "int64")
@@ -199,15 +202,40 @@ def _eval_gather_nd(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> lis
 # EMBEDDING_LOOKUP
 
 
+def _is_hybrid_lookup(op: Operator, graph: Graph) -> bool:
+    return graph.tensor(op.outputs[0]).dtype == "float32" and graph.tensor(op.inputs[1]).dtype in ("int8", "uint8")
+
+
+def _row_scales(op: Operator, graph: Graph) -> np.ndarray:
+    """The hybrid table's scales, float32: one per row (per-channel along dimension 0) or one."""
+    return np.asarray(graph.tensor(op.inputs[1]).quant.scale, dtype=np.float32).reshape(-1)
+
+
+def _check_hybrid_table(op: Operator, graph: Graph) -> None:
+    table = graph.tensor(op.inputs[1])
+    q = table.quant
+    if q is None or not q.scale:
+        raise UnsupportedError(f"the {table.dtype} table of a hybrid lookup (float32 output) has no quantization scale")
+    if any(int(z) != 0 for z in q.zero_point):
+        raise UnsupportedError("the hybrid table needs zero point 0 (LiteRT requires it)")
+    if len(q.scale) > 1 and (int(q.axis) != 0 or len(q.scale) != table.shape[0]):
+        raise UnsupportedError(
+            f"the hybrid table has {len(q.scale)} scales along dimension {q.axis}; supported: one, or one per row"
+        )
+
+
 def _check_embedding_lookup(op: Operator, graph: Graph) -> None:
     lookup, table = data_inputs(op, 2)
     _check_index_dtype(graph, lookup, ("int32",))
-    if graph.tensor(table).dtype != graph.tensor(op.outputs[0]).dtype:
+    if _is_hybrid_lookup(op, graph):
+        _check_hybrid_table(op, graph)
+    elif graph.tensor(table).dtype != graph.tensor(op.outputs[0]).dtype:
         raise UnsupportedError(
-            f"a {graph.tensor(table).dtype} table with a {graph.tensor(op.outputs[0]).dtype} output (hybrid, "
-            f"dequantizing) is not supported; the output must have the table's type"
+            f"a {graph.tensor(table).dtype} table with a {graph.tensor(op.outputs[0]).dtype} output is not "
+            "supported; the output must have the table's type, or be float32 for an int8/uint8 table (hybrid)"
         )
-    check_dtypes(graph, [table, op.outputs[0]], ALL_DTYPES)
+    else:
+        check_dtypes(graph, [table, op.outputs[0]], ALL_DTYPES)
     lookup_shape, table_shape = graph.tensor(lookup).shape, list(graph.tensor(table).shape)
     if len(lookup_shape) != 1 or len(table_shape) < 2:
         raise UnsupportedError(
@@ -217,7 +245,28 @@ def _check_embedding_lookup(op: Operator, graph: Graph) -> None:
     _check_constant_range(graph, lookup, [table_shape[0]])
 
 
+def _emit_embedding_lookup_hybrid(op: Operator, ctx: LowerContext) -> EmittedOp:
+    lookup, table = op.inputs[:2]
+    shape = list(ctx.graph.tensor(table).shape)
+    scales = _row_scales(op, ctx.graph)
+    row_scales = ctx.const(f"{ctx.prefix}_row_scales", scales) if scales.size > 1 else "NULL"
+    name = f"{ctx.prefix}_params"
+    decl = (
+        f"static const mtvm_embedding_lookup_hybrid_params_t {name} = {{.rows = {shape[0]}, "
+        f".cols = {_prod(shape[1:])}, .count = {ctx.graph.tensor(lookup).num_elements}, "
+        f".scale = {c_float(float(scales[0]))}}};"
+    )
+    table_ptr = f"(const int8_t*){ctx.buf(table)}"  # a uint8 table is read as int8, as LiteRT does
+    call = (
+        f"mtvm_embedding_lookup_hybrid(&{name}, {table_ptr}, {row_scales}, {ctx.buf(lookup)}, "
+        f"{ctx.buf(op.outputs[0])});"
+    )
+    return EmittedOp(call=call, decls=decl, sources=("gather_hybrid.c",))
+
+
 def _emit_embedding_lookup(op: Operator, ctx: LowerContext) -> EmittedOp:
+    if _is_hybrid_lookup(op, ctx.graph):
+        return _emit_embedding_lookup_hybrid(op, ctx)
     lookup, table = op.inputs[:2]
     shape = list(ctx.graph.tensor(table).shape)
     index_expr, index_bytes = _index_operand(ctx, lookup)
@@ -230,7 +279,14 @@ def _emit_embedding_lookup(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def _eval_embedding_lookup(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:
-    return [arrays[1][arrays[0].astype(np.int64).reshape(-1)]]
+    rows = arrays[0].astype(np.int64).reshape(-1)
+    if not _is_hybrid_lookup(op, graph):
+        return [arrays[1][rows]]
+    values = arrays[1].view(np.int8)[rows].astype(np.float64)
+    scales = _row_scales(op, graph)
+    scale = (scales[rows] if scales.size > 1 else scales[:1]).astype(np.float64)
+    scale = scale.reshape((-1,) + (1,) * (values.ndim - 1))
+    return [(values * scale).astype(np.float32)]  # exact in double, rounded once (as LiteRT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,3 +315,5 @@ LOWERINGS: list[OpLowering] = [
     _lowering("GATHER_ND", _check_gather_nd, _emit_gather_nd, _eval_gather_nd, "gather_nd.c"),
     _lowering("EMBEDDING_LOOKUP", _check_embedding_lookup, _emit_embedding_lookup, _eval_embedding_lookup, "gather.c"),
 ]
+# The hybrid (dequantizing) lookup: validation lets its int8 table and float32 output through.
+LOWERINGS[-1] = dataclasses.replace(LOWERINGS[-1], dtypes=(*ALL_DTYPES, "hybrid"))

@@ -20,6 +20,12 @@ gelu.cc, neg.cc, floor.cc, ceil.cc, round.cc, cast.cc, zeros_like.cc, fill.cc):
   NEG on int8 negates the stored value (as LiteRT: no requantization; -(-128) wraps to -128).
 - int16 (not quantized), int32, int64: ABS (int16, int32), NEG (int8, int16, int32, int64),
   exact, in runtime/src/math_int.c.
+- int16 quantized (16x8 activations; per-tensor, zero points 0 as LiteRT requires, except GELU,
+  which takes any): EXP, LOG, RSQRT and GELU are LiteRT's 513-entry interpolated tables
+  (LUTPopulate<int16_t> in float32, replayed here; mtvm_lut_s16 in runtime/src/math_lut_s16.c
+  does TFLite's LUTLookup); ABS is AbsEvalQuantized (integer rescaling, math_abs_s16.c); SQRT is
+  computed per element in float32 like LiteRT 2.3.0 (math_sqrt_s16.c); NEG negates the stored
+  values as for int8.
 - CAST: every pair among float32, int8, uint8, int16, int32, int64, bool (runtime/src/cast.c):
   float to integer saturates (NaN gives the largest value), integer to integer wraps, anything
   to bool is `!= 0`, quantization parameters are ignored (as LiteRT does).
@@ -43,6 +49,7 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 from .elementwise import _multiply, _params_decl, _round_f32, _tensors, _where, _wrap32
+from .elementwise import c_float as _c_float
 
 F32 = np.float32
 INT8_MIN, INT8_MAX = -128, 127
@@ -80,16 +87,19 @@ UNARY_DTYPES: dict[str, tuple[str, ...]] = {
     "CEIL": ("float32",),
     "FLOOR": ("float32",),
     "ROUND": ("float32",),
-    "SQRT": ("float32", "int8"),
-    "RSQRT": ("float32", "int8"),
+    "SQRT": ("float32", "int8", "int16"),
+    "RSQRT": ("float32", "int8", "int16"),
     "SQUARE": ("float32",),
-    "EXP": ("float32", "int8"),
-    "LOG": ("float32", "int8"),
+    "EXP": ("float32", "int8", "int16"),
+    "LOG": ("float32", "int8", "int16"),
     "SIN": ("float32",),
     "COS": ("float32",),
     "ELU": ("float32", "int8"),
-    "GELU": ("float32", "int8"),
+    "GELU": ("float32", "int8", "int16"),
 }
+# int16 needs quantization for these (the others take plain int16 too).
+_INT16_QUANTIZED_ONLY = ("SQRT", "RSQRT", "EXP", "LOG", "GELU")
+_INT16_LUT_OPCODES = ("EXP", "LOG", "RSQRT", "GELU")
 
 _INT_SUFFIX = {
     "int8": "s8", "uint8": "u8", "int16": "s16", "int32": "s32", "int64": "s64", "float32": "f32", "bool": "b",
@@ -308,6 +318,84 @@ def int8_table(op: Operator, graph: Graph) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# int16 tables
+# ---------------------------------------------------------------------------------------------
+
+INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1
+
+
+def _roundf(x: np.float32) -> np.float32:
+    """roundf: half away from zero, in float32 (infinities and NaN unchanged)."""
+    if not np.isfinite(x) or abs(float(x)) >= 2.0**23:
+        return F32(x)
+    return F32(pymath.copysign(pymath.floor(abs(float(x)) + 0.5), float(x)))
+
+
+def _clamp_to_int16(x: np.float32) -> int:
+    """static_cast<int16_t>(std::min(std::max(x, -32768.f), 32767.f)) on LiteRT's x86-64 host:
+    NaN passes std::max/std::min unchanged and converts (cvttss2si) to INT32_MIN, whose low 16
+    bits are 0."""
+    if np.isnan(x):
+        return 0
+    return int(min(max(float(x), float(INT16_MIN)), float(INT16_MAX)))
+
+
+def lut_populate_int16(
+    s_in: float, zp_in: int, s_out: float, zp_out: int, transform: Callable[[np.float32], np.float32]
+) -> np.ndarray:
+    """TFLite's LUTPopulate<int16_t> with FloatT = float: 512 samples of `transform` over the
+    input range plus the end point, each corrected by half the interpolation error at the middle
+    of its interval; every operation in float32 (the output zero point only enters through the
+    output range, as in TFLite)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        input_min = F32(F32(s_in) * F32(INT16_MIN - zp_in))
+        input_max = F32(F32(s_in) * F32(INT16_MAX - zp_in))
+        output_min = F32(F32(s_out) * F32(INT16_MIN - zp_out))
+        output_max = F32(F32(s_out) * F32(INT16_MAX - zp_out))
+        step = F32(F32(input_max - input_min) / F32(512))
+        half_step = F32(step / F32(2))
+        scaling = F32(F32(65536) / F32(output_max - output_min))
+        table = []
+        for i in range(512):
+            x = F32(input_min + F32(F32(i) * step))
+            value = F32(transform(x))
+            midpoint = F32(transform(F32(x + half_step)))
+            following = F32(transform(F32(input_min + F32(F32(i + 1) * step))))
+            sample = _roundf(F32(value * scaling))
+            interpolated = _roundf(F32(F32(F32(following * scaling) + _roundf(F32(value * scaling))) / F32(2)))
+            bias = _roundf(F32(F32(interpolated - _roundf(F32(midpoint * scaling))) / F32(2)))
+            table.append(_clamp_to_int16(F32(sample - bias)))
+        table.append(_clamp_to_int16(_roundf(F32(F32(transform(input_max)) * scaling))))
+    return np.array(table, dtype=np.int16)
+
+
+def _rsqrt_int16_transform(s_out: np.float32) -> Callable[[np.float32], np.float32]:
+    def transform(x: np.float32) -> np.float32:
+        if not x > F32(0.0):
+            return F32(F32(INT16_MAX) * s_out)  # the largest output for zero (and negatives)
+        return F32(F32(1.0) / F32(np.sqrt(x)))
+
+    return transform
+
+
+def int16_table(op: Operator, graph: Graph) -> np.ndarray:
+    """The 513-entry table of an int16 EXP, LOG, RSQRT or GELU, as LiteRT's Prepare builds it."""
+    (input_,), output = _tensors(op, graph)
+    args = (_scale(input_), _zp(input_), _scale(output), _zp(output))
+    if op.opcode == "EXP":
+        return lut_populate_int16(*args, _exp_f32)
+    if op.opcode == "LOG":
+        output_min = F32(F32(INT16_MIN - _zp(output)) * F32(_scale(output)))
+        return lut_populate_int16(*args, _log_transform(output_min))
+    if op.opcode == "RSQRT":
+        return lut_populate_int16(*args, _rsqrt_int16_transform(F32(_scale(output))))
+    if op.opcode == "GELU":
+        approximate = bool(op.options.get("approximate", False))
+        return lut_populate_int16(*args, _gelu_tanh_f32 if approximate else _gelu_f32)
+    raise AssertionError(op.opcode)
+
+
+# ---------------------------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------------------------
 
@@ -355,11 +443,54 @@ def _check_unary(op: Operator, graph: Graph) -> None:
         raise UnsupportedError(f"{_where(op)}: the output shape {list(output.shape)} differs from the input shape")
     if input_.dtype == "int8" and op.opcode != "NEG":
         _check_per_tensor_int8(op, [input_, output])
-    if input_.dtype == "int16" and _is_quantized(input_):
+    if input_.dtype == "int16":
+        _check_int16(op, input_, output)
+
+
+def _check_int16(op: Operator, input_: Tensor, output: Tensor) -> None:
+    quantized = [_is_quantized(t) for t in (input_, output)]
+    if op.opcode in ("ABS", "NEG") and not any(quantized):
+        return  # plain int16 values
+    if op.opcode in _INT16_QUANTIZED_ONLY and not all(quantized):
         raise UnsupportedError(
-            f"{_where(op)}: quantized int16 (16x8) is not supported; supported: " + ", ".join(supported)
-            + " (int16 only without quantization)"
+            f"{_where(op)}: int16 {op.opcode} needs quantized (16x8) input and output; "
+            "plain int16 is supported only by ABS and NEG"
         )
+    if op.opcode == "NEG":
+        return  # negates the stored values whatever their quantization (as LiteRT)
+    if not all(quantized):
+        raise UnsupportedError(f"{_where(op)}: the input and the output must both be quantized, or neither")
+    for t in (input_, output):
+        if t.quant.per_channel or not _scale(t) > 0.0:
+            raise UnsupportedError(
+                f"{_where(op)}: tensor '{t.name}' must be quantized per tensor with a positive scale"
+            )
+        if op.opcode != "GELU" and _zp(t) != 0:
+            raise UnsupportedError(
+                f"{_where(op)}: int16 tensor '{t.name}' has zero point {_zp(t)}; LiteRT's int16 {op.opcode} "
+                "requires zero points 0"
+            )
+        if not INT16_MIN <= _zp(t) <= INT16_MAX:
+            raise UnsupportedError(f"{_where(op)}: zero point of '{t.name}' is outside the int16 range")
+
+
+def _emit_int16_quantized(op: Operator, ctx: LowerContext, size: int, x: str, y: str) -> EmittedOp:
+    (input_,), output = _tensors(op, ctx.graph)
+    if op.opcode in _INT16_LUT_OPCODES:
+        table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", int16_table(op, ctx.graph))
+        decl, params = _params_decl(ctx, "mtvm_lut_s16_params_t", {"size": size})
+        return EmittedOp(call=f"mtvm_lut_s16(&{params}, {table}, {x}, {y});", decls=decl, sources=("math_lut_s16.c",))
+    if op.opcode == "SQRT":
+        fields = {"size": size, "input_scale": _c_float(_scale(input_)), "output_scale": _c_float(_scale(output))}
+        decl, params = _params_decl(ctx, "mtvm_sqrt_q16_params_t", fields)
+        return EmittedOp(call=f"mtvm_sqrt_q16(&{params}, {x}, {y});", decls=decl, sources=("math_sqrt_s16.c",))
+    assert op.opcode == "ABS", op.opcode
+    s_in, s_out = F32(_scale(input_)), F32(_scale(output))
+    needs_rescale = s_in != s_out
+    multiplier, shift = quant.quantize_multiplier(float(s_in / s_out)) if needs_rescale else (0, 0)
+    fields = {"size": size, "needs_rescale": int(needs_rescale), "multiplier": multiplier, "shift": shift}
+    decl, params = _params_decl(ctx, "mtvm_abs_q16_params_t", fields)
+    return EmittedOp(call=f"mtvm_abs_q16(&{params}, {x}, {y});", decls=decl, sources=("math_abs_s16.c",))
 
 
 def _unary_kernel(op: Operator, dtype: str) -> str:
@@ -379,6 +510,8 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", int8_table(op, ctx.graph))
         decl, params = _params_decl(ctx, "mtvm_lut_s8_params_t", {"size": size})
         return EmittedOp(call=f"mtvm_lut_s8(&{params}, {table}, {x}, {y});", decls=decl)
+    if input_.dtype == "int16" and op.opcode != "NEG" and _is_quantized(input_):
+        return _emit_int16_quantized(op, ctx, size, x, y)
     decl, params = _params_decl(ctx, "mtvm_unary_params_t", {"size": size})
     return EmittedOp(call=f"{_unary_kernel(op, input_.dtype)}(&{params}, {x}, {y});", decls=decl)
 
@@ -390,7 +523,7 @@ def _unary_lowering(opcode: str) -> OpLowering:
     if "int8" in dtypes and opcode != "NEG":
         sources.append("elementwise.c")
         headers += list(LUT_HEADERS)
-    if any(d in dtypes for d in ("int16", "int32", "int64")) or opcode == "NEG":
+    if opcode in ("ABS", "NEG"):  # plain integer kernels (int16 quantized ones name their own files)
         sources.append("math_int.c")
     return OpLowering(opcode, _check_unary, _emit_unary, tuple(headers), tuple(sources), dtypes=dtypes)
 

@@ -8,7 +8,8 @@ PAD, TRANSPOSE or STRIDED_SLICE whose output has other quantization parameters i
 requantized, and CONCATENATION requires equal parameters), so the copies are bit-exact.
 
 The copies are generic by element size, so every element type these operators accept (int8,
-int16, int32, float32) shares one kernel. PAD and PADV2 fill with an element-sized pattern.
+int16, int32, float32; PAD and PADV2 also int64 and bool) shares one kernel. PAD and PADV2 fill
+with an element-sized pattern.
 
 QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - float32 -> int8/int16: round(x / scale) + zero_point in float32, halves away from zero,
@@ -18,6 +19,9 @@ QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - int16 -> int8/int16: the same Requantize per element (requantize_s16.c);
 - int8/int16 -> float32: scale * (q - zero_point), per tensor or per channel.
 - int8 -> int16: Requantize tabulated for the 256 inputs (requantize_s8_s16.c).
+- uint8 (legacy model boundaries): float32 -> uint8 (quantize_u8.c), uint8 -> float32
+  (dequantize_u8.c), uint8 <-> int8 and uint8 -> uint8 (byte tables, requantize_lut_8.c), and
+  uint8 -> int16 (Requantize tabulated by input byte, requantize_u8_s16.c); per tensor.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ _HEADERS = ("mtvm/movement.h",)
 _SOURCES = ("movement.c",)
 _COPY_DTYPES = ("int8", "int16", "int32", "float32")  # element types the movement operators accept
 _QUANTIZED_COPY_DTYPES = ("int8", "int16")
+_PAD_DTYPES = (*_COPY_DTYPES[:-1], "int64", "bool", "float32")  # PAD/PADV2 also pad int64 and bool (as LiteRT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,14 +152,17 @@ def _emit_copies(ctx: LowerContext, copies: Sequence[tuple[StridedCopy, int]], o
 # with the model, the operator index and the opcode.
 
 
-def _check_copy_dtypes(op: Operator, graph: Graph, data_inputs: Sequence[int]) -> None:
-    """int8, int16, int32 or float32 data, the same type in and out, per-tensor quantization."""
+def _check_copy_dtypes(
+    op: Operator, graph: Graph, data_inputs: Sequence[int], dtypes: Sequence[str] = _COPY_DTYPES
+) -> None:
+    """int8, int16, int32 or float32 data (or `dtypes`), the same type in and out, per-tensor
+    quantization."""
     output = graph.tensor(op.outputs[0])
     for index in (*data_inputs, op.outputs[0]):
         tensor = graph.tensor(index)
-        if tensor.dtype not in _COPY_DTYPES:
+        if tensor.dtype not in dtypes:
             raise UnsupportedError(
-                f"{tensor.dtype} tensors are not supported; use {', '.join(_COPY_DTYPES[:-1])} or float32"
+                f"{tensor.dtype} tensors are not supported; use {', '.join(dtypes[:-1])} or {dtypes[-1]}"
             )
         if tensor.dtype != output.dtype:
             raise UnsupportedError(f"input type {tensor.dtype} differs from output type {output.dtype}")
@@ -280,7 +288,7 @@ def _paddings(op: Operator, graph: Graph) -> np.ndarray:
 
 
 def _check_pad(op: Operator, graph: Graph) -> None:
-    _check_copy_dtypes(op, graph, op.inputs[:1])
+    _check_copy_dtypes(op, graph, op.inputs[:1], _PAD_DTYPES)
     if op.opcode == "PADV2":
         _pad_fill(op, graph)  # checks the constant value
     source = graph.tensor(op.inputs[0])
@@ -608,9 +616,10 @@ def _emit_transpose(op: Operator, ctx: LowerContext) -> EmittedOp:
 _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-(1 << 15), (1 << 15) - 1)}
 _QUANTIZE_PAIRS = (
     ("float32", "int8"), ("float32", "int16"), ("int8", "int8"), ("int8", "uint8"), ("uint8", "int8"),
-    ("uint8", "uint8"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"),
+    ("uint8", "uint8"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("float32", "uint8"),
+    ("uint8", "int16"),
 )
-_DEQUANTIZE_INPUTS = ("int8", "int16")
+_DEQUANTIZE_INPUTS = ("int8", "int16", "uint8")
 _SUFFIX = {"int8": "s8", "int16": "s16", "uint8": "u8", "float32": "f32"}
 
 
@@ -620,7 +629,7 @@ def _check_quantized(tensor: Tensor, role: str, per_channel_ok: bool) -> None:
     if tensor.quant.per_channel and not per_channel_ok:
         raise UnsupportedError(
             f"a per-channel quantized {role} is not supported here; per-channel quantization is supported "
-            "for float32 -> int8/int16 QUANTIZE and int8 -> float32 DEQUANTIZE (as in TFLite)"
+            "for float32 -> int8/int16 QUANTIZE and int8 -> float32 DEQUANTIZE"
         )
     low, high = _INT_RANGES[tensor.dtype]
     if any(not low <= int(z) <= high for z in tensor.quant.zero_point):
@@ -645,7 +654,7 @@ def _check_quantize(op: Operator, graph: Graph) -> None:
             f"{source.dtype} -> {result.dtype} is not supported; supported are "
             + ", ".join(f"{a} -> {b}" for a, b in _QUANTIZE_PAIRS)
         )
-    _check_quantized(result, "output", per_channel_ok=source.dtype == "float32")
+    _check_quantized(result, "output", per_channel_ok=source.dtype == "float32" and result.dtype != "uint8")
     if source.dtype != "float32":
         _check_quantized(source, "input", per_channel_ok=False)
     if source.dtype == result.dtype == "int16" and (_scale_and_zero_point(source)[1] or _scale_and_zero_point(result)[1]):
@@ -758,9 +767,11 @@ def _emit_quantize(op: Operator, ctx: LowerContext) -> EmittedOp:
         lut = ctx.const("requantize_lut", table)
         return EmittedOp(call=f"mtvm_requantize_lut_s8({lut}, {result.num_elements}, {src}, {dst});")
     if result.dtype == "int16":
-        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result), out_dtype="int16")
-        lut = ctx.const("requantize_lut", table)
-        return EmittedOp(call=f"mtvm_requantize_lut_s8_s16({lut}, {result.num_elements}, {src}, {dst});")
+        table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result),
+                                 in_dtype=source.dtype, out_dtype="int16")
+        lut = ctx.const("requantize_lut", table)  # indexed by q + 128 (int8) or by the byte (uint8)
+        kernel = f"mtvm_requantize_lut_{_SUFFIX[source.dtype]}_s16"
+        return EmittedOp(call=f"{kernel}({lut}, {result.num_elements}, {src}, {dst});")
     lut = ctx.const("requantize_lut", _byte_table(source, result))
     return EmittedOp(call=f"mtvm_requantize_lut_8({lut}, {result.num_elements}, {src}, {dst});")
 
@@ -771,6 +782,10 @@ def _quantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
         return (f"per_channel_{_SUFFIX[result.dtype]}.c",)
     if (source.dtype, result.dtype) == ("float32", "int16"):
         return ("quantize_s16.c",)
+    if (source.dtype, result.dtype) == ("float32", "uint8"):
+        return ("quantize_u8.c",)
+    if (source.dtype, result.dtype) == ("uint8", "int16"):
+        return ("requantize_u8_s16.c",)
     if source.dtype == "int16":
         return ("requantize_s16.c",)
     if result.dtype == "int16":
@@ -785,7 +800,7 @@ def _check_dequantize(op: Operator, graph: Graph) -> None:
     result = graph.tensor(op.outputs[0])
     if source.dtype not in _DEQUANTIZE_INPUTS or result.dtype != "float32":
         raise UnsupportedError(
-            f"{source.dtype} -> {result.dtype} is not supported; supported are int8 -> float32 and int16 -> float32"
+            f"{source.dtype} -> {result.dtype} is not supported; supported are int8, int16 and uint8 -> float32"
         )
     # LiteRT dequantizes per channel only int8 ("Type 7 not supported for per-channel" for int16).
     _check_quantized(source, "input", per_channel_ok=source.dtype == "int8")
@@ -810,7 +825,7 @@ def _dequantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
     source = graph.tensor(op.inputs[0])
     if source.quant is not None and source.quant.per_channel:
         return (f"per_channel_{_SUFFIX[source.dtype]}.c",)
-    return ("dequantize_s16.c",) if source.dtype == "int16" else _SOURCES
+    return {"int16": ("dequantize_s16.c",), "uint8": ("dequantize_u8.c",)}.get(source.dtype, _SOURCES)
 
 
 def _quantize_in_place(op: Operator, graph: Graph) -> dict[int, int]:
@@ -847,12 +862,12 @@ def _lowering(
 
 LOWERINGS: list[OpLowering] = [
     _lowering("CONCATENATION", _check_concatenation, _emit_concatenation),
-    _lowering("PAD", _check_pad, _emit_pad),
-    _lowering("PADV2", _check_pad, _emit_pad),
+    _lowering("PAD", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
+    _lowering("PADV2", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
     _lowering("STRIDED_SLICE", _check_strided_slice, _emit_strided_slice),
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
               _quantize_sources),
-    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "float32"),
+    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "uint8", "float32"),
               _dequantize_sources),
 ]
