@@ -68,7 +68,7 @@ def _representative(specs: list[tf.TensorSpec], seed: int) -> Callable[[], Itera
 
 
 def convert(model: Any, scheme: str, seed: int = 0) -> bytes:
-    """scheme: float32 | int8 (full integer, int8 I/O) | int16x8 | hybrid (dynamic range)."""
+    """scheme: float32 | float16 (float16 weights) | int8 (full integer, int8 I/O) | int16x8 | hybrid."""
     graph = _graph(model)
     shapes = graph.specs
     c = tf.lite.TFLiteConverter.from_concrete_functions([graph.concrete], graph.trackable)
@@ -78,6 +78,9 @@ def convert(model: Any, scheme: str, seed: int = 0) -> bytes:
         pass
     elif scheme == "hybrid":
         c.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif scheme == "float16":  # weights stored as float16, DEQUANTIZE'd to float32 at the start
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+        c.target_spec.supported_types = [tf.float16]
     elif scheme == "int8":
         c.optimizations = [tf.lite.Optimize.DEFAULT]
         c.representative_dataset = _representative(shapes, seed)
@@ -269,7 +272,7 @@ def stateful_accumulator() -> Graph:
 
 
 MODELS: dict[str, tuple[Callable[[], keras.Model], tuple[str, ...]]] = {
-    "ds_cnn": (ds_cnn, ("float32", "int8", "int16x8", "hybrid")),
+    "ds_cnn": (ds_cnn, ("float32", "float16", "int8", "int16x8", "hybrid")),
     "lstm_stack": (lstm_stack, ("float32", "int8")),
     "gru": (gru, ("float32",)),  # int8: the converter crashes (TF 2.21)
     "control_flow": (control_flow, ("float32",)),
@@ -278,7 +281,7 @@ MODELS: dict[str, tuple[Callable[[], keras.Model], tuple[str, ...]]] = {
     "hybrid_cnn": (hybrid_cnn, ("hybrid",)),
     "upsample_decoder": (upsample_decoder, ("float32", "int8", "int16x8")),
     "transformer_block": (transformer_block, ("float32", "int8", "int16x8")),
-    "conv1d_audio": (conv1d_audio, ("float32", "int8", "int16x8")),
+    "conv1d_audio": (conv1d_audio, ("float32", "float16", "int8", "int16x8")),
     "embedding_classifier": (embedding_classifier, ("float32", "int8")),
     "misc_ops": (misc_ops, ("float32", "int8")),  # int16x8: the converter has no 16x8 PRELU
     "mobilenet_v2_block": (mobilenet_v2_block, ("float32", "int8", "int16x8")),

@@ -25,6 +25,8 @@ QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
@@ -795,9 +797,24 @@ def _quantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
     return _SOURCES
 
 
+def _fold_dequantize(op: Operator, graph: Graph) -> Optional[list[np.ndarray]]:
+    """float16 constants (the converter's float16 quantization: weights stored as float16, each
+    dequantized by a DEQUANTIZE at the start of the graph) become float32 constants here; LiteRT
+    converts them exactly the same way (float16 -> float32 is exact)."""
+    source = graph.tensor(op.inputs[0])
+    if source.dtype != "float16" or not source.is_constant or graph.tensor(op.outputs[0]).dtype != "float32":
+        return None
+    return [np.asarray(source.data, dtype=np.float16).astype(np.float32)]
+
+
 def _check_dequantize(op: Operator, graph: Graph) -> None:
     source = graph.tensor(op.inputs[0])
     result = graph.tensor(op.outputs[0])
+    if source.dtype == "float16":
+        raise UnsupportedError(
+            "float16 -> float32 is supported for constants only (float16-quantized weights, folded at "
+            "generation time); this input is computed at run time"
+        )
     if source.dtype not in _DEQUANTIZE_INPUTS or result.dtype != "float32":
         raise UnsupportedError(
             f"{source.dtype} -> {result.dtype} is not supported; supported are int8, int16 and uint8 -> float32"
@@ -868,6 +885,9 @@ LOWERINGS: list[OpLowering] = [
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
               _quantize_sources),
-    _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "uint8", "float32"),
-              _dequantize_sources),
+    dataclasses.replace(
+        _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "uint8", "float32"),
+                  _dequantize_sources),
+        fold=_fold_dequantize,
+    ),
 ]
