@@ -230,7 +230,7 @@ typedef struct {
   int32_t iy0, ix0;
 } window_origin;
 
-static window_origin window_at(const mtvm_conv_geometry* g, const int8_t* input, int32_t pixel) {
+static window_origin window_at(const mtvm_conv_geometry_t* g, const int8_t* input, int32_t pixel) {
   const int32_t per_image = g->out_h * g->out_w;
   const int32_t b = pixel / per_image;
   const int32_t oy = (pixel - b * per_image) / g->out_w;
@@ -249,7 +249,7 @@ typedef struct {
   int32_t offset[MTVM_CONV_MAX_TAPS];
 } window_shape;
 
-static void make_window_shape(const mtvm_conv_geometry* g, window_shape* w) {
+static void make_window_shape(const mtvm_conv_geometry_t* g, window_shape* w) {
   w->n_taps = g->filter_h * g->filter_w;
   w->last_dy = (g->filter_h - 1) * g->dilation_h;
   w->last_dx = (g->filter_w - 1) * g->dilation_w;
@@ -263,7 +263,7 @@ static void make_window_shape(const mtvm_conv_geometry* g, window_shape* w) {
 
 /* A pointer to channel `channel` of each window tap of `pixel`, or `pad` for taps outside the
    image (n_taps <= MTVM_CONV_MAX_TAPS). */
-static void window_taps(const mtvm_conv_geometry* g, const window_shape* shape, const int8_t* input,
+static void window_taps(const mtvm_conv_geometry_t* g, const window_shape* shape, const int8_t* input,
                         int32_t pixel, int32_t channel, const int8_t* pad, const int8_t** taps) {
   const window_origin o = window_at(g, input, pixel);
   if (o.iy0 >= 0 && o.ix0 >= 0 && o.iy0 + shape->last_dy < g->in_h && o.ix0 + shape->last_dx < g->in_w) {
@@ -325,7 +325,7 @@ MTVM_CONV_INLINE void fill_bytes(int8_t* dst, int8_t value, int32_t n) {
    [ky][kx][channel]: the input zero point for taps outside the image, then zeros up to `padded`
    bytes (whose weights are zero). A row of taps next to each other in the image (no dilation,
    all channels) is one copy. */
-static void gather_window(const mtvm_conv_geometry* g, const int8_t* input, int32_t pixel,
+static void gather_window(const mtvm_conv_geometry_t* g, const int8_t* input, int32_t pixel,
                           int32_t channel, int32_t fic, int8_t zero_point, int32_t padded,
                           int8_t* buffer) {
   const window_origin o = window_at(g, input, pixel);
@@ -378,7 +378,7 @@ static void gather_window(const mtvm_conv_geometry* g, const int8_t* input, int3
    so that the taps of a row lie next to each other; the zero-point row `pad` is that long).
    Returns the number of runs; chunks[k] is the length of run k in 4-byte chunks. The runs
    replace the taps in place (run k never comes after the taps it is made of). */
-static int32_t window_runs(const mtvm_conv_geometry* g, int32_t fic, int merge, const int8_t* pad,
+static int32_t window_runs(const mtvm_conv_geometry_t* g, int32_t fic, int merge, const int8_t* pad,
                            const int8_t** taps_a, const int8_t** taps_b, int32_t* chunks) {
   const int8_t** run_a = taps_a;
   const int8_t** run_b = taps_b;
@@ -408,9 +408,9 @@ static int32_t window_runs(const mtvm_conv_geometry* g, int32_t fic, int merge, 
 
 /* MTVM_CONV_PAIRS and MTVM_CONV_GATHER: two pixels by two output channels at a time. `fast`
    as for requantize(), a constant in each copy of this function. */
-MTVM_CONV_INLINE void conv2d_s8_blocked(const mtvm_conv2d_s8_params* p, const int8_t* input,
+MTVM_CONV_INLINE void conv2d_s8_blocked(const mtvm_conv2d_s8_params_t* p, const int8_t* input,
                                         int8_t* output, int fast) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const output_stage stage = make_output_stage(p->output_offset, p->act_min, p->act_max);
   const int32_t out_c = g->out_c;
   const int32_t n_taps = g->filter_h * g->filter_w;
@@ -527,9 +527,9 @@ MTVM_CONV_INLINE void pointwise_2x2(const int8_t* xa, const int8_t* xb, int has_
 /* MTVM_CONV_PAIRS with a 1x1 window and one group: a matrix product over pixels, two output
    channels (outer loop, their constants held throughout) by two pixels at a time. A 1x1 window
    never reaches outside the image. */
-MTVM_CONV_INLINE void conv2d_s8_pointwise(const mtvm_conv2d_s8_params* p, const int8_t* input,
+MTVM_CONV_INLINE void conv2d_s8_pointwise(const mtvm_conv2d_s8_params_t* p, const int8_t* input,
                                           int8_t* output, int fast) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const output_stage stage = make_output_stage(p->output_offset, p->act_min, p->act_max);
   const int32_t in_c = g->in_c;
   const int32_t out_c = g->out_c;
@@ -574,8 +574,8 @@ MTVM_CONV_INLINE void conv2d_s8_pointwise(const mtvm_conv2d_s8_params* p, const 
 }
 
 /* MTVM_CONV_PLAIN: any window, group and channel count, one output at a time. */
-static void conv2d_s8_plain(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output) {
-  const mtvm_conv_geometry* g = &p->g;
+static void conv2d_s8_plain(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output) {
+  const mtvm_conv_geometry_t* g = &p->g;
   const output_stage stage = make_output_stage(p->output_offset, p->act_min, p->act_max);
   const int32_t fic = p->filter_in_c;
   const int32_t per_group = g->out_c / (g->in_c / fic);
@@ -609,23 +609,23 @@ static void conv2d_s8_plain(const mtvm_conv2d_s8_params* p, const int8_t* input,
   }
 }
 
-void mtvm_conv2d_s8_plain(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output) {
+void mtvm_conv2d_s8_plain(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output) {
   conv2d_s8_plain(p, input, output);
 }
 
-void mtvm_conv2d_s8_1x1(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output) {
+void mtvm_conv2d_s8_1x1(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output) {
   conv2d_s8_pointwise(p, input, output, 1);
 }
 
-void mtvm_conv2d_s8_1x1_general(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output) {
+void mtvm_conv2d_s8_1x1_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output) {
   conv2d_s8_pointwise(p, input, output, 0);
 }
 
-void mtvm_conv2d_s8_window(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output) {
+void mtvm_conv2d_s8_window(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output) {
   conv2d_s8_blocked(p, input, output, 1);
 }
 
-void mtvm_conv2d_s8_window_general(const mtvm_conv2d_s8_params* p, const int8_t* input,
+void mtvm_conv2d_s8_window_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input,
                                    int8_t* output) {
   conv2d_s8_blocked(p, input, output, 0);
 }
@@ -641,9 +641,9 @@ static inline int32_t high_half(int32_t v) { return (v - (v & 0xFFFF)) / 65536; 
 /* MTVM_DW_QUADS: per pixel, four channels at a time over all taps, whose weights come as two
    words of 16-bit halves per tap (channels 0 and 2, channels 1 and 3), as SMLABB and SMLATT
    multiply them with the halves of the sign-extended input. `fast` as for requantize(). */
-MTVM_CONV_INLINE void depthwise_s8_quads(const mtvm_depthwise_conv2d_s8_params* p,
+MTVM_CONV_INLINE void depthwise_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p,
                                          const int8_t* input, int8_t* output, int fast) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const output_stage stage = make_output_stage(p->output_offset, p->act_min, p->act_max);
   const int32_t channels = g->out_c;
   const int32_t quads = channels / 4;
@@ -721,9 +721,9 @@ MTVM_CONV_INLINE void depthwise_s8_quads(const mtvm_depthwise_conv2d_s8_params* 
 }
 
 /* MTVM_DW_PLAIN: any depth multiplier, one output at a time. */
-static void depthwise_s8_plain(const mtvm_depthwise_conv2d_s8_params* p, const int8_t* input,
+static void depthwise_s8_plain(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                int8_t* output) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const output_stage stage = make_output_stage(p->output_offset, p->act_min, p->act_max);
   const int32_t mult = p->depth_multiplier;
   const int32_t n_taps = g->filter_h * g->filter_w;
@@ -749,17 +749,17 @@ static void depthwise_s8_plain(const mtvm_depthwise_conv2d_s8_params* p, const i
   }
 }
 
-void mtvm_depthwise_conv2d_s8_plain(const mtvm_depthwise_conv2d_s8_params* p, const int8_t* input,
+void mtvm_depthwise_conv2d_s8_plain(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output) {
   depthwise_s8_plain(p, input, output);
 }
 
-void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params* p, const int8_t* input,
+void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output) {
   depthwise_s8_quads(p, input, output, 1);
 }
 
-void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params* p,
+void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params_t* p,
                                             const int8_t* input, int8_t* output) {
   depthwise_s8_quads(p, input, output, 0);
 }
@@ -799,7 +799,7 @@ static inline int32_t scale_round_int(int32_t acc, uint32_t multiplier, int32_t 
 }
 
 /* `in_double` is a constant in each copy of this function: which rounding the operator uses. */
-MTVM_CONV_INLINE int8_t fc_output(const mtvm_fully_connected_s8_params* p, int32_t acc, int32_t oc,
+MTVM_CONV_INLINE int8_t fc_output(const mtvm_fully_connected_s8_params_t* p, int32_t acc, int32_t oc,
                                   int in_double) {
   int32_t v;
   if (in_double) {
@@ -889,7 +889,7 @@ static int32_t dot_s8(const int8_t* x, const int8_t* w, int32_t n) {
   return acc;
 }
 
-MTVM_CONV_INLINE void fully_connected_s8(const mtvm_fully_connected_s8_params* p,
+MTVM_CONV_INLINE void fully_connected_s8(const mtvm_fully_connected_s8_params_t* p,
                                          const int8_t* input, int8_t* output, int in_double) {
   const int32_t depth = p->accum_depth;
   const int32_t out_c = p->out_c;
@@ -931,37 +931,37 @@ MTVM_CONV_INLINE void fully_connected_s8(const mtvm_fully_connected_s8_params* p
   }
 }
 
-void mtvm_fully_connected_s8(const mtvm_fully_connected_s8_params* p, const int8_t* input,
+void mtvm_fully_connected_s8(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,
                              int8_t* output) {
   fully_connected_s8(p, input, output, 0);
 }
 
-void mtvm_fully_connected_s8_double(const mtvm_fully_connected_s8_params* p, const int8_t* input,
+void mtvm_fully_connected_s8_double(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,
                                     int8_t* output) {
   fully_connected_s8(p, input, output, 1);
 }
 
 /* ---- float32 ---------------------------------------------------------------------------- */
 
-static int inside_image(const mtvm_conv_geometry* g, int32_t y, int32_t x) {
+static int inside_image(const mtvm_conv_geometry_t* g, int32_t y, int32_t x) {
   return y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
 }
 
 /* Offset of the first channel of pixel (y, x) of one batch image. */
-static size_t pixel_offset(const mtvm_conv_geometry* g, int32_t y, int32_t x) {
+static size_t pixel_offset(const mtvm_conv_geometry_t* g, int32_t y, int32_t x) {
   return ((size_t)y * (size_t)g->in_w + (size_t)x) * (size_t)g->in_c;
 }
 
-static size_t image_size(const mtvm_conv_geometry* g) {
+static size_t image_size(const mtvm_conv_geometry_t* g) {
   return (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
 }
 
-static size_t output_pixel_offset(const mtvm_conv_geometry* g, int32_t b, int32_t oy, int32_t ox) {
+static size_t output_pixel_offset(const mtvm_conv_geometry_t* g, int32_t b, int32_t oy, int32_t ox) {
   return (((size_t)b * (size_t)g->out_h + (size_t)oy) * (size_t)g->out_w + (size_t)ox) * (size_t)g->out_c;
 }
 
-void mtvm_conv2d_f32(const mtvm_conv2d_f32_params* p, const float* input, float* output) {
-  const mtvm_conv_geometry* g = &p->g;
+void mtvm_conv2d_f32(const mtvm_conv2d_f32_params_t* p, const float* input, float* output) {
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t fic = p->filter_in_c;
   const int32_t oc_per_group = g->out_c / (g->in_c / fic);
   const size_t filter_size = (size_t)g->filter_h * (size_t)g->filter_w * (size_t)fic;
@@ -999,9 +999,9 @@ void mtvm_conv2d_f32(const mtvm_conv2d_f32_params* p, const float* input, float*
   }
 }
 
-void mtvm_depthwise_conv2d_f32(const mtvm_depthwise_conv2d_f32_params* p, const float* input,
+void mtvm_depthwise_conv2d_f32(const mtvm_depthwise_conv2d_f32_params_t* p, const float* input,
                                float* output) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t mult = p->depth_multiplier;
   float acc[MTVM_DW_CHUNK];
   for (int32_t b = 0; b < g->batches; ++b) {
@@ -1047,7 +1047,7 @@ void mtvm_depthwise_conv2d_f32(const mtvm_depthwise_conv2d_f32_params* p, const 
   }
 }
 
-void mtvm_fully_connected_f32(const mtvm_fully_connected_f32_params* p, const float* input,
+void mtvm_fully_connected_f32(const mtvm_fully_connected_f32_params_t* p, const float* input,
                               float* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     const float* x = input + (size_t)b * (size_t)p->accum_depth;

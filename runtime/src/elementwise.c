@@ -17,25 +17,25 @@ static inline int32_t mtvm__addsub_rescale(int32_t offset, int8_t x, int32_t mul
   return mtvm_multiply_by_quantized_multiplier(shifted, multiplier, (int)shift);
 }
 
-static inline int8_t mtvm__addsub_finish(const mtvm_addsub_s8_params_t *p, int32_t raw) {
+static inline int8_t mtvm__addsub_finish(const mtvm_addsub_s8_params_t* p, int32_t raw) {
   const int32_t out =
       mtvm_multiply_by_quantized_multiplier(raw, p->output_multiplier, (int)p->output_shift) + p->output_offset;
   return (int8_t)mtvm_clamp_i32(out, p->act_min, p->act_max);
 }
 
-static inline int8_t mtvm__add_s8_elem(const mtvm_addsub_s8_params_t *p, int8_t a, int8_t b) {
+static inline int8_t mtvm__add_s8_elem(const mtvm_addsub_s8_params_t* p, int8_t a, int8_t b) {
   const int32_t x1 = mtvm__addsub_rescale(p->input1_offset, a, p->input1_multiplier, p->input1_shift, p->left_shift);
   const int32_t x2 = mtvm__addsub_rescale(p->input2_offset, b, p->input2_multiplier, p->input2_shift, p->left_shift);
   return mtvm__addsub_finish(p, x1 + x2);
 }
 
-static inline int8_t mtvm__sub_s8_elem(const mtvm_addsub_s8_params_t *p, int8_t a, int8_t b) {
+static inline int8_t mtvm__sub_s8_elem(const mtvm_addsub_s8_params_t* p, int8_t a, int8_t b) {
   const int32_t x1 = mtvm__addsub_rescale(p->input1_offset, a, p->input1_multiplier, p->input1_shift, p->left_shift);
   const int32_t x2 = mtvm__addsub_rescale(p->input2_offset, b, p->input2_multiplier, p->input2_shift, p->left_shift);
   return mtvm__addsub_finish(p, x1 - x2);
 }
 
-static inline int8_t mtvm__mul_s8_elem(const mtvm_mul_s8_params_t *p, int8_t a, int8_t b) {
+static inline int8_t mtvm__mul_s8_elem(const mtvm_mul_s8_params_t* p, int8_t a, int8_t b) {
   const int32_t product = (p->input1_offset + (int32_t)a) * (p->input2_offset + (int32_t)b);
   const int32_t out =
       mtvm_multiply_by_quantized_multiplier(product, p->output_multiplier, (int)p->output_shift) + p->output_offset;
@@ -48,15 +48,15 @@ static inline int8_t mtvm__mul_s8_elem(const mtvm_mul_s8_params_t *p, int8_t a, 
 
 /* ---- float32 element functions ---------------------------------------------------------- */
 
-static inline float mtvm__add_f32_elem(const mtvm_arith_f32_params_t *p, float a, float b) {
+static inline float mtvm__add_f32_elem(const mtvm_arith_f32_params_t* p, float a, float b) {
   return mtvm_clamp_f32(a + b, p->act_min, p->act_max);
 }
 
-static inline float mtvm__sub_f32_elem(const mtvm_arith_f32_params_t *p, float a, float b) {
+static inline float mtvm__sub_f32_elem(const mtvm_arith_f32_params_t* p, float a, float b) {
   return mtvm_clamp_f32(a - b, p->act_min, p->act_max);
 }
 
-static inline float mtvm__mul_f32_elem(const mtvm_arith_f32_params_t *p, float a, float b) {
+static inline float mtvm__mul_f32_elem(const mtvm_arith_f32_params_t* p, float a, float b) {
   return mtvm_clamp_f32(a * b, p->act_min, p->act_max);
 }
 
@@ -98,14 +98,14 @@ static inline int32_t mtvm__apply_small_rescale(int32_t twice_v, mtvm__small_res
   return (t + r.half - (t < 0 ? r.negative : 0)) >> r.shift;
 }
 
-static int mtvm__addsub_small(const mtvm_addsub_s8_params_t *p) {
+static int mtvm__addsub_small(const mtvm_addsub_s8_params_t* p) {
   return p->bcast.rank == 0 && p->left_shift >= 0 && p->left_shift <= 21 && p->input1_shift <= 0 &&
          p->input2_shift <= 0 && p->output_shift <= 0 && p->input1_multiplier >= 0 &&
          p->input2_multiplier >= 0 && p->output_multiplier >= 0;
 }
 
-static void mtvm__addsub_s8_small(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2,
-                                  int8_t *out, int32_t sign) {
+static void mtvm__addsub_s8_small(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2,
+                                  int8_t* out, int32_t sign) {
   const mtvm__small_rescale_t r1 = mtvm__small_rescale(p->input1_multiplier, p->input1_shift);
   const mtvm__small_rescale_t r2 = mtvm__small_rescale(p->input2_multiplier, p->input2_shift);
   const mtvm__small_rescale_t ro = mtvm__small_rescale(p->output_multiplier, p->output_shift);
@@ -123,7 +123,7 @@ static void mtvm__addsub_s8_small(const mtvm_addsub_s8_params_t *p, const int8_t
 static MTVM_DEFINE_BINARY_KERNEL(add_s8_any, int8_t, mtvm_addsub_s8_params_t, mtvm__add_s8_elem)
 static MTVM_DEFINE_BINARY_KERNEL(sub_s8_any, int8_t, mtvm_addsub_s8_params_t, mtvm__sub_s8_elem)
 
-void mtvm_add_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+void mtvm_add_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out) {
   if (mtvm__addsub_small(p)) {
     mtvm__addsub_s8_small(p, in1, in2, out, 1);
   } else {
@@ -131,7 +131,7 @@ void mtvm_add_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8
   }
 }
 
-void mtvm_sub_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+void mtvm_sub_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out) {
   if (mtvm__addsub_small(p)) {
     mtvm__addsub_s8_small(p, in1, in2, out, -1);
   } else {
@@ -149,26 +149,26 @@ MTVM_DEFINE_BINARY_KERNEL(minimum_f32, float, mtvm_minmax_params_t, MTVM__MIN_EL
 
 /* ---- unary kernels ------------------------------------------------------------------------ */
 
-void mtvm_lut_s8(const mtvm_lut_s8_params_t *p, const int8_t *table, const int8_t *in, int8_t *out) {
+void mtvm_lut_s8(const mtvm_lut_s8_params_t* p, const int8_t* table, const int8_t* in, int8_t* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = table[(int32_t)in[i] + 128];
   }
 }
 
-void mtvm_relu_f32(const mtvm_relu_f32_params_t *p, const float *in, float *out) {
+void mtvm_relu_f32(const mtvm_relu_f32_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = mtvm_clamp_f32(in[i], p->lo, p->hi); /* a NaN stays NaN, as in LiteRT */
   }
 }
 
-void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t *p, const float *in, float *out) {
+void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     const float x = in[i];
     out[i] = x > 0.0f ? x : x * p->alpha;
   }
 }
 
-void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t *p, const float *in, float *out) {
+void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     const float x = in[i];
     const float shifted = x + 3.0f;

@@ -9,7 +9,7 @@
 #include "mtvm/elementwise.h"
 
 #define MTVM__INT_ELEM(NAME, T, U, P, OP)                               \
-  static inline T mtvm__##NAME(const P *p, T a, T b) {                  \
+  static inline T mtvm__##NAME(const P* p, T a, T b) {                  \
     const T v = (T)((U)a OP(U) b);                                      \
     return v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v); \
   }

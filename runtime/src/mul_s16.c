@@ -8,7 +8,7 @@
 #include "mtvm/elementwise.h"
 #include "mtvm/quant.h"
 
-static inline int16_t mtvm__mul_s16_elem(const mtvm_mul_s16_params_t *p, int16_t a, int16_t b) {
+static inline int16_t mtvm__mul_s16_elem(const mtvm_mul_s16_params_t* p, int16_t a, int16_t b) {
   const int32_t product = (p->input1_offset + (int32_t)a) * (p->input2_offset + (int32_t)b);
   const int32_t out =
       mtvm_multiply_by_quantized_multiplier(product, p->output_multiplier, (int)p->output_shift) + p->output_offset;

@@ -9,11 +9,11 @@
 #include "mtvm/quant.h"
 #include "mtvm/reduce.h"
 
-void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output) {
+void mtvm_avg_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         /* Only cells inside the input count; the generator rejects empty windows. */
         const int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
         int16_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
@@ -34,11 +34,11 @@ void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int1
   }
 }
 
-void mtvm_max_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output) {
+void mtvm_max_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         int16_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
         for (int32_t c = 0; c < p->channels; ++c) {
           int32_t max = INT16_MIN;

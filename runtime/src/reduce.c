@@ -14,11 +14,11 @@
 
 /* ---- pooling ---------------------------------------------------------------------------------- */
 
-void mtvm_avg_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t* output) {
+void mtvm_avg_pool2d_s8(const mtvm_pool2d_params_t* p, const int8_t* input, int8_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         /* Only cells inside the input count; the generator rejects empty windows. */
         const int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
         int8_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
@@ -39,11 +39,11 @@ void mtvm_avg_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t
   }
 }
 
-void mtvm_max_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t* output) {
+void mtvm_max_pool2d_s8(const mtvm_pool2d_params_t* p, const int8_t* input, int8_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         int8_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
         for (int32_t c = 0; c < p->channels; ++c) {
           int32_t max = INT8_MIN;
@@ -61,11 +61,11 @@ void mtvm_max_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t
   }
 }
 
-void mtvm_avg_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float* output) {
+void mtvm_avg_pool2d_f32(const mtvm_pool2d_params_t* p, const float* input, float* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         const float count = (float)((w.y1 - w.y0) * (w.x1 - w.x0));
         float* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
         for (int32_t c = 0; c < p->channels; ++c) {
@@ -83,11 +83,11 @@ void mtvm_avg_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float*
   }
 }
 
-void mtvm_max_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float* output) {
+void mtvm_max_pool2d_f32(const mtvm_pool2d_params_t* p, const float* input, float* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         float* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
         for (int32_t c = 0; c < p->channels; ++c) {
           float max = MTVM_FLOAT_LOWEST;
@@ -107,7 +107,7 @@ void mtvm_max_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float*
 
 /* ---- MEAN --------------------------------------------------------------------------------------- */
 
-void mtvm_mean_i8(const mtvm_mean_params* p, const int8_t* input, int8_t* output) {
+void mtvm_mean_s8(const mtvm_mean_params_t* p, const int8_t* input, int8_t* output) {
   const int32_t num_outputs = mtvm_mean_num_outputs(p);
   int32_t outer_index[MTVM_MEAN_MAX_DIMS] = {0};
   size_t base = 0;
@@ -128,7 +128,7 @@ void mtvm_mean_i8(const mtvm_mean_params* p, const int8_t* input, int8_t* output
   }
 }
 
-void mtvm_mean_f32(const mtvm_mean_params* p, const float* input, float* output) {
+void mtvm_mean_f32(const mtvm_mean_params_t* p, const float* input, float* output) {
   const int32_t num_outputs = mtvm_mean_num_outputs(p);
   int32_t outer_index[MTVM_MEAN_MAX_DIMS] = {0};
   size_t base = 0;
@@ -198,7 +198,7 @@ static int mtvm_count_leading_zeros(uint32_t x) {
   return n;
 }
 
-void mtvm_softmax_i8(const mtvm_softmax_params* p, const int32_t* exp_table, const int8_t* input,
+void mtvm_softmax_s8(const mtvm_softmax_params_t* p, const int32_t* exp_table, const int8_t* input,
                      int8_t* output) {
   /* The sum of exponentials is a Q12.19 value (TFLite's kAccumulationIntegerBits = 12). */
   enum { kAccumulationIntegerBits = 12, kOutputBits = 8 };
@@ -230,7 +230,7 @@ void mtvm_softmax_i8(const mtvm_softmax_params* p, const int32_t* exp_table, con
   }
 }
 
-void mtvm_softmax_f32(const mtvm_softmax_params* p, const float* input, float* output) {
+void mtvm_softmax_f32(const mtvm_softmax_params_t* p, const float* input, float* output) {
   for (int32_t i = 0; i < p->outer; ++i) {
     const float* x = input + (size_t)i * (size_t)p->depth;
     float* y = output + (size_t)i * (size_t)p->depth;
@@ -252,13 +252,13 @@ void mtvm_softmax_f32(const mtvm_softmax_params* p, const float* input, float* o
 
 /* ---- LOGISTIC, TANH ------------------------------------------------------------------------- */
 
-void mtvm_lut_i8(const mtvm_unary_params* p, const int8_t* table, const int8_t* input, int8_t* output) {
+void mtvm_lut_i8(const mtvm_unary_params_t* p, const int8_t* table, const int8_t* input, int8_t* output) {
   for (int32_t i = 0; i < p->size; ++i) {
     output[i] = table[(int32_t)input[i] + 128];
   }
 }
 
-void mtvm_logistic_f32(const mtvm_unary_params* p, const float* input, float* output) {
+void mtvm_logistic_f32(const mtvm_unary_params_t* p, const float* input, float* output) {
   /* TFLite's reference cut-offs: above the upper one the result rounds to 1 anyway; below the
      lower one exp(x) is used, which is what 1 / (1 + exp(-x)) tends to. */
   const float cutoff_upper = 16.619047164916992188f;
@@ -277,7 +277,7 @@ void mtvm_logistic_f32(const mtvm_unary_params* p, const float* input, float* ou
   }
 }
 
-void mtvm_tanh_f32(const mtvm_unary_params* p, const float* input, float* output) {
+void mtvm_tanh_f32(const mtvm_unary_params_t* p, const float* input, float* output) {
   for (int32_t i = 0; i < p->size; ++i) {
     output[i] = tanhf(input[i]);
   }

@@ -30,7 +30,7 @@ static inline int mtvm__clz32(uint32_t x) {
   return n;
 }
 
-void mtvm_softmax_s16(const mtvm_softmax_s16_params* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
+void mtvm_softmax_s16(const mtvm_softmax_s16_params_t* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
                       const int16_t* input, int16_t* output) {
   for (int32_t i = 0; i < p->outer; ++i) {
     const int16_t* x = input + (size_t)i * (size_t)p->depth;

@@ -118,7 +118,7 @@ typedef struct {
  * Steps the input offsets of a broadcast walk to the next run of the innermost dimension:
  * an odometer over the outer dimensions of `b` (index[] holds the position in each).
  */
-static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_t *off1, int32_t *off2) {
+static inline void mtvm_bcast_next(const mtvm_bcast_t* b, int32_t* index, int32_t* off1, int32_t* off2) {
   for (int32_t d = b->rank - 2; d >= 0; --d) {
     index[d] += 1;
     *off1 += b->stride1[d];
@@ -142,14 +142,14 @@ static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_
  * family (elementwise.c, addsub_s16.c, ...).
  */
 #define MTVM_DEFINE_BINARY_KERNEL(NAME, T, PARAMS, ELEM)                                  \
-  void mtvm_##NAME(const PARAMS *p, const T *in1, const T *in2, T *out) {                  \
+  void mtvm_##NAME(const PARAMS* p, const T* in1, const T* in2, T* out) {                  \
     if (p->bcast.rank == 0) {                                                               \
       for (int32_t i = 0; i < p->size; ++i) {                                               \
         out[i] = ELEM(p, in1[i], in2[i]);                                                   \
       }                                                                                     \
       return;                                                                               \
     }                                                                                       \
-    const mtvm_bcast_t *b = &p->bcast;                                                      \
+    const mtvm_bcast_t* b = &p->bcast;                                                      \
     const int32_t last = b->rank - 1;                                                       \
     const int32_t inner = b->shape[last];                                                   \
     const int32_t step1 = b->stride1[last];                                                 \
@@ -165,31 +165,31 @@ static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_
     }                                                                                       \
   }
 
-void mtvm_add_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_sub_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_mul_s8(const mtvm_mul_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_maximum_s8(const mtvm_minmax_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_minimum_s8(const mtvm_minmax_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void mtvm_add_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_sub_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_mul_s8(const mtvm_mul_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_maximum_s8(const mtvm_minmax_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_minimum_s8(const mtvm_minmax_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
 
-void mtvm_add_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_sub_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_mul_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_maximum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_minimum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
+void mtvm_add_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_sub_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_mul_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_maximum_f32(const mtvm_minmax_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_minimum_f32(const mtvm_minmax_params_t* p, const float* in1, const float* in2, float* out);
 
-void mtvm_add_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_sub_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_mul_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_add_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
-void mtvm_sub_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
-void mtvm_mul_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
+void mtvm_add_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_sub_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_mul_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_add_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
+void mtvm_sub_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
+void mtvm_mul_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
 
 /* `table` has 256 entries: the output for every int8 input value, from -128 to 127. */
-void mtvm_lut_s8(const mtvm_lut_s8_params_t *p, const int8_t *table, const int8_t *in, int8_t *out);
+void mtvm_lut_s8(const mtvm_lut_s8_params_t* p, const int8_t* table, const int8_t* in, int8_t* out);
 
-void mtvm_relu_f32(const mtvm_relu_f32_params_t *p, const float *in, float *out);
-void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t *p, const float *in, float *out);
-void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t *p, const float *in, float *out);
+void mtvm_relu_f32(const mtvm_relu_f32_params_t* p, const float* in, float* out);
+void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t* p, const float* in, float* out);
+void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t* p, const float* in, float* out);
 
 /* ---- int16 (16x8 quantization: int16 activations, symmetric) ------------------------------ */
 
@@ -237,15 +237,15 @@ typedef struct {
   int32_t alpha_negative; /* 1 when alpha < 0 */
 } mtvm_leaky_relu_s16_params_t;
 
-void mtvm_add_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_sub_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_add_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_sub_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_mul_s16(const mtvm_mul_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_maximum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_minimum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_relu_s16(const mtvm_relu_s16_params_t *p, const int16_t *in, int16_t *out);
-void mtvm_leaky_relu_s16(const mtvm_leaky_relu_s16_params_t *p, const int16_t *in, int16_t *out);
+void mtvm_add_s16(const mtvm_addsub_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_sub_s16(const mtvm_addsub_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_add_pot_s16(const mtvm_addsub_pot_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_sub_pot_s16(const mtvm_addsub_pot_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_mul_s16(const mtvm_mul_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_maximum_s16(const mtvm_minmax_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_minimum_s16(const mtvm_minmax_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_relu_s16(const mtvm_relu_s16_params_t* p, const int16_t* in, int16_t* out);
+void mtvm_leaky_relu_s16(const mtvm_leaky_relu_s16_params_t* p, const int16_t* in, int16_t* out);
 
 #ifdef __cplusplus
 }

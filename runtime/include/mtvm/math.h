@@ -22,19 +22,17 @@
 
 #include <stdint.h>
 
+#include "mtvm/unary.h" /* mtvm_unary_params_t */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct {
-  int32_t size; /* elements */
-} mtvm_unary_params_t;
-
-typedef struct {
   int32_t size; /* elements (FILL) or bytes (ZEROS_LIKE) */
 } mtvm_fill_params_t;
 
-#define MTVM_DECLARE_UNARY(NAME, TI, TO) void mtvm_##NAME(const mtvm_unary_params_t *p, const TI *in, TO *out);
+#define MTVM_DECLARE_UNARY(NAME, TI, TO) void mtvm_##NAME(const mtvm_unary_params_t* p, const TI* in, TO* out);
 
 /* float32 (TFLite: std::abs, -x, std::ceil, std::floor, round half to even, std::sqrt,
    1 / std::sqrt, x * x, std::exp, std::log, std::sin, std::cos, ELU, GELU). */
@@ -82,12 +80,12 @@ MTVM_DECLARE_CAST_FROM(b, uint8_t)
 #undef MTVM_DECLARE_CAST_FROM
 
 /* FILL: p->size copies of the element at `value` (8, 16, 32 or 64 bits, any type). */
-void mtvm_fill_8(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_16(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_32(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_64(const mtvm_fill_params_t *p, const void *value, void *out);
+void mtvm_fill_8(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_16(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_32(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_64(const mtvm_fill_params_t* p, const void* value, void* out);
 /* ZEROS_LIKE: p->size zero bytes (0.0f, 0 and false are all-zero bit patterns). */
-void mtvm_fill_zero(const mtvm_fill_params_t *p, void *out);
+void mtvm_fill_zero(const mtvm_fill_params_t* p, void* out);
 
 #undef MTVM_DECLARE_UNARY
 

@@ -237,7 +237,7 @@ def check_s64_shifts(shifts: np.ndarray) -> None:
 
 @dataclass(frozen=True)
 class _Geometry:
-    """The fields of the C struct mtvm_conv_geometry, in its order."""
+    """The fields of the C struct mtvm_conv_geometry_t, in its order."""
 
     batches: int
     in_h: int
@@ -576,10 +576,10 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("bias", s16_bias(ctx, ops.bias, out_c, "conv")),
             ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "conv")),
         ]
-        return _emit(op, ctx, "mtvm_conv2d_s16", "mtvm_conv2d_s16_params", fields, _S16_SOURCES[op.opcode])
+        return _emit(op, ctx, "mtvm_conv2d_s16", "mtvm_conv2d_s16_params_t", fields, _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "conv")
-        return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params", fields)
+        return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params_t", fields)
     rows = np.asarray(ops.filter.data, dtype=np.int8).reshape(out_c, -1)
     layout = _conv_layout(g, fic)
     if layout == CONV_PLAIN:
@@ -596,7 +596,7 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     else:
         pointwise = layout == CONV_PAIRS and (fh, fw) == (1, 1) and fic == g.in_c
         kernel = ("mtvm_conv2d_s8_1x1" if pointwise else "mtvm_conv2d_s8_window") + ("" if fast else "_general")
-    return _emit(op, ctx, kernel, "mtvm_conv2d_s8_params", fields + int8_fields)
+    return _emit(op, ctx, kernel, "mtvm_conv2d_s8_params_t", fields + int8_fields)
 
 
 def _conv_macs(op: Operator, graph: Graph) -> int:
@@ -636,11 +636,11 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("bias", s16_bias(ctx, ops.bias, out_c, "dwconv")),
             ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "dwconv")),
         ]
-        return _emit(op, ctx, "mtvm_depthwise_conv2d_s16", "mtvm_depthwise_conv2d_s16_params", fields,
+        return _emit(op, ctx, "mtvm_depthwise_conv2d_s16", "mtvm_depthwise_conv2d_s16_params_t", fields,
                      _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "dwconv")
-        return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params", fields)
+        return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params_t", fields)
     columns = np.asarray(ops.filter.data, dtype=np.int8).reshape(-1, out_c)  # [taps][channels]
     quads = out_c == g.in_c and fh * fw <= MAX_TAPS
     layout = DW_QUADS if quads else DW_PLAIN
@@ -649,7 +649,7 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
                                             g.in_c if quads else 0, "dwconv",
                                             "weight_pairs" if quads else "weights")
     kernel = ("mtvm_depthwise_conv2d_s8_quads" + ("" if fast else "_general")) if quads else "mtvm_depthwise_conv2d_s8_plain"
-    return _emit(op, ctx, kernel, "mtvm_depthwise_conv2d_s8_params", fields + int8_fields)
+    return _emit(op, ctx, kernel, "mtvm_depthwise_conv2d_s8_params_t", fields + int8_fields)
 
 
 def _dw_macs(op: Operator, graph: Graph) -> int:
@@ -690,7 +690,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         return _fc_emit_s16(op, ctx, ops, units, fields)
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "fc")
-        return _emit(op, ctx, "mtvm_fully_connected_f32", "mtvm_fully_connected_f32_params", fields)
+        return _emit(op, ctx, "mtvm_fully_connected_f32", "mtvm_fully_connected_f32_params_t", fields)
     wq = ops.filter.quant
     filter_offset = 0 if wq.per_channel else -int(wq.zero_point[0])
     input_offset = -int(ops.input.quant.zero_point[0])
@@ -713,7 +713,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
                                    act_max - zero_point)
     in_double = rounding[0][0] == "scales"
     kernel = "mtvm_fully_connected_s8_double" if in_double else "mtvm_fully_connected_s8"
-    return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params", fields + rounding)
+    return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params_t", fields + rounding)
 
 
 def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
@@ -734,7 +734,7 @@ def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
         ("scales", ctx.const("fc_scales", np.asarray(scales if wq.per_channel else scales[:1], dtype=np.float64))),
         ("per_channel_scales", "1" if wq.per_channel else "0"),
     ]
-    return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params", fields,
+    return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params_t", fields,
                  _S16_SOURCES[op.opcode])
 
 

@@ -138,7 +138,7 @@ def _params_decl(c_type: str, name: str, fields: dict[str, CValue]) -> str:
 
 
 def _suffix(op: Operator, graph: Graph) -> str:
-    return {"int8": "i8", "int16": "s16"}.get(graph.tensor(op.inputs[0]).dtype, "f32")
+    return {"int8": "s8", "int16": "s16"}.get(graph.tensor(op.inputs[0]).dtype, "f32")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def _emit_pool(kind: str) -> Callable[[Operator, LowerContext], EmittedOp]:
         function = f"mtvm_{kind}_pool2d_{_suffix(op, graph)}"
         return EmittedOp(
             call=f"{function}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-            decls=_params_decl("mtvm_pool2d_params", name, fields),
+            decls=_params_decl("mtvm_pool2d_params_t", name, fields),
         )
 
     return emit
@@ -359,7 +359,7 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
     name = f"{ctx.prefix}_params"
     return EmittedOp(
         call=f"mtvm_mean_{_suffix(op, graph)}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-        decls=_params_decl("mtvm_mean_params", name, fields),
+        decls=_params_decl("mtvm_mean_params_t", name, fields),
     )
 
 
@@ -546,7 +546,7 @@ def _emit_softmax_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     return EmittedOp(
         call=f"mtvm_softmax_s16(&{name}, {exp_lut}, {reciprocal_lut}, {src}, {dst});",
-        decls=_params_decl("mtvm_softmax_s16_params", name, fields),
+        decls=_params_decl("mtvm_softmax_s16_params_t", name, fields),
     )
 
 
@@ -562,10 +562,10 @@ def _emit_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "int8":
         table = ctx.const("softmax_exp", _softmax_exp_table(beta, _scale(inp)))
-        call = f"mtvm_softmax_i8(&{name}, {table}, {src}, {dst});"
+        call = f"mtvm_softmax_s8(&{name}, {table}, {src}, {dst});"
     else:
         call = f"mtvm_softmax_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params", name, fields))
+    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params_t", name, fields))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,7 +707,7 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         fields: dict[str, CValue] = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
         return EmittedOp(
             call=f"mtvm_{op.opcode.lower()}_s16(&{name}, {table}, {src}, {dst});",
-            decls=_params_decl("mtvm_sigmoid_s16_params", name, fields),
+            decls=_params_decl("mtvm_sigmoid_s16_params_t", name, fields),
         )
     if inp.dtype == "int8":
         function = _UNARY_FUNCTIONS[op.opcode]
@@ -716,7 +716,7 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         call = f"mtvm_lut_i8(&{name}, {table}, {src}, {dst});"
     else:
         call = f"mtvm_{op.opcode.lower()}_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_unary_params", name, {"size": inp.num_elements}))
+    return EmittedOp(call=call, decls=_params_decl("mtvm_unary_params_t", name, {"size": inp.num_elements}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -729,7 +729,7 @@ def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     """SOFTMAX, LOGISTIC, TANH: the output may start at (or before) the input.
 
     mtvm_lut_i8, mtvm_logistic_f32 and mtvm_tanh_f32 read element i and then write element i.
-    mtvm_softmax_i8/_f32 finish every read of a row's elements that precede c before writing
+    mtvm_softmax_s8/_f32 finish every read of a row's elements that precede c before writing
     element c of that row (the max and sum passes read the row before any write; the last pass
     reads x[c] and then writes y[c]; the f32 division pass reads only the output), and never
     touch an earlier row again. Requires the same type and element count (checked)."""
@@ -742,7 +742,7 @@ def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
 def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     """AVERAGE_POOL_2D, MAX_POOL_2D: the output may overlap the input from below.
 
-    mtvm_{avg,max}_pool2d_{i8,f32} loop over batch, output row, output column, channel; for each
+    mtvm_{avg,max}_pool2d_{s8,f32} loop over batch, output row, output column, channel; for each
     output element they read channel c of the window cells inside the input, then write that
     element once: the loop order memory/overlap.py assumes, with multiplier 1."""
     inp, out = _io(op, graph)
