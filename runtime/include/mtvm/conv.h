@@ -1,8 +1,14 @@
 /*
  * Convolution family: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8, 16x8 and float32.
  *
- * 16x8 (int16 activations, int8 weights): see the section further down; those kernels live in
- * conv_s16.c, depthwise_conv_s16.c and fully_connected_s16.c.
+ * One source file per kernel variant, so that a model ships only the kernels it calls:
+ *   int8     conv_s8_plain.c, conv_s8_1x1.c, conv_s8_window.c, depthwise_conv_s8_plain.c,
+ *            depthwise_conv_s8_quads.c, fully_connected_s8.c (sharing the family-internal
+ *            conv_internal.h: requantization and windows, and conv_mac_s8.h: the inner
+ *            multiply-accumulate loops);
+ *   16x8     conv_s16.c, depthwise_conv_s16.c, fully_connected_s16.c (see the section further
+ *            down);
+ *   float32  conv_f32.c, depthwise_conv_f32.c, fully_connected_f32.c.
  *
  * Activations are NHWC, as in TFLite. The code generator (tools/microtvm/microtvm/ops/conv.py)
  * prepares every constant at generation time and emits one `static const` parameter struct per
@@ -22,7 +28,7 @@
  *   - CONV_2D and DEPTHWISE_CONV_2D int8: TFLite's MultiplyByQuantizedMultiplier with a
  *     per-channel q31 multiplier and shift, i.e. two roundings (rounding doubling high
  *     multiply, then rounding right shift); see mtvm/quant.h. The kernels without the
- *     _general suffix use an equivalent shorter form (see conv.c), valid when every
+ *     _general suffix use an equivalent shorter form (see conv_internal.h), valid when every
  *     accumulator stays below 2^30 in magnitude, every shift is a right shift and the
  *     activation clamps to nothing narrower than int8: the generator calls them only when it
  *     has proved that.
@@ -312,21 +318,23 @@ void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params_t* p, const 
 /* int8 kernels. The generator calls the one that matches the weight layout it chose and the
    requantization it proved possible; each is a separate function so that a firmware links only
    those its model uses. */
+/* MTVM_CONV_PLAIN (conv_s8_plain.c). */
 void mtvm_conv2d_s8_plain(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
-/* MTVM_CONV_PAIRS, a 1x1 window and one group. */
+/* MTVM_CONV_PAIRS, a 1x1 window and one group (conv_s8_1x1.c). */
 void mtvm_conv2d_s8_1x1(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
 void mtvm_conv2d_s8_1x1_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
-/* MTVM_CONV_PAIRS or MTVM_CONV_GATHER. */
+/* MTVM_CONV_PAIRS or MTVM_CONV_GATHER (conv_s8_window.c). */
 void mtvm_conv2d_s8_window(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
 void mtvm_conv2d_s8_window_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input,
                                    int8_t* output);
+/* MTVM_DW_PLAIN (depthwise_conv_s8_plain.c), MTVM_DW_QUADS (depthwise_conv_s8_quads.c). */
 void mtvm_depthwise_conv2d_s8_plain(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output);
 void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output);
 void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params_t* p,
                                             const int8_t* input, int8_t* output);
-/* Integer rounding (`scales` NULL), or in double (`scales` set). */
+/* Integer rounding (`scales` NULL), or in double (`scales` set) (fully_connected_s8.c). */
 void mtvm_fully_connected_s8(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,
                              int8_t* output);
 void mtvm_fully_connected_s8_double(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,

@@ -1,8 +1,8 @@
 """CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: operand checks, constant preparation, C calls.
 
 Everything that depends only on constants is computed here, at generation time, so that the C
-kernels (runtime/src/conv.c, declared in runtime/include/mtvm/conv.h) only multiply, add and
-requantize. Per operator we emit one `static const` parameter struct and one kernel call, to the
+kernels (one file per variant in runtime/src, declared in runtime/include/mtvm/conv.h) only multiply,
+add and requantize. Per operator we emit one `static const` parameter struct and one kernel call, to the
 kernel variant that fits the operator (so a firmware links only the variants its model uses).
 
 int8 arithmetic, matching LiteRT 2.3.0's reference kernels (BUILTIN_REF) bit for bit:
@@ -57,9 +57,23 @@ from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/conv.h",)
-# Each call names its kernel file (EmittedOp.sources): conv.c for int8 and float32, one file
-# per operator for 16x8, so a model ships only the kernels it calls.
-_SOURCE = "conv.c"
+# Each call names its kernel's file (EmittedOp.sources): one file per kernel variant, so a model
+# ships only the kernels it calls (the _general and _double entries share their variant's file).
+_KERNEL_SOURCES = {
+    "mtvm_conv2d_s8_plain": "conv_s8_plain.c",
+    "mtvm_conv2d_s8_1x1": "conv_s8_1x1.c",
+    "mtvm_conv2d_s8_1x1_general": "conv_s8_1x1.c",
+    "mtvm_conv2d_s8_window": "conv_s8_window.c",
+    "mtvm_conv2d_s8_window_general": "conv_s8_window.c",
+    "mtvm_depthwise_conv2d_s8_plain": "depthwise_conv_s8_plain.c",
+    "mtvm_depthwise_conv2d_s8_quads": "depthwise_conv_s8_quads.c",
+    "mtvm_depthwise_conv2d_s8_quads_general": "depthwise_conv_s8_quads.c",
+    "mtvm_fully_connected_s8": "fully_connected_s8.c",
+    "mtvm_fully_connected_s8_double": "fully_connected_s8.c",
+    "mtvm_conv2d_f32": "conv_f32.c",
+    "mtvm_depthwise_conv2d_f32": "depthwise_conv_f32.c",
+    "mtvm_fully_connected_f32": "fully_connected_f32.c",
+}
 _S16_SOURCES = {
     "CONV_2D": "conv_s16.c",
     "DEPTHWISE_CONV_2D": "depthwise_conv_s16.c",
@@ -363,13 +377,13 @@ def _c_f32(v: float) -> str:
 
 
 def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
-          source: str = _SOURCE, data_input: int = 0) -> EmittedOp:
+          source: Optional[str] = None, data_input: int = 0) -> EmittedOp:
     """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`."""
     name = f"{ctx.prefix}_params"
     body = "".join(f"    .{key} = {value},\n" for key, value in fields)
     decls = f"static const {ctype} {name} = {{\n{body}}};\n"
     call = f"{kernel}(&{name}, {ctx.buf(op.inputs[data_input])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decls, sources=(source,))
+    return EmittedOp(call=call, decls=decls, sources=(source or _KERNEL_SOURCES[kernel],))
 
 
 emit_call = _emit
@@ -462,7 +476,7 @@ def _simplify_constant_channels(rows: np.ndarray, folded: np.ndarray, multiplier
 
 def _fast_requantization(rows: np.ndarray, folded: np.ndarray, multipliers: np.ndarray,
                          shifts: np.ndarray, input_offset: int) -> bool:
-    """True when the kernels may requantize with their short form (conv.c, requantize_fast_full;
+    """True when the kernels may requantize with their short form (conv_internal.h, mtvm_requantize_fast_full;
     it also needs an activation range of all int8): every shift is a right shift and no
     accumulator can reach 2^30 in magnitude, except in channels whose multiplier is zero (their
     output is the zero point). An accumulator is folded + sum(x * w) = bias +
