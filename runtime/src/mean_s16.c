@@ -1,6 +1,6 @@
 /*
  * int16 MEAN (see mtvm/reduce.h): TFLite's QuantizedMeanOrSum on int16, as mtvm_mean_s8 in
- * reduce.c: an int32 sum (wrapping like TFLite's), the zero point correction in 64 bits, one
+ * mean_s8.c: an int32 sum (wrapping like TFLite's), the zero point correction in 64 bits, one
  * MultiplyByQuantizedMultiplier with the division by the count folded in, saturated to int16.
  */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * int16 AVERAGE_POOL_2D and MAX_POOL_2D (see mtvm/reduce.h): TFLite's reference_integer_ops
- * pooling on int16, the same arithmetic as the int8 kernels in reduce.c (the window sum of at
+ * pooling on int16, the same arithmetic as the int8 kernels in pool_s8.c (the window sum of at
  * most 2^15 int16 cells fits an int32).
  */
 #include <stddef.h>

@@ -4,7 +4,7 @@
  *
  * The generator is tools/microtvm/microtvm/ops/math.py. int8 versions of ABS, SQRT, RSQRT, EXP,
  * LOG, ELU and GELU are 256-entry tables computed there and run by mtvm_lut_s8
- * (mtvm/elementwise.h). Every kernel reads element i before writing element i, in order.
+ * (mtvm/unary.h). Every kernel reads element i before writing element i, in order.
  *
  * One source per group, so that a model links only the C library functions it calls:
  *   math_f32.c       ABS NEG CEIL FLOOR ROUND SQRT RSQRT SQUARE   fabsf ceilf floorf sqrtf

@@ -1,6 +1,11 @@
 /*
  * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH
- * for int8 and float32 (reduce.c) and int16 (one source file per kernel, declared at the end).
+ * for int8, int16 and float32, one source file per kernel variant:
+ *   int8     pool_s8.c, mean_s8.c, softmax_s8.c; LOGISTIC and TANH are tables run by
+ *            mtvm_lut_s8 (mtvm/unary.h, lut_s8.c)
+ *   int16    pool_s16.c, mean_s16.c, softmax_s16.c, logistic_s16.c, tanh_s16.c
+ *   float32  pool_f32.c, mean_f32.c, softmax_f32.c, logistic_f32.c, tanh_f32.c
+ * (with the family-internal reduce_internal.h).
  *
  * Every kernel reproduces LiteRT's reference kernels (OpResolverType.BUILTIN_REF): int8 results
  * are equal byte for byte, float32 results follow the same operation order. The code generator
@@ -16,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mtvm/nhwc.h"  /* mtvm_window_t, mtvm_nhwc_offset */
 #include "mtvm/unary.h" /* mtvm_unary_params_t */
 
 #ifdef __cplusplus
@@ -44,28 +50,10 @@ typedef struct {
   float act_max_f;
 } mtvm_pool2d_params_t;
 
-/* The cells of one output's window that lie inside the input: rows [y0, y1), columns [x0, x1). */
-typedef struct {
-  int32_t y0;
-  int32_t y1;
-  int32_t x0;
-  int32_t x1;
-} mtvm_window_t;
-
+/* The cells of one output's window that lie inside the input (mtvm/nhwc.h). */
 static inline mtvm_window_t mtvm_pool_window(const mtvm_pool2d_params_t* p, int32_t out_y, int32_t out_x) {
-  const int32_t top = out_y * p->stride_h - p->pad_h;
-  const int32_t left = out_x * p->stride_w - p->pad_w;
-  mtvm_window_t w;
-  w.y0 = top < 0 ? 0 : top;
-  w.y1 = top + p->filter_h < p->in_h ? top + p->filter_h : p->in_h;
-  w.x0 = left < 0 ? 0 : left;
-  w.x1 = left + p->filter_w < p->in_w ? left + p->filter_w : p->in_w;
-  return w;
-}
-
-/* Offset of element (b, y, x, 0) of an NHWC tensor. */
-static inline size_t mtvm_nhwc_offset(int32_t b, int32_t y, int32_t x, int32_t h, int32_t w, int32_t c) {
-  return (((size_t)b * (size_t)h + (size_t)y) * (size_t)w + (size_t)x) * (size_t)c;
+  return mtvm_nhwc_window(out_y * p->stride_h - p->pad_h, out_x * p->stride_w - p->pad_w, p->filter_h, p->filter_w,
+                          p->in_h, p->in_w);
 }
 
 /* Average over the window cells inside the input (padding cells are not counted), rounded to
@@ -148,12 +136,11 @@ void mtvm_softmax_f32(const mtvm_softmax_params_t* p, const float* input, float*
 
 /* ---- LOGISTIC, TANH ------------------------------------------------------------------------- */
 
-/* output[i] = table[input[i] + 128]: int8 unary functions, tabulated at generation time. */
-void mtvm_lut_i8(const mtvm_unary_params_t* p, const int8_t* table, const int8_t* input, int8_t* output);
+/* int8 LOGISTIC and TANH: tables run by mtvm_lut_s8 (mtvm/unary.h). */
 void mtvm_logistic_f32(const mtvm_unary_params_t* p, const float* input, float* output);
 void mtvm_tanh_f32(const mtvm_unary_params_t* p, const float* input, float* output);
 
-/* ---- int16 (16x8 quantization: zero points 0); one source file per kernel ------------------ */
+/* ---- int16 (16x8 quantization: zero points 0) ---------------------------------------------- */
 
 /* AVERAGE_POOL_2D / MAX_POOL_2D on int16 (pool_s16.c): the int8 arithmetic on int16 values. */
 void mtvm_avg_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output);
