@@ -652,7 +652,8 @@ def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> N
     elf = tmp_path / "conv_tests.elf"
     command = [gcc, "-mthumb", *cpu_flags, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror",
                "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", f"-I{RUNTIME / 'include'}",
-               *includes, *map(str, sources), *(str(RUNTIME / "src" / k) for k in sorted(kernels)), str(tmp_path / "main.c"),
+               *includes, *map(str, sources), *(str(RUNTIME / "src" / k) for k in sorted(kernels)),
+               str(tmp_path / "main.c"),
                str(tmp_path / "bare_metal.c"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
                "-Wl,--gc-sections", "-T", str(tmp_path / "link.ld"), "-lm", "-o", str(elf)]
     built = subprocess.run(command, capture_output=True, text=True)
