@@ -12,22 +12,22 @@
 #include "mtvm/elementwise.h"
 #include "mtvm/quant.h"
 
-static inline int16_t mtvm__pot_finish(const mtvm_addsub_pot_s16_params_t *p, int32_t raw) {
+static inline int16_t mtvm_pot_finish(const mtvm_addsub_pot_s16_params_t* p, int32_t raw) {
   const int32_t saturated = mtvm_clamp_i32(raw, INT16_MIN, INT16_MAX);
   return (int16_t)mtvm_clamp_i32(saturated, p->act_min, p->act_max);
 }
 
-static inline int16_t mtvm__add_pot_elem(const mtvm_addsub_pot_s16_params_t *p, int16_t a, int16_t b) {
+static inline int16_t mtvm_add_pot_elem(const mtvm_addsub_pot_s16_params_t* p, int16_t a, int16_t b) {
   const int32_t x1 = mtvm_rounding_divide_by_pot_s16(a, (int)p->input1_shift);
   const int32_t x2 = mtvm_rounding_divide_by_pot_s16(b, (int)p->input2_shift);
-  return mtvm__pot_finish(p, x1 + x2);
+  return mtvm_pot_finish(p, x1 + x2);
 }
 
-static inline int16_t mtvm__sub_pot_elem(const mtvm_addsub_pot_s16_params_t *p, int16_t a, int16_t b) {
+static inline int16_t mtvm_sub_pot_elem(const mtvm_addsub_pot_s16_params_t* p, int16_t a, int16_t b) {
   const int32_t x1 = mtvm_rounding_divide_by_pot_s16(a, (int)p->input1_shift);
   const int32_t x2 = mtvm_rounding_divide_by_pot_s16(b, (int)p->input2_shift);
-  return mtvm__pot_finish(p, x1 - x2);
+  return mtvm_pot_finish(p, x1 - x2);
 }
 
-MTVM_DEFINE_BINARY_KERNEL(add_pot_s16, int16_t, mtvm_addsub_pot_s16_params_t, mtvm__add_pot_elem)
-MTVM_DEFINE_BINARY_KERNEL(sub_pot_s16, int16_t, mtvm_addsub_pot_s16_params_t, mtvm__sub_pot_elem)
+MTVM_DEFINE_BINARY_KERNEL(add_pot_s16, int16_t, mtvm_addsub_pot_s16_params_t, mtvm_add_pot_elem)
+MTVM_DEFINE_BINARY_KERNEL(sub_pot_s16, int16_t, mtvm_addsub_pot_s16_params_t, mtvm_sub_pot_elem)

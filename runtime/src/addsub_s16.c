@@ -7,31 +7,16 @@
  */
 #include <stdint.h>
 
+#include "elementwise_internal.h"
 #include "mtvm/elementwise.h"
-#include "mtvm/quant.h"
 
-static inline int32_t mtvm__rescale_s16(int32_t offset, int16_t x, int32_t multiplier, int32_t shift, int32_t left) {
-  const int32_t shifted = (offset + (int32_t)x) * ((int32_t)1 << left);
-  return mtvm_multiply_by_quantized_multiplier(shifted, multiplier, (int)shift);
+static inline int16_t mtvm_add_s16_elem(const mtvm_addsub_s16_params_t* p, int16_t a, int16_t b) {
+  return (int16_t)mtvm_addsub_elem(p, a, b, 1);
 }
 
-static inline int16_t mtvm__addsub_s16_finish(const mtvm_addsub_s16_params_t *p, int32_t raw) {
-  const int32_t out =
-      mtvm_multiply_by_quantized_multiplier(raw, p->output_multiplier, (int)p->output_shift) + p->output_offset;
-  return (int16_t)mtvm_clamp_i32(out, p->act_min, p->act_max);
+static inline int16_t mtvm_sub_s16_elem(const mtvm_addsub_s16_params_t* p, int16_t a, int16_t b) {
+  return (int16_t)mtvm_addsub_elem(p, a, b, -1);
 }
 
-static inline int16_t mtvm__add_s16_elem(const mtvm_addsub_s16_params_t *p, int16_t a, int16_t b) {
-  const int32_t x1 = mtvm__rescale_s16(p->input1_offset, a, p->input1_multiplier, p->input1_shift, p->left_shift);
-  const int32_t x2 = mtvm__rescale_s16(p->input2_offset, b, p->input2_multiplier, p->input2_shift, p->left_shift);
-  return mtvm__addsub_s16_finish(p, x1 + x2);
-}
-
-static inline int16_t mtvm__sub_s16_elem(const mtvm_addsub_s16_params_t *p, int16_t a, int16_t b) {
-  const int32_t x1 = mtvm__rescale_s16(p->input1_offset, a, p->input1_multiplier, p->input1_shift, p->left_shift);
-  const int32_t x2 = mtvm__rescale_s16(p->input2_offset, b, p->input2_multiplier, p->input2_shift, p->left_shift);
-  return mtvm__addsub_s16_finish(p, x1 - x2);
-}
-
-MTVM_DEFINE_BINARY_KERNEL(add_s16, int16_t, mtvm_addsub_s16_params_t, mtvm__add_s16_elem)
-MTVM_DEFINE_BINARY_KERNEL(sub_s16, int16_t, mtvm_addsub_s16_params_t, mtvm__sub_s16_elem)
+MTVM_DEFINE_BINARY_KERNEL(add_s16, int16_t, mtvm_addsub_s16_params_t, mtvm_add_s16_elem)
+MTVM_DEFINE_BINARY_KERNEL(sub_s16, int16_t, mtvm_addsub_s16_params_t, mtvm_sub_s16_elem)

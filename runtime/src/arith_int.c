@@ -8,7 +8,7 @@
 
 #include "mtvm/arith.h"
 
-static inline int32_t mtvm__div_s32(const mtvm_div_s32_params_t *p, int32_t a, int32_t b) {
+static inline int32_t mtvm__div_s32(const mtvm_div_s32_params_t* p, int32_t a, int32_t b) {
   int32_t q;
   if (b == 0) {
     q = 0;
@@ -23,7 +23,7 @@ static inline int32_t mtvm__div_s32(const mtvm_div_s32_params_t *p, int32_t a, i
 /* floor(a / b) for integers: the truncated quotient, one less when the division was inexact and
    the signs differ. (LiteRT computes it in double, which is exact for these magnitudes.) */
 #define MTVM__FLOOR_DIV(T, U)                                                          \
-  static inline T mtvm__floor_div_##T(const mtvm_arith_params_t *p, T a, T b) {       \
+  static inline T mtvm__floor_div_##T(const mtvm_arith_params_t* p, T a, T b) {       \
     (void)p;                                                                           \
     if (b == 0) {                                                                      \
       return 0;                                                                        \
@@ -37,7 +37,7 @@ static inline int32_t mtvm__div_s32(const mtvm_div_s32_params_t *p, int32_t a, i
 
 /* LiteRT's FloorMod for integers: the truncated remainder plus the divisor when the signs differ. */
 #define MTVM__FLOOR_MOD(T)                                                             \
-  static inline T mtvm__floor_mod_##T(const mtvm_arith_params_t *p, T a, T b) {       \
+  static inline T mtvm__floor_mod_##T(const mtvm_arith_params_t* p, T a, T b) {       \
     (void)p;                                                                           \
     if (b == 0 || b == -1) {                                                           \
       return 0;                                                                        \
@@ -54,7 +54,7 @@ MTVM__FLOOR_MOD(int16_t)
 MTVM__FLOOR_MOD(int32_t)
 MTVM__FLOOR_MOD(int64_t)
 
-static inline int32_t mtvm__squared_difference_s32(const mtvm_arith_params_t *p, int32_t a, int32_t b) {
+static inline int32_t mtvm__squared_difference_s32(const mtvm_arith_params_t* p, int32_t a, int32_t b) {
   (void)p;
   const uint32_t d = (uint32_t)a - (uint32_t)b;
   return (int32_t)(d * d);
@@ -71,7 +71,7 @@ MTVM_DEFINE_BCAST_BINARY(mtvm_floor_mod_s64, int64_t, int64_t, int64_t, mtvm_ari
 MTVM_DEFINE_BCAST_BINARY(mtvm_squared_difference_s32, int32_t, int32_t, int32_t, mtvm_arith_params_t,
                          mtvm__squared_difference_s32)
 
-void mtvm_add_n_s32(const mtvm_add_n_params_t *p, const int32_t *const *inputs, int32_t *out) {
+void mtvm_add_n_s32(const mtvm_add_n_params_t* p, const int32_t* const* inputs, int32_t* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     uint32_t sum = 0u;
     for (int32_t k = 0; k < p->count; ++k) {

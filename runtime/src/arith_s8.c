@@ -8,7 +8,7 @@ static inline int32_t mtvm__scale_down(int32_t x, int32_t multiplier, int32_t sh
   return mtvm_rounding_divide_by_pot(mtvm_sat_round_doubling_high_mul(x, multiplier), (int)-shift);
 }
 
-static inline int8_t mtvm__squared_difference_s8(const mtvm_squared_difference_s8_params_t *p, int8_t a,
+static inline int8_t mtvm__squared_difference_s8(const mtvm_squared_difference_s8_params_t* p, int8_t a,
                                                  int8_t b) {
   const int32_t x1 = mtvm__scale_down((p->input1_offset + a) * ((int32_t)1 << p->left_shift),
                                       p->input1_multiplier, p->input1_shift);
@@ -19,7 +19,7 @@ static inline int8_t mtvm__squared_difference_s8(const mtvm_squared_difference_s
   return (int8_t)mtvm_clamp_i32(out, -128, 127);
 }
 
-static inline int8_t mtvm__prelu_s8(const mtvm_prelu_s8_params_t *p, int8_t q, int8_t alpha) {
+static inline int8_t mtvm__prelu_s8(const mtvm_prelu_s8_params_t* p, int8_t q, int8_t alpha) {
   const int32_t x = p->input_offset + q;
   int32_t out;
   if (x >= 0) {

@@ -5,7 +5,7 @@
 
 #include "mtvm/batch_matmul.h"
 
-void mtvm_batch_matmul_f32(const mtvm_batch_matmul_f32_params* p, const float* lhs, const float* rhs,
+void mtvm_batch_matmul_f32(const mtvm_batch_matmul_f32_params_t* p, const float* lhs, const float* rhs,
                            float* output) {
   const mtvm_batch_matmul_shape* s = &p->s;
   float* out = output;

@@ -16,7 +16,7 @@
 #include "mtvm/batch_matmul.h"
 #include "mtvm/hybrid.h"
 
-void mtvm_batch_matmul_hybrid(const mtvm_batch_matmul_hybrid_params* p, const float* lhs,
+void mtvm_batch_matmul_hybrid(const mtvm_batch_matmul_hybrid_params_t* p, const float* lhs,
                               const int8_t* rhs, float* output, void* scratch) {
   const mtvm_batch_matmul_shape* s = &p->s;
   const size_t quantized_bytes = ((size_t)p->lhs_rows * (size_t)s->depth + 3u) & ~(size_t)3u;

@@ -19,7 +19,7 @@ static int32_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier
   return (int32_t)(quotient - ((result % divisor) < 0 ? 1 : 0));
 }
 
-void mtvm_batch_matmul_s16(const mtvm_batch_matmul_quantized_params* p, const int16_t* lhs,
+void mtvm_batch_matmul_s16(const mtvm_batch_matmul_quantized_params_t* p, const int16_t* lhs,
                            const int16_t* rhs, int16_t* output) {
   const mtvm_batch_matmul_shape* s = &p->s;
   int16_t* out = output;

@@ -7,7 +7,7 @@
 #include "mtvm/batch_matmul.h"
 #include "mtvm/quant.h"
 
-void mtvm_batch_matmul_s8(const mtvm_batch_matmul_quantized_params* p, const int8_t* lhs, const int8_t* rhs,
+void mtvm_batch_matmul_s8(const mtvm_batch_matmul_quantized_params_t* p, const int8_t* lhs, const int8_t* rhs,
                           int8_t* output) {
   const mtvm_batch_matmul_shape* s = &p->s;
   int8_t* out = output;

@@ -6,7 +6,7 @@
 
 #include "mtvm/batch_matmul.h"
 
-void mtvm_batch_matmul_s8_s32(const mtvm_batch_matmul_f32_params* p, const int8_t* lhs, const int8_t* rhs,
+void mtvm_batch_matmul_s8_s32(const mtvm_batch_matmul_f32_params_t* p, const int8_t* lhs, const int8_t* rhs,
                               int32_t* output) {
   const mtvm_batch_matmul_shape* s = &p->s;
   int32_t* out = output;

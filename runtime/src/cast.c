@@ -15,7 +15,7 @@
 #include "mtvm/math.h"
 
 #define MTVM_DEFINE_CAST(FROM, TF, TO, TT, EXPR)                                          \
-  void mtvm_cast_##FROM##_##TO(const mtvm_unary_params_t *p, const TF *in, TT *out) {     \
+  void mtvm_cast_##FROM##_##TO(const mtvm_unary_params_t* p, const TF* in, TT* out) {     \
     for (int32_t i = 0; i < p->size; ++i) {                                               \
       const TF x = in[i];                                                                 \
       out[i] = (TT)(EXPR);                                                                \

@@ -21,14 +21,14 @@
 
 #include "mtvm/quant.h"
 
-static size_t image_size(const mtvm_conv_geometry* g) {
+static size_t image_size(const mtvm_conv_geometry_t* g) {
   return (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
 }
 
 /* sum(w * (q - zp)) over the taps of one output pixel and channel that lie inside the image. */
-static int32_t window_dot(const mtvm_conv2d_hybrid_params* p, const int8_t* image, int32_t iy0,
+static int32_t window_dot(const mtvm_conv2d_hybrid_params_t* p, const int8_t* image, int32_t iy0,
                           int32_t ix0, int32_t oc, int32_t zp) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t fic = p->filter_in_c;
   const int32_t oc_per_group = g->out_c / (g->in_c / fic);
   const int8_t* channels = image + (size_t)((oc / oc_per_group) * fic);
@@ -50,9 +50,9 @@ static int32_t window_dot(const mtvm_conv2d_hybrid_params* p, const int8_t* imag
   return acc;
 }
 
-static void conv_hybrid(const mtvm_conv2d_hybrid_params* p, const float* input, float* output,
+static void conv_hybrid(const mtvm_conv2d_hybrid_params_t* p, const float* input, float* output,
                         int8_t* q, int per_channel) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   for (int32_t b = 0; b < g->batches; ++b) {
     const float* image = input + (size_t)b * image_size(g);
     int32_t zp = 0;
@@ -87,12 +87,12 @@ static void conv_hybrid(const mtvm_conv2d_hybrid_params* p, const float* input, 
   }
 }
 
-void mtvm_conv2d_hybrid(const mtvm_conv2d_hybrid_params* p, const float* input, float* output,
+void mtvm_conv2d_hybrid(const mtvm_conv2d_hybrid_params_t* p, const float* input, float* output,
                         void* scratch) {
   conv_hybrid(p, input, output, (int8_t*)scratch, 0);
 }
 
-void mtvm_conv2d_hybrid_per_channel(const mtvm_conv2d_hybrid_params* p, const float* input,
+void mtvm_conv2d_hybrid_per_channel(const mtvm_conv2d_hybrid_params_t* p, const float* input,
                                     float* output, void* scratch) {
   conv_hybrid(p, input, output, (int8_t*)scratch, 1);
 }

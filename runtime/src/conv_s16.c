@@ -12,8 +12,8 @@
 
 #include "mtvm/conv.h"
 
-void mtvm_conv2d_s16(const mtvm_conv2d_s16_params* p, const int16_t* input, int16_t* output) {
-  const mtvm_conv_geometry* g = &p->g;
+void mtvm_conv2d_s16(const mtvm_conv2d_s16_params_t* p, const int16_t* input, int16_t* output) {
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t fic = p->filter_in_c;
   const int32_t groups = g->in_c / fic;
   const int32_t per_group = g->out_c / groups;

@@ -13,9 +13,9 @@
 
 #include "mtvm/quant.h"
 
-void mtvm_depthwise_conv2d_hybrid(const mtvm_depthwise_conv2d_hybrid_params* p, const float* input,
+void mtvm_depthwise_conv2d_hybrid(const mtvm_depthwise_conv2d_hybrid_params_t* p, const float* input,
                                   float* output, void* scratch) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const size_t image = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
   int8_t* q = (int8_t*)scratch;
   for (int32_t b = 0; b < g->batches; ++b) {

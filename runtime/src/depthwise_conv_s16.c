@@ -10,9 +10,9 @@
 
 #include "mtvm/conv.h"
 
-void mtvm_depthwise_conv2d_s16(const mtvm_depthwise_conv2d_s16_params* p, const int16_t* input,
+void mtvm_depthwise_conv2d_s16(const mtvm_depthwise_conv2d_s16_params_t* p, const int16_t* input,
                                int16_t* output) {
-  const mtvm_conv_geometry* g = &p->g;
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t mult = p->depth_multiplier;
   for (int32_t b = 0; b < g->batches; ++b) {
     const int16_t* image = input + (int64_t)b * g->in_h * g->in_w * g->in_c;

@@ -5,10 +5,10 @@
 #include "mtvm/math.h"
 
 #define MTVM_DEFINE_FILL(BITS, T)                                                 \
-  void mtvm_fill_##BITS(const mtvm_fill_params_t *p, const void *value, void *out) { \
+  void mtvm_fill_##BITS(const mtvm_fill_params_t* p, const void* value, void* out) { \
     T v;                                                                          \
     memcpy(&v, value, sizeof v);                                                  \
-    T *o = (T *)out;                                                              \
+    T* o = (T*)out;                                                              \
     for (int32_t i = 0; i < p->size; ++i) {                                       \
       o[i] = v;                                                                   \
     }                                                                             \
@@ -19,6 +19,6 @@ MTVM_DEFINE_FILL(16, uint16_t)
 MTVM_DEFINE_FILL(32, uint32_t)
 MTVM_DEFINE_FILL(64, uint64_t)
 
-void mtvm_fill_zero(const mtvm_fill_params_t *p, void *out) {
+void mtvm_fill_zero(const mtvm_fill_params_t* p, void* out) {
   memset(out, 0, (size_t)p->size);
 }

@@ -15,7 +15,7 @@
 
 #include "mtvm/quant.h"
 
-void mtvm_fully_connected_hybrid(const mtvm_fully_connected_hybrid_params* p, const float* input,
+void mtvm_fully_connected_hybrid(const mtvm_fully_connected_hybrid_params_t* p, const float* input,
                                  float* output, void* scratch) {
   int8_t* q = (int8_t*)scratch;
   const size_t total = (size_t)p->batches * (size_t)p->depth;

@@ -16,7 +16,7 @@
 
 #include "mtvm/conv.h"
 
-void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params* p, const int16_t* input,
+void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params_t* p, const int16_t* input,
                               int16_t* output) {
   const int32_t depth = p->accum_depth;
   for (int32_t b = 0; b < p->batches; ++b) {

@@ -7,13 +7,13 @@
 
 #include "mtvm/math.h"
 
-void mtvm_exp_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_exp_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = expf(in[i]);
   }
 }
 
-void mtvm_elu_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_elu_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     const float x = in[i];
     out[i] = x < 0.0f ? expm1f(x) : x;

@@ -8,7 +8,7 @@
 #include "mtvm/math.h"
 
 #define MTVM_DEFINE_F32(NAME, EXPR)                                      \
-  void mtvm_##NAME##_f32(const mtvm_unary_params_t *p, const float *in, float *out) { \
+  void mtvm_##NAME##_f32(const mtvm_unary_params_t* p, const float* in, float* out) { \
     for (int32_t i = 0; i < p->size; ++i) {                              \
       const float x = in[i];                                             \
       out[i] = (EXPR);                                                   \

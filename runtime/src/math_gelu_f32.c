@@ -9,7 +9,7 @@
 
 #include "mtvm/math.h"
 
-void mtvm_gelu_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_gelu_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   const float minus_sqrt1_2 = -0.707106781f; /* -1 / sqrt(2) */
   for (int32_t i = 0; i < p->size; ++i) {
     const float x = in[i];
@@ -17,7 +17,7 @@ void mtvm_gelu_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
   }
 }
 
-void mtvm_gelu_tanh_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_gelu_tanh_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   const float sqrt_2_over_pi = 0.797884561f;
   for (int32_t i = 0; i < p->size; ++i) {
     const float x = in[i];

@@ -8,7 +8,7 @@
 #include "mtvm/math.h"
 
 #define MTVM_DEFINE_INT(NAME, T, U, EXPR)                                        \
-  void mtvm_##NAME(const mtvm_unary_params_t *p, const T *in, T *out) {          \
+  void mtvm_##NAME(const mtvm_unary_params_t* p, const T* in, T* out) {          \
     for (int32_t i = 0; i < p->size; ++i) {                                      \
       const T x = in[i];                                                         \
       const U negated = (U)(0u - (U)x);                                          \

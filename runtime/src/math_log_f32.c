@@ -4,7 +4,7 @@
 
 #include "mtvm/math.h"
 
-void mtvm_log_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_log_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = logf(in[i]);
   }

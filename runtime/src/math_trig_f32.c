@@ -4,13 +4,13 @@
 
 #include "mtvm/math.h"
 
-void mtvm_sin_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_sin_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = sinf(in[i]);
   }
 }
 
-void mtvm_cos_f32(const mtvm_unary_params_t *p, const float *in, float *out) {
+void mtvm_cos_f32(const mtvm_unary_params_t* p, const float* in, float* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     out[i] = cosf(in[i]);
   }

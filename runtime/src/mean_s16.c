@@ -1,6 +1,6 @@
 /*
- * int16 MEAN (see mtvm/reduce.h): TFLite's QuantizedMeanOrSum on int16, as mtvm_mean_i8 in
- * reduce.c: an int32 sum (wrapping like TFLite's), the zero point correction in 64 bits, one
+ * int16 MEAN (see mtvm/reduce.h): TFLite's QuantizedMeanOrSum on int16, as mtvm_mean_s8 in
+ * mean_s8.c: an int32 sum (wrapping like TFLite's), the zero point correction in 64 bits, one
  * MultiplyByQuantizedMultiplier with the division by the count folded in, saturated to int16.
  */
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include "mtvm/quant.h"
 #include "mtvm/reduce.h"
 
-void mtvm_mean_s16(const mtvm_mean_params* p, const int16_t* input, int16_t* output) {
+void mtvm_mean_s16(const mtvm_mean_params_t* p, const int16_t* input, int16_t* output) {
   const int32_t num_outputs = mtvm_mean_num_outputs(p);
   int32_t outer_index[MTVM_MEAN_MAX_DIMS] = {0};
   size_t base = 0;

@@ -4,10 +4,8 @@
  */
 #include <stdint.h>
 
+#include "elementwise_internal.h"
 #include "mtvm/elementwise.h"
 
-#define MTVM__MAX_S16(p, a, b) ((void)(p), (a) > (b) ? (a) : (b))
-#define MTVM__MIN_S16(p, a, b) ((void)(p), (a) < (b) ? (a) : (b))
-
-MTVM_DEFINE_BINARY_KERNEL(maximum_s16, int16_t, mtvm_minmax_params_t, MTVM__MAX_S16)
-MTVM_DEFINE_BINARY_KERNEL(minimum_s16, int16_t, mtvm_minmax_params_t, MTVM__MIN_S16)
+MTVM_DEFINE_BINARY_KERNEL(maximum_s16, int16_t, mtvm_minmax_params_t, MTVM_MAX_ELEM)
+MTVM_DEFINE_BINARY_KERNEL(minimum_s16, int16_t, mtvm_minmax_params_t, MTVM_MIN_ELEM)

@@ -5,14 +5,11 @@
  */
 #include <stdint.h>
 
+#include "elementwise_internal.h"
 #include "mtvm/elementwise.h"
-#include "mtvm/quant.h"
 
-static inline int16_t mtvm__mul_s16_elem(const mtvm_mul_s16_params_t *p, int16_t a, int16_t b) {
-  const int32_t product = (p->input1_offset + (int32_t)a) * (p->input2_offset + (int32_t)b);
-  const int32_t out =
-      mtvm_multiply_by_quantized_multiplier(product, p->output_multiplier, (int)p->output_shift) + p->output_offset;
-  return (int16_t)mtvm_clamp_i32(out, p->act_min, p->act_max);
+static inline int16_t mtvm_mul_s16_elem(const mtvm_mul_s16_params_t* p, int16_t a, int16_t b) {
+  return (int16_t)mtvm_mul_elem(p, a, b);
 }
 
-MTVM_DEFINE_BINARY_KERNEL(mul_s16, int16_t, mtvm_mul_s16_params_t, mtvm__mul_s16_elem)
+MTVM_DEFINE_BINARY_KERNEL(mul_s16, int16_t, mtvm_mul_s16_params_t, mtvm_mul_s16_elem)

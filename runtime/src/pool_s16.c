@@ -1,6 +1,6 @@
 /*
  * int16 AVERAGE_POOL_2D and MAX_POOL_2D (see mtvm/reduce.h): TFLite's reference_integer_ops
- * pooling on int16, the same arithmetic as the int8 kernels in reduce.c (the window sum of at
+ * pooling on int16, the same arithmetic as the int8 kernels in pool_s8.c (the window sum of at
  * most 2^15 int16 cells fits an int32).
  */
 #include <stddef.h>
@@ -9,11 +9,11 @@
 #include "mtvm/quant.h"
 #include "mtvm/reduce.h"
 
-void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output) {
+void mtvm_avg_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         /* Only cells inside the input count; the generator rejects empty windows. */
         const int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
         int16_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
@@ -34,11 +34,11 @@ void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int1
   }
 }
 
-void mtvm_max_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output) {
+void mtvm_max_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output) {
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const mtvm_window w = mtvm_pool_window(p, oy, ox);
+        const mtvm_window_t w = mtvm_pool_window(p, oy, ox);
         int16_t* out = output + mtvm_nhwc_offset(b, oy, ox, p->out_h, p->out_w, p->channels);
         for (int32_t c = 0; c < p->channels; ++c) {
           int32_t max = INT16_MIN;

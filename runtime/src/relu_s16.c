@@ -8,7 +8,7 @@
 #include "mtvm/elementwise.h"
 #include "mtvm/quant.h"
 
-void mtvm_relu_s16(const mtvm_relu_s16_params_t *p, const int16_t *in, int16_t *out) {
+void mtvm_relu_s16(const mtvm_relu_s16_params_t* p, const int16_t* in, int16_t* out) {
   for (int32_t i = 0; i < p->size; ++i) {
     const int32_t x = (int32_t)in[i] - p->input_offset;
     const int32_t v = p->output_offset + mtvm_multiply_by_quantized_multiplier(x, p->multiplier, (int)p->shift);

@@ -6,6 +6,7 @@
 
 #include "mtvm/quant.h"
 #include "mtvm/reduce.h"
+#include "reduce_internal.h"
 
 /* TFLite's LUTLookup on int16: 512 intervals of 128 input steps, linear interpolation between
    entries index and index + 1, rounded to nearest (Q0.15 slope times a Q0.7 offset). */
@@ -18,19 +19,7 @@ static inline int16_t mtvm__lut_lookup_s16(int16_t value, const int16_t* lut) {
   return (int16_t)(base + delta);
 }
 
-static inline int mtvm__clz32(uint32_t x) {
-  int n = 0;
-  if (x == 0) {
-    return 32;
-  }
-  while ((x & 0x80000000u) == 0) {
-    x <<= 1;
-    ++n;
-  }
-  return n;
-}
-
-void mtvm_softmax_s16(const mtvm_softmax_s16_params* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
+void mtvm_softmax_s16(const mtvm_softmax_s16_params_t* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
                       const int16_t* input, int16_t* output) {
   for (int32_t i = 0; i < p->outer; ++i) {
     const int16_t* x = input + (size_t)i * (size_t)p->depth;
@@ -50,7 +39,7 @@ void mtvm_softmax_s16(const mtvm_softmax_s16_params* p, const int16_t* exp_lut, 
     }
     /* 1 / sum: normalise the sum to [1, 2) in Q1.14 (with rounding), take x = sum - 1, recentre
        [0, 65535] to int16 and look up 1 / (1 + x). */
-    const int headroom_plus_one = mtvm__clz32((uint32_t)sum);
+    const int headroom_plus_one = mtvm_clz32((uint32_t)sum);
     const int32_t shifted_sum = (int32_t)((((int64_t)sum << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
     const int32_t centred_sum = shifted_sum - ((1 << 15) + (1 << 16));
     const int16_t reciprocal =

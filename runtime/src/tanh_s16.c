@@ -7,7 +7,7 @@
 
 #include "mtvm/reduce.h"
 
-void mtvm_tanh_s16(const mtvm_sigmoid_s16_params* p, const uint16_t* sigmoid_table, const int16_t* input,
+void mtvm_tanh_s16(const mtvm_sigmoid_s16_params_t* p, const uint16_t* sigmoid_table, const int16_t* input,
                    int16_t* output) {
   int32_t multiplier = p->input_multiplier;
   int32_t shift = p->input_left_shift;

@@ -6,8 +6,8 @@
 
 #include "mtvm/transpose_conv.h"
 
-void mtvm_transpose_conv_f32(const mtvm_transpose_conv_f32_params* p, const float* input, float* output) {
-  const mtvm_conv_geometry* g = &p->g;
+void mtvm_transpose_conv_f32(const mtvm_transpose_conv_f32_params_t* p, const float* input, float* output) {
+  const mtvm_conv_geometry_t* g = &p->g;
   const int32_t in_c = g->in_c;
   for (int32_t b = 0; b < g->batches; ++b) {
     const float* image = input + (int64_t)b * g->in_h * g->in_w * in_c;

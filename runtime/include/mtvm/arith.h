@@ -93,7 +93,7 @@ typedef struct {
   int32_t act_max;
 } mtvm_div_q_params_t;
 
-#define MTVM_DECLARE_BINARY(NAME, P, T) void mtvm_##NAME(const P *p, const T *in1, const T *in2, T *out);
+#define MTVM_DECLARE_BINARY(NAME, P, T) void mtvm_##NAME(const P* p, const T* in1, const T* in2, T* out);
 
 MTVM_DECLARE_BINARY(div_f32, mtvm_div_f32_params_t, float)
 MTVM_DECLARE_BINARY(div_s32, mtvm_div_s32_params_t, int32_t)
@@ -115,8 +115,8 @@ MTVM_DECLARE_BINARY(prelu_f32, mtvm_arith_params_t, float)
 MTVM_DECLARE_BINARY(prelu_s8, mtvm_prelu_s8_params_t, int8_t)
 #undef MTVM_DECLARE_BINARY
 
-void mtvm_add_n_f32(const mtvm_add_n_params_t *p, const float *const *inputs, float *out);
-void mtvm_add_n_s32(const mtvm_add_n_params_t *p, const int32_t *const *inputs, int32_t *out);
+void mtvm_add_n_f32(const mtvm_add_n_params_t* p, const float* const* inputs, float* out);
+void mtvm_add_n_s32(const mtvm_add_n_params_t* p, const int32_t* const* inputs, int32_t* out);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@ typedef struct {
 
 typedef struct {
   mtvm_batch_matmul_shape s;
-} mtvm_batch_matmul_f32_params;
+} mtvm_batch_matmul_f32_params_t;
 
 /* int8 and int16: (lhs + lhs_offset) * (rhs + rhs_offset) summed (int32 for int8, int64 for
    int16), requantized with TFLite's MultiplyByQuantizedMultiplier (the int64 form for int16),
@@ -41,7 +41,7 @@ typedef struct {
   int32_t lhs_offset, rhs_offset, output_offset;
   int32_t multiplier, shift;
   int32_t act_min, act_max;
-} mtvm_batch_matmul_quantized_params;
+} mtvm_batch_matmul_quantized_params_t;
 
 /* Hybrid: the LHS quantized per row of depth values (symmetric, or asymmetric with
    asymmetric_quantize_inputs), the int8 RHS with one scale or one per output column. */
@@ -55,25 +55,25 @@ typedef struct {
   float weight_scale;          /* per-tensor RHS (channel_scales == NULL) */
   const float* channel_scales; /* per-channel RHS: [cols], else NULL */
   const int32_t* row_sums;     /* asymmetric only: sums over depth of each RHS column */
-} mtvm_batch_matmul_hybrid_params;
+} mtvm_batch_matmul_hybrid_params_t;
 
-void mtvm_batch_matmul_f32(const mtvm_batch_matmul_f32_params* p, const float* lhs, const float* rhs,
+void mtvm_batch_matmul_f32(const mtvm_batch_matmul_f32_params_t* p, const float* lhs, const float* rhs,
                            float* output);
-void mtvm_batch_matmul_s8(const mtvm_batch_matmul_quantized_params* p, const int8_t* lhs, const int8_t* rhs,
+void mtvm_batch_matmul_s8(const mtvm_batch_matmul_quantized_params_t* p, const int8_t* lhs, const int8_t* rhs,
                           int8_t* output);
-void mtvm_batch_matmul_s16(const mtvm_batch_matmul_quantized_params* p, const int16_t* lhs,
+void mtvm_batch_matmul_s16(const mtvm_batch_matmul_quantized_params_t* p, const int16_t* lhs,
                            const int16_t* rhs, int16_t* output);
 /* 16x8 (batch_matmul_s16_s8.c): int16 LHS, int8 RHS, int16 output (zero points 0), as the
    int16 kernel: LiteRT's BatchMatMul<int8_t, int64_t, int16_t, int16_t>. */
-void mtvm_batch_matmul_s16_s8(const mtvm_batch_matmul_quantized_params* p, const int16_t* lhs,
+void mtvm_batch_matmul_s16_s8(const mtvm_batch_matmul_quantized_params_t* p, const int16_t* lhs,
                               const int8_t* rhs, int16_t* output);
 /* int8 x int8 -> int32 (batch_matmul_s8_s32.c): LiteRT's BatchMatMul<int8, int8, int32>, the
    plain int32 sum of the stored values (quantization parameters are not used), wrapping. */
-void mtvm_batch_matmul_s8_s32(const mtvm_batch_matmul_f32_params* p, const int8_t* lhs, const int8_t* rhs,
+void mtvm_batch_matmul_s8_s32(const mtvm_batch_matmul_f32_params_t* p, const int8_t* lhs, const int8_t* rhs,
                               int32_t* output);
 /* scratch: lhs_rows * depth bytes + lhs_rows * 8 bytes + depth * 4 bytes, 4-aligned (see
    mtvm_batch_matmul_hybrid_scratch in the generator). */
-void mtvm_batch_matmul_hybrid(const mtvm_batch_matmul_hybrid_params* p, const float* lhs,
+void mtvm_batch_matmul_hybrid(const mtvm_batch_matmul_hybrid_params_t* p, const float* lhs,
                               const int8_t* rhs, float* output, void* scratch);
 
 #ifdef __cplusplus

@@ -45,8 +45,8 @@ typedef struct {
  * Advances the input offsets to the next run of the innermost dimension: an odometer over the
  * outer dimensions (index[] holds the position in each). `count` inputs, offsets in off[].
  */
-static inline void mtvm_bcast_advance(int32_t rank, const int32_t *shape, const int32_t *const *strides,
-                                      int32_t count, int32_t *index, int32_t *off) {
+static inline void mtvm_bcast_advance(int32_t rank, const int32_t* shape, const int32_t* const* strides,
+                                      int32_t count, int32_t* index, int32_t* off) {
   for (int32_t d = rank - 2; d >= 0; --d) {
     index[d] += 1;
     for (int32_t k = 0; k < count; ++k) {
@@ -64,24 +64,24 @@ static inline void mtvm_bcast_advance(int32_t rank, const int32_t *shape, const 
 }
 
 /*
- * Defines `void NAME(const PARAMS *p, const TA *in1, const TB *in2, TO *out)` storing
+ * Defines `void NAME(const PARAMS* p, const TA* in1, const TB* in2, TO* out)` storing
  * ELEM(p, a, b) for every output element. PARAMS must have `int32_t size` (output elements)
  * and `mtvm_bcast_t bcast`. A macro rather than a function pointer so that ELEM is inlined.
  */
 #define MTVM_DEFINE_BCAST_BINARY(NAME, TA, TB, TO, PARAMS, ELEM)                              \
-  void NAME(const PARAMS *p, const TA *in1, const TB *in2, TO *out) {                         \
+  void NAME(const PARAMS* p, const TA* in1, const TB* in2, TO* out) {                         \
     if (p->bcast.rank == 0) {                                                                  \
       for (int32_t i = 0; i < p->size; ++i) {                                                  \
         out[i] = ELEM(p, in1[i], in2[i]);                                                      \
       }                                                                                        \
       return;                                                                                  \
     }                                                                                          \
-    const mtvm_bcast_t *b = &p->bcast;                                                         \
+    const mtvm_bcast_t* b = &p->bcast;                                                         \
     const int32_t last = b->rank - 1;                                                          \
     const int32_t inner = b->shape[last];                                                      \
     const int32_t step1 = b->stride1[last];                                                    \
     const int32_t step2 = b->stride2[last];                                                    \
-    const int32_t *const strides[2] = {b->stride1, b->stride2};                                \
+    const int32_t* const strides[2] = {b->stride1, b->stride2};                                \
     int32_t index[MTVM_BCAST_MAX_DIMS] = {0};                                                  \
     int32_t off[2] = {0, 0};                                                                   \
     for (int32_t o = 0; o < p->size; o += inner) {                                             \

@@ -57,26 +57,26 @@ typedef struct {
 } mtvm_select_params_t;
 
 #define MTVM_DECLARE_COMPARE(T, SUFFIX)                                                                     \
-  void mtvm_equal_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out);         \
-  void mtvm_not_equal_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out);     \
-  void mtvm_greater_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out);       \
-  void mtvm_greater_equal_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out); \
-  void mtvm_less_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out);          \
-  void mtvm_less_equal_##SUFFIX(const mtvm_compare_params_t *p, const T *in1, const T *in2, uint8_t *out);
+  void mtvm_equal_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out);         \
+  void mtvm_not_equal_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out);     \
+  void mtvm_greater_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out);       \
+  void mtvm_greater_equal_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out); \
+  void mtvm_less_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out);          \
+  void mtvm_less_equal_##SUFFIX(const mtvm_compare_params_t* p, const T* in1, const T* in2, uint8_t* out);
 
 #define MTVM_DECLARE_COMPARE_SCALED(T, SUFFIX)                                                              \
-  void mtvm_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,        \
-                                    uint8_t *out);                                                          \
-  void mtvm_not_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,    \
-                                        uint8_t *out);                                                      \
-  void mtvm_greater_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,      \
-                                      uint8_t *out);                                                        \
-  void mtvm_greater_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,\
-                                            uint8_t *out);                                                  \
-  void mtvm_less_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,         \
-                                   uint8_t *out);                                                           \
-  void mtvm_less_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t *p, const T *in1, const T *in2,   \
-                                         uint8_t *out);
+  void mtvm_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,        \
+                                    uint8_t* out);                                                          \
+  void mtvm_not_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,    \
+                                        uint8_t* out);                                                      \
+  void mtvm_greater_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,      \
+                                      uint8_t* out);                                                        \
+  void mtvm_greater_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,\
+                                            uint8_t* out);                                                  \
+  void mtvm_less_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,         \
+                                   uint8_t* out);                                                           \
+  void mtvm_less_equal_##SUFFIX##_scaled(const mtvm_compare_scaled_params_t* p, const T* in1, const T* in2,   \
+                                         uint8_t* out);
 
 MTVM_DECLARE_COMPARE(float, f32)
 MTVM_DECLARE_COMPARE(int16_t, s16)
@@ -89,15 +89,15 @@ MTVM_DECLARE_COMPARE_SCALED(int16_t, s16)
 #undef MTVM_DECLARE_COMPARE
 #undef MTVM_DECLARE_COMPARE_SCALED
 
-void mtvm_logical_and(const mtvm_compare_params_t *p, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
-void mtvm_logical_or(const mtvm_compare_params_t *p, const uint8_t *in1, const uint8_t *in2, uint8_t *out);
-void mtvm_logical_not(const mtvm_logical_not_params_t *p, const uint8_t *in, uint8_t *out);
+void mtvm_logical_and(const mtvm_compare_params_t* p, const uint8_t* in1, const uint8_t* in2, uint8_t* out);
+void mtvm_logical_or(const mtvm_compare_params_t* p, const uint8_t* in1, const uint8_t* in2, uint8_t* out);
+void mtvm_logical_not(const mtvm_logical_not_params_t* p, const uint8_t* in, uint8_t* out);
 
 /* SELECT_V2 on elements of 8, 16, 32 or 64 bits (any type: values are copied). */
-void mtvm_select_8(const mtvm_select_params_t *p, const uint8_t *cond, const void *x, const void *y, void *out);
-void mtvm_select_16(const mtvm_select_params_t *p, const uint8_t *cond, const void *x, const void *y, void *out);
-void mtvm_select_32(const mtvm_select_params_t *p, const uint8_t *cond, const void *x, const void *y, void *out);
-void mtvm_select_64(const mtvm_select_params_t *p, const uint8_t *cond, const void *x, const void *y, void *out);
+void mtvm_select_8(const mtvm_select_params_t* p, const uint8_t* cond, const void* x, const void* y, void* out);
+void mtvm_select_16(const mtvm_select_params_t* p, const uint8_t* cond, const void* x, const void* y, void* out);
+void mtvm_select_32(const mtvm_select_params_t* p, const uint8_t* cond, const void* x, const void* y, void* out);
+void mtvm_select_64(const mtvm_select_params_t* p, const uint8_t* cond, const void* x, const void* y, void* out);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,14 @@
 /*
  * Convolution family: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8, 16x8 and float32.
  *
- * 16x8 (int16 activations, int8 weights): see the section further down; those kernels live in
- * conv_s16.c, depthwise_conv_s16.c and fully_connected_s16.c.
+ * One source file per kernel variant, so that a model ships only the kernels it calls:
+ *   int8     conv_s8_plain.c, conv_s8_1x1.c, conv_s8_window.c, depthwise_conv_s8_plain.c,
+ *            depthwise_conv_s8_quads.c, fully_connected_s8.c (sharing the family-internal
+ *            conv_internal.h: requantization and windows, and conv_mac_s8.h: the inner
+ *            multiply-accumulate loops);
+ *   16x8     conv_s16.c, depthwise_conv_s16.c, fully_connected_s16.c (see the section further
+ *            down);
+ *   float32  conv_f32.c, depthwise_conv_f32.c, fully_connected_f32.c.
  *
  * Activations are NHWC, as in TFLite. The code generator (tools/microtvm/microtvm/ops/conv.py)
  * prepares every constant at generation time and emits one `static const` parameter struct per
@@ -22,7 +28,7 @@
  *   - CONV_2D and DEPTHWISE_CONV_2D int8: TFLite's MultiplyByQuantizedMultiplier with a
  *     per-channel q31 multiplier and shift, i.e. two roundings (rounding doubling high
  *     multiply, then rounding right shift); see mtvm/quant.h. The kernels without the
- *     _general suffix use an equivalent shorter form (see conv.c), valid when every
+ *     _general suffix use an equivalent shorter form (see conv_internal.h), valid when every
  *     accumulator stays below 2^30 in magnitude, every shift is a right shift and the
  *     activation clamps to nothing narrower than int8: the generator calls them only when it
  *     has proved that.
@@ -69,7 +75,7 @@ typedef struct {
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
   int32_t pad_top, pad_left;
-} mtvm_conv_geometry;
+} mtvm_conv_geometry_t;
 
 /* The most window taps (filter_h * filter_w) the fast int8 loops handle; the lowering picks
    the plain layout beyond. */
@@ -104,7 +110,7 @@ enum {
 
 /* CONV_2D, int8. Grouped convolution when filter_in_c < in_c (groups = in_c / filter_in_c). */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t filter_in_c;
   int32_t input_offset;  /* -input zero point */
   int32_t output_offset; /* output zero point */
@@ -115,12 +121,12 @@ typedef struct {
   const int32_t* requant;     /* [out_c][2]: q31 multiplier, shift */
   const int8_t* pad; /* MTVM_CONV_PAIRS with windows crossing the border: filter_w * filter_in_c
                         bytes of the input zero point; else NULL */
-} mtvm_conv2d_s8_params;
+} mtvm_conv2d_s8_params_t;
 
 /* DEPTHWISE_CONV_2D, int8. out_c = in_c * depth_multiplier; output channel
    oc = ic * depth_multiplier + m reads input channel ic. */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t depth_multiplier;
   int32_t input_offset;
   int32_t output_offset;
@@ -132,7 +138,7 @@ typedef struct {
   const int32_t* requant;     /* [out_c][2]: q31 multiplier, shift */
   const int8_t* pad; /* MTVM_DW_QUADS with windows crossing the border: in_c bytes of the input
                         zero point; else NULL */
-} mtvm_depthwise_conv2d_s8_params;
+} mtvm_depthwise_conv2d_s8_params_t;
 
 /* FULLY_CONNECTED, int8. The input is read as [batches][accum_depth]. Weights: output channels
    in groups of four whose rows are interleaved in 4-byte chunks ([r0 k0..3][r1 k0..3][r2 k0..3]
@@ -157,23 +163,23 @@ typedef struct {
   /* Non-NULL: round in double with these scales instead ([out_c], or one for per-tensor). */
   const double* scales;
   int32_t per_channel_scales;
-} mtvm_fully_connected_s8_params;
+} mtvm_fully_connected_s8_params_t;
 
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t filter_in_c;
   float act_min, act_max;
   const float* weights; /* OHWI */
   const float* bias;    /* [out_c] or NULL */
-} mtvm_conv2d_f32_params;
+} mtvm_conv2d_f32_params_t;
 
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t depth_multiplier;
   float act_min, act_max;
   const float* weights; /* [filter_h][filter_w][out_c] */
   const float* bias;    /* [out_c] or NULL */
-} mtvm_depthwise_conv2d_f32_params;
+} mtvm_depthwise_conv2d_f32_params_t;
 
 typedef struct {
   int32_t batches;
@@ -182,7 +188,7 @@ typedef struct {
   float act_min, act_max;
   const float* weights; /* [out_c][accum_depth] */
   const float* bias;    /* [out_c] or NULL */
-} mtvm_fully_connected_f32_params;
+} mtvm_fully_connected_f32_params_t;
 
 /* ---- 16x8: int16 activations (zero point 0), int8 weights ----------------------------------
  *
@@ -241,25 +247,25 @@ static inline int16_t mtvm_requantize_s16(int64_t acc, int32_t multiplier, int32
 
 /* CONV_2D, 16x8. Weights OHWI with the groups of four reordered (see above). */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t filter_in_c;
   int32_t act_min, act_max;
   int32_t requant_mode;   /* MTVM_S16_REQUANT_* */
   const int8_t* weights;
   const int64_t* bias;    /* [out_c] or NULL */
   const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
-} mtvm_conv2d_s16_params;
+} mtvm_conv2d_s16_params_t;
 
 /* DEPTHWISE_CONV_2D, 16x8 (LiteRT takes only an int64 bias here). Weights as in the model,
    [filter_h][filter_w][out_c]. */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t depth_multiplier;
   int32_t act_min, act_max;
   const int8_t* weights;
   const int64_t* bias;    /* [out_c] or NULL */
   const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
-} mtvm_depthwise_conv2d_s16_params;
+} mtvm_depthwise_conv2d_s16_params_t;
 
 /* FULLY_CONNECTED, 16x8. Weights [out_c][accum_depth] with the groups of four reordered. */
 typedef struct {
@@ -273,7 +279,7 @@ typedef struct {
   const int64_t* bias;    /* [out_c] or NULL */
   const double* scales;   /* input_scale * filter_scale / output_scale: [out_c], or one */
   int32_t per_channel_scales;
-} mtvm_fully_connected_s16_params;
+} mtvm_fully_connected_s16_params_t;
 
 /* sum(x[i] * w[i]) over n int16 inputs and n int8 weights in the reordered groups of four.
    Portable C, or two SMLALD per group (64-bit accumulation, exact like LiteRT's int64). */
@@ -303,39 +309,41 @@ static inline int64_t mtvm_dot_s16_s8(const int16_t* x, const int8_t* w, int32_t
   return acc;
 }
 
-void mtvm_conv2d_s16(const mtvm_conv2d_s16_params* p, const int16_t* input, int16_t* output);
-void mtvm_depthwise_conv2d_s16(const mtvm_depthwise_conv2d_s16_params* p, const int16_t* input,
+void mtvm_conv2d_s16(const mtvm_conv2d_s16_params_t* p, const int16_t* input, int16_t* output);
+void mtvm_depthwise_conv2d_s16(const mtvm_depthwise_conv2d_s16_params_t* p, const int16_t* input,
                                int16_t* output);
-void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params* p, const int16_t* input,
+void mtvm_fully_connected_s16(const mtvm_fully_connected_s16_params_t* p, const int16_t* input,
                               int16_t* output);
 
 /* int8 kernels. The generator calls the one that matches the weight layout it chose and the
    requantization it proved possible; each is a separate function so that a firmware links only
    those its model uses. */
-void mtvm_conv2d_s8_plain(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output);
-/* MTVM_CONV_PAIRS, a 1x1 window and one group. */
-void mtvm_conv2d_s8_1x1(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output);
-void mtvm_conv2d_s8_1x1_general(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output);
-/* MTVM_CONV_PAIRS or MTVM_CONV_GATHER. */
-void mtvm_conv2d_s8_window(const mtvm_conv2d_s8_params* p, const int8_t* input, int8_t* output);
-void mtvm_conv2d_s8_window_general(const mtvm_conv2d_s8_params* p, const int8_t* input,
+/* MTVM_CONV_PLAIN (conv_s8_plain.c). */
+void mtvm_conv2d_s8_plain(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
+/* MTVM_CONV_PAIRS, a 1x1 window and one group (conv_s8_1x1.c). */
+void mtvm_conv2d_s8_1x1(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_conv2d_s8_1x1_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
+/* MTVM_CONV_PAIRS or MTVM_CONV_GATHER (conv_s8_window.c). */
+void mtvm_conv2d_s8_window(const mtvm_conv2d_s8_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_conv2d_s8_window_general(const mtvm_conv2d_s8_params_t* p, const int8_t* input,
                                    int8_t* output);
-void mtvm_depthwise_conv2d_s8_plain(const mtvm_depthwise_conv2d_s8_params* p, const int8_t* input,
+/* MTVM_DW_PLAIN (depthwise_conv_s8_plain.c), MTVM_DW_QUADS (depthwise_conv_s8_quads.c). */
+void mtvm_depthwise_conv2d_s8_plain(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output);
-void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params* p, const int8_t* input,
+void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
                                     int8_t* output);
-void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params* p,
+void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params_t* p,
                                             const int8_t* input, int8_t* output);
-/* Integer rounding (`scales` NULL), or in double (`scales` set). */
-void mtvm_fully_connected_s8(const mtvm_fully_connected_s8_params* p, const int8_t* input,
+/* Integer rounding (`scales` NULL), or in double (`scales` set) (fully_connected_s8.c). */
+void mtvm_fully_connected_s8(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,
                              int8_t* output);
-void mtvm_fully_connected_s8_double(const mtvm_fully_connected_s8_params* p, const int8_t* input,
+void mtvm_fully_connected_s8_double(const mtvm_fully_connected_s8_params_t* p, const int8_t* input,
                                     int8_t* output);
 
-void mtvm_conv2d_f32(const mtvm_conv2d_f32_params* p, const float* input, float* output);
-void mtvm_depthwise_conv2d_f32(const mtvm_depthwise_conv2d_f32_params* p, const float* input,
+void mtvm_conv2d_f32(const mtvm_conv2d_f32_params_t* p, const float* input, float* output);
+void mtvm_depthwise_conv2d_f32(const mtvm_depthwise_conv2d_f32_params_t* p, const float* input,
                                float* output);
-void mtvm_fully_connected_f32(const mtvm_fully_connected_f32_params* p, const float* input,
+void mtvm_fully_connected_f32(const mtvm_fully_connected_f32_params_t* p, const float* input,
                               float* output);
 
 #ifdef __cplusplus

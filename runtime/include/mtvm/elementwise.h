@@ -1,9 +1,15 @@
 /*
  * Elementwise kernels: ADD, SUB, MUL, MAXIMUM, MINIMUM (binary, with broadcasting) and
- * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8 and float32 (elementwise.c); ADD, SUB,
- * MUL also for int32 and int64 (elementwise_int.c); and the int16 variants (16x8 quantization),
- * one source file each (addsub_s16.c, addsub_pot_s16.c, mul_s16.c, minmax_s16.c, relu_s16.c,
- * leaky_relu_s16.c).
+ * RELU, RELU6, LEAKY_RELU, HARD_SWISH (unary), for int8, int16 (16x8 quantization) and float32;
+ * ADD, SUB, MUL also for int32 and int64. One source file per kernel variant, so that a model
+ * ships only what it calls:
+ *   int8     addsub_s8.c, mul_s8.c, minmax_s8.c; the unary operators are tables run by
+ *            mtvm_lut_s8 (mtvm/unary.h, lut_s8.c)
+ *   int16    addsub_s16.c, addsub_pot_s16.c, mul_s16.c, minmax_s16.c, relu_s16.c, leaky_relu_s16.c
+ *   float32  addsub_f32.c, mul_f32.c, minmax_f32.c, relu_f32.c, leaky_relu_f32.c, hard_swish_f32.c
+ *   int32/int64  elementwise_int.c
+ * The quantized ADD/SUB/MUL and MAXIMUM/MINIMUM arithmetic the variants share is in the
+ * family-internal elementwise_internal.h.
  *
  * All constant preparation happens at generation time (tools/microtvm/microtvm/ops/elementwise.py):
  * requantization multipliers, activation ranges, broadcast strides, and for the int8 unary
@@ -91,11 +97,6 @@ typedef struct {
   mtvm_bcast_t bcast;
 } mtvm_minmax_params_t;
 
-/* int8 unary operators: out[i] = table[in[i] + 128]. */
-typedef struct {
-  int32_t size;
-} mtvm_lut_s8_params_t;
-
 /* float32 RELU and RELU6: out = min(max(in, lo), hi). */
 typedef struct {
   int32_t size;
@@ -118,7 +119,7 @@ typedef struct {
  * Steps the input offsets of a broadcast walk to the next run of the innermost dimension:
  * an odometer over the outer dimensions of `b` (index[] holds the position in each).
  */
-static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_t *off1, int32_t *off2) {
+static inline void mtvm_bcast_next(const mtvm_bcast_t* b, int32_t* index, int32_t* off1, int32_t* off2) {
   for (int32_t d = b->rank - 2; d >= 0; --d) {
     index[d] += 1;
     *off1 += b->stride1[d];
@@ -139,17 +140,17 @@ static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_
  * over the outer dimensions with an inner loop along the last one. A macro rather than a function
  * pointer so that ELEM is inlined into both loops. Each element's operands are read before the
  * element is written, so `out` may alias a full-size input. Used by every source file of the
- * family (elementwise.c, addsub_s16.c, ...).
+ * family (addsub_s8.c, addsub_s16.c, ...).
  */
 #define MTVM_DEFINE_BINARY_KERNEL(NAME, T, PARAMS, ELEM)                                  \
-  void mtvm_##NAME(const PARAMS *p, const T *in1, const T *in2, T *out) {                  \
+  void mtvm_##NAME(const PARAMS* p, const T* in1, const T* in2, T* out) {                  \
     if (p->bcast.rank == 0) {                                                               \
       for (int32_t i = 0; i < p->size; ++i) {                                               \
         out[i] = ELEM(p, in1[i], in2[i]);                                                   \
       }                                                                                     \
       return;                                                                               \
     }                                                                                       \
-    const mtvm_bcast_t *b = &p->bcast;                                                      \
+    const mtvm_bcast_t* b = &p->bcast;                                                      \
     const int32_t last = b->rank - 1;                                                       \
     const int32_t inner = b->shape[last];                                                   \
     const int32_t step1 = b->stride1[last];                                                 \
@@ -165,31 +166,28 @@ static inline void mtvm_bcast_next(const mtvm_bcast_t *b, int32_t *index, int32_
     }                                                                                       \
   }
 
-void mtvm_add_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_sub_s8(const mtvm_addsub_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_mul_s8(const mtvm_mul_s8_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_maximum_s8(const mtvm_minmax_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-void mtvm_minimum_s8(const mtvm_minmax_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void mtvm_add_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_sub_s8(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_mul_s8(const mtvm_mul_s8_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_maximum_s8(const mtvm_minmax_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
+void mtvm_minimum_s8(const mtvm_minmax_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out);
 
-void mtvm_add_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_sub_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_mul_f32(const mtvm_arith_f32_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_maximum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
-void mtvm_minimum_f32(const mtvm_minmax_params_t *p, const float *in1, const float *in2, float *out);
+void mtvm_add_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_sub_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_mul_f32(const mtvm_arith_f32_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_maximum_f32(const mtvm_minmax_params_t* p, const float* in1, const float* in2, float* out);
+void mtvm_minimum_f32(const mtvm_minmax_params_t* p, const float* in1, const float* in2, float* out);
 
-void mtvm_add_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_sub_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_mul_s32(const mtvm_arith_s32_params_t *p, const int32_t *in1, const int32_t *in2, int32_t *out);
-void mtvm_add_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
-void mtvm_sub_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
-void mtvm_mul_s64(const mtvm_arith_s64_params_t *p, const int64_t *in1, const int64_t *in2, int64_t *out);
+void mtvm_add_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_sub_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_mul_s32(const mtvm_arith_s32_params_t* p, const int32_t* in1, const int32_t* in2, int32_t* out);
+void mtvm_add_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
+void mtvm_sub_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
+void mtvm_mul_s64(const mtvm_arith_s64_params_t* p, const int64_t* in1, const int64_t* in2, int64_t* out);
 
-/* `table` has 256 entries: the output for every int8 input value, from -128 to 127. */
-void mtvm_lut_s8(const mtvm_lut_s8_params_t *p, const int8_t *table, const int8_t *in, int8_t *out);
-
-void mtvm_relu_f32(const mtvm_relu_f32_params_t *p, const float *in, float *out);
-void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t *p, const float *in, float *out);
-void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t *p, const float *in, float *out);
+void mtvm_relu_f32(const mtvm_relu_f32_params_t* p, const float* in, float* out);
+void mtvm_leaky_relu_f32(const mtvm_leaky_relu_f32_params_t* p, const float* in, float* out);
+void mtvm_hard_swish_f32(const mtvm_hard_swish_f32_params_t* p, const float* in, float* out);
 
 /* ---- int16 (16x8 quantization: int16 activations, symmetric) ------------------------------ */
 
@@ -237,15 +235,15 @@ typedef struct {
   int32_t alpha_negative; /* 1 when alpha < 0 */
 } mtvm_leaky_relu_s16_params_t;
 
-void mtvm_add_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_sub_s16(const mtvm_addsub_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_add_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_sub_pot_s16(const mtvm_addsub_pot_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_mul_s16(const mtvm_mul_s16_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_maximum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_minimum_s16(const mtvm_minmax_params_t *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mtvm_relu_s16(const mtvm_relu_s16_params_t *p, const int16_t *in, int16_t *out);
-void mtvm_leaky_relu_s16(const mtvm_leaky_relu_s16_params_t *p, const int16_t *in, int16_t *out);
+void mtvm_add_s16(const mtvm_addsub_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_sub_s16(const mtvm_addsub_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_add_pot_s16(const mtvm_addsub_pot_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_sub_pot_s16(const mtvm_addsub_pot_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_mul_s16(const mtvm_mul_s16_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_maximum_s16(const mtvm_minmax_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_minimum_s16(const mtvm_minmax_params_t* p, const int16_t* in1, const int16_t* in2, int16_t* out);
+void mtvm_relu_s16(const mtvm_relu_s16_params_t* p, const int16_t* in, int16_t* out);
+void mtvm_leaky_relu_s16(const mtvm_leaky_relu_s16_params_t* p, const int16_t* in, int16_t* out);
 
 #ifdef __cplusplus
 }

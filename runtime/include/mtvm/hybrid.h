@@ -21,7 +21,7 @@
 #include <math.h> /* INFINITY: the float clamp bounds of an activation of NONE or RELU */
 #include <stdint.h>
 
-#include "mtvm/conv.h" /* mtvm_conv_geometry */
+#include "mtvm/conv.h" /* mtvm_conv_geometry_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,42 +44,42 @@ typedef struct {
   const int8_t* weights;        /* [units][depth] */
   const int32_t* row_sums;      /* [units]: sum of each row of weights (asymmetric only) */
   const float* bias;            /* [units] or NULL */
-} mtvm_fully_connected_hybrid_params;
+} mtvm_fully_connected_hybrid_params_t;
 
 /* scratch: depth bytes (one quantized input row). */
-void mtvm_fully_connected_hybrid(const mtvm_fully_connected_hybrid_params* p, const float* input,
+void mtvm_fully_connected_hybrid(const mtvm_fully_connected_hybrid_params_t* p, const float* input,
                                  float* output, void* scratch);
 
 /* CONV_2D: weights OHWI (filter_in_c input channels per group). */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t filter_in_c;
   float act_min, act_max;
   float weight_scale;           /* mtvm_conv2d_hybrid: the one weight scale */
   const float* channel_scales;  /* mtvm_conv2d_hybrid_per_channel: [out_c] */
   const int8_t* weights;
   const float* bias;            /* [out_c] or NULL */
-} mtvm_conv2d_hybrid_params;
+} mtvm_conv2d_hybrid_params_t;
 
 /* scratch: in_h * in_w * in_c bytes (one quantized image). Per-tensor weights: each image is
    quantized symmetrically; per-channel weights: asymmetrically. */
-void mtvm_conv2d_hybrid(const mtvm_conv2d_hybrid_params* p, const float* input, float* output,
+void mtvm_conv2d_hybrid(const mtvm_conv2d_hybrid_params_t* p, const float* input, float* output,
                         void* scratch);
-void mtvm_conv2d_hybrid_per_channel(const mtvm_conv2d_hybrid_params* p, const float* input,
+void mtvm_conv2d_hybrid_per_channel(const mtvm_conv2d_hybrid_params_t* p, const float* input,
                                     float* output, void* scratch);
 
 /* DEPTHWISE_CONV_2D: weights [1, H, W, out_c], out_c = in_c * depth_multiplier. */
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t depth_multiplier;
   float act_min, act_max;
   const float* channel_scales;  /* [out_c] */
   const int8_t* weights;
   const float* bias;            /* [out_c] or NULL */
-} mtvm_depthwise_conv2d_hybrid_params;
+} mtvm_depthwise_conv2d_hybrid_params_t;
 
 /* scratch: in_h * in_w * in_c bytes. Each image is quantized asymmetrically. */
-void mtvm_depthwise_conv2d_hybrid(const mtvm_depthwise_conv2d_hybrid_params* p, const float* input,
+void mtvm_depthwise_conv2d_hybrid(const mtvm_depthwise_conv2d_hybrid_params_t* p, const float* input,
                                   float* output, void* scratch);
 
 #ifdef __cplusplus

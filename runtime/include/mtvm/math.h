@@ -5,7 +5,7 @@
  *
  * The generator is tools/microtvm/microtvm/ops/math.py. int8 versions of ABS, SQRT, RSQRT, EXP,
  * LOG, ELU and GELU are 256-entry tables computed there and run by mtvm_lut_s8
- * (mtvm/elementwise.h). Every kernel reads element i before writing element i, in order.
+ * (mtvm/unary.h). Every kernel reads element i before writing element i, in order.
  *
  * One source per group, so that a model links only the C library functions it calls:
  *   math_f32.c       ABS NEG CEIL FLOOR ROUND SQRT RSQRT SQUARE   fabsf ceilf floorf sqrtf
@@ -26,13 +26,11 @@
 
 #include <stdint.h>
 
+#include "mtvm/unary.h" /* mtvm_unary_params_t */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct {
-  int32_t size; /* elements */
-} mtvm_unary_params_t;
 
 typedef struct {
   int32_t size; /* elements (FILL) or bytes (ZEROS_LIKE) */
@@ -65,7 +63,7 @@ void mtvm_abs_q16(const mtvm_abs_q16_params_t *p, const int16_t *in, int16_t *ou
 void mtvm_sqrt_q16(const mtvm_sqrt_q16_params_t *p, const int16_t *in, int16_t *out);
 void mtvm_lut_s16(const mtvm_lut_s16_params_t *p, const int16_t *table, const int16_t *in, int16_t *out);
 
-#define MTVM_DECLARE_UNARY(NAME, TI, TO) void mtvm_##NAME(const mtvm_unary_params_t *p, const TI *in, TO *out);
+#define MTVM_DECLARE_UNARY(NAME, TI, TO) void mtvm_##NAME(const mtvm_unary_params_t* p, const TI* in, TO* out);
 
 /* float32 (TFLite: std::abs, -x, std::ceil, std::floor, round half to even, std::sqrt,
    1 / std::sqrt, x * x, std::exp, std::log, std::sin, std::cos, ELU, GELU). */
@@ -113,12 +111,12 @@ MTVM_DECLARE_CAST_FROM(b, uint8_t)
 #undef MTVM_DECLARE_CAST_FROM
 
 /* FILL: p->size copies of the element at `value` (8, 16, 32 or 64 bits, any type). */
-void mtvm_fill_8(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_16(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_32(const mtvm_fill_params_t *p, const void *value, void *out);
-void mtvm_fill_64(const mtvm_fill_params_t *p, const void *value, void *out);
+void mtvm_fill_8(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_16(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_32(const mtvm_fill_params_t* p, const void* value, void* out);
+void mtvm_fill_64(const mtvm_fill_params_t* p, const void* value, void* out);
 /* ZEROS_LIKE: p->size zero bytes (0.0f, 0 and false are all-zero bit patterns). */
-void mtvm_fill_zero(const mtvm_fill_params_t *p, void *out);
+void mtvm_fill_zero(const mtvm_fill_params_t* p, void* out);
 
 #undef MTVM_DECLARE_UNARY
 

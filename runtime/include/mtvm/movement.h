@@ -1,7 +1,10 @@
 /*
  * Data-movement kernels: CONCATENATION, PAD, PADV2, STRIDED_SLICE, TRANSPOSE (one strided copy
- * primitive, for every element type), and the conversions QUANTIZE and DEQUANTIZE (movement.c
- * for int8/float32; int16, 8-bit and per-channel conversions in their own source files).
+ * primitive, for every element type), and the conversions QUANTIZE and DEQUANTIZE. One source
+ * file per kernel: strided_copy.c, pad.c (which calls the strided copy), quantize_s8.c,
+ * dequantize_s8.c, quantize_s16.c, dequantize_s16.c, requantize_s16.c, requantize_s8_s16.c,
+ * requantize_lut_8.c, per_channel_s8.c, per_channel_s16.c; int8 -> int8 QUANTIZE is a table run
+ * by mtvm_lut_s8 (mtvm/unary.h, lut_s8.c).
  *
  * All index arithmetic happens at generation time (tools/microtvm/microtvm/ops/movement.py):
  * begin/end/stride masks, negative indices, permutations and paddings are resolved into a
@@ -73,11 +76,10 @@ void mtvm_quantize_f32_s8(const mtvm_affine_params_t* params, const float* input
    product in double then cast, because the exact product fits in a double). */
 void mtvm_dequantize_s8_f32(const mtvm_affine_params_t* params, const int8_t* input, float* output);
 
-/* QUANTIZE int8 -> int8 (requantization): output[i] = table[input[i] + 128], where the
-   generator computed all 256 entries with TFLite's Requantize arithmetic. */
-void mtvm_requantize_lut_s8(const int8_t* table, int32_t size, const int8_t* input, int8_t* output);
+/* QUANTIZE int8 -> int8 (requantization): mtvm_lut_s8 (mtvm/unary.h) with a table of TFLite's
+   Requantize arithmetic for all 256 inputs. */
 
-/* ---- int16, 8-bit and per-channel conversions: one source file each ----------------------- */
+/* ---- int16, 8-bit and per-channel conversions ---------------------------------------------- */
 
 /* QUANTIZE float32 -> int16 (quantize_s16.c): as mtvm_quantize_f32_s8, saturated to int16. */
 void mtvm_quantize_f32_s16(const mtvm_affine_params_t* params, const float* input, int16_t* output);
@@ -136,7 +138,7 @@ void mtvm_quantize_per_channel_f32_s16(const mtvm_per_channel_params_t* params, 
 void mtvm_dequantize_per_channel_s16_f32(const mtvm_per_channel_params_t* params, const float* scales,
                                          const int32_t* zero_points, const int16_t* input, float* output);
 
-/* Saturating float -> integer quantization shared by the kernels above: round(x / scale) + zp
+/* Saturating float -> integer quantization shared by the QUANTIZE kernels: round(x / scale) + zp
    clamped to [lo, hi], comparing before converting (an out-of-range conversion is undefined). */
 static inline int32_t mtvm_quantize_value(float x, float scale, int32_t zero_point, int32_t lo, int32_t hi) {
   const float rounded = roundf(x / scale); /* halves away from zero */

@@ -1,6 +1,11 @@
 /*
  * Reduction and nonlinear kernels: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX, LOGISTIC, TANH
- * for int8 and float32 (reduce.c) and int16 (one source file per kernel, declared at the end).
+ * for int8, int16 and float32, one source file per kernel variant:
+ *   int8     pool_s8.c, mean_s8.c, softmax_s8.c; LOGISTIC and TANH are tables run by
+ *            mtvm_lut_s8 (mtvm/unary.h, lut_s8.c)
+ *   int16    pool_s16.c, mean_s16.c, softmax_s16.c, logistic_s16.c, tanh_s16.c
+ *   float32  pool_f32.c, mean_f32.c, softmax_f32.c, logistic_f32.c, tanh_f32.c
+ * (with the family-internal reduce_internal.h).
  *
  * Every kernel reproduces LiteRT's reference kernels (OpResolverType.BUILTIN_REF): int8 results
  * are equal byte for byte, float32 results follow the same operation order. The code generator
@@ -15,6 +20,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mtvm/nhwc.h"  /* mtvm_window_t, mtvm_nhwc_offset */
+#include "mtvm/unary.h" /* mtvm_unary_params_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,38 +48,20 @@ typedef struct {
   int32_t act_max;
   float act_min_f; /* float kernels: fused activation range */
   float act_max_f;
-} mtvm_pool2d_params;
+} mtvm_pool2d_params_t;
 
-/* The cells of one output's window that lie inside the input: rows [y0, y1), columns [x0, x1). */
-typedef struct {
-  int32_t y0;
-  int32_t y1;
-  int32_t x0;
-  int32_t x1;
-} mtvm_window;
-
-static inline mtvm_window mtvm_pool_window(const mtvm_pool2d_params* p, int32_t out_y, int32_t out_x) {
-  const int32_t top = out_y * p->stride_h - p->pad_h;
-  const int32_t left = out_x * p->stride_w - p->pad_w;
-  mtvm_window w;
-  w.y0 = top < 0 ? 0 : top;
-  w.y1 = top + p->filter_h < p->in_h ? top + p->filter_h : p->in_h;
-  w.x0 = left < 0 ? 0 : left;
-  w.x1 = left + p->filter_w < p->in_w ? left + p->filter_w : p->in_w;
-  return w;
-}
-
-/* Offset of element (b, y, x, 0) of an NHWC tensor. */
-static inline size_t mtvm_nhwc_offset(int32_t b, int32_t y, int32_t x, int32_t h, int32_t w, int32_t c) {
-  return (((size_t)b * (size_t)h + (size_t)y) * (size_t)w + (size_t)x) * (size_t)c;
+/* The cells of one output's window that lie inside the input (mtvm/nhwc.h). */
+static inline mtvm_window_t mtvm_pool_window(const mtvm_pool2d_params_t* p, int32_t out_y, int32_t out_x) {
+  return mtvm_nhwc_window(out_y * p->stride_h - p->pad_h, out_x * p->stride_w - p->pad_w, p->filter_h, p->filter_w,
+                          p->in_h, p->in_w);
 }
 
 /* Average over the window cells inside the input (padding cells are not counted), rounded to
    nearest with halves away from zero. Input and output share quantization, as in TFLite. */
-void mtvm_avg_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t* output);
-void mtvm_max_pool2d_i8(const mtvm_pool2d_params* p, const int8_t* input, int8_t* output);
-void mtvm_avg_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float* output);
-void mtvm_max_pool2d_f32(const mtvm_pool2d_params* p, const float* input, float* output);
+void mtvm_avg_pool2d_s8(const mtvm_pool2d_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_max_pool2d_s8(const mtvm_pool2d_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_avg_pool2d_f32(const mtvm_pool2d_params_t* p, const float* input, float* output);
+void mtvm_max_pool2d_f32(const mtvm_pool2d_params_t* p, const float* input, float* output);
 
 /* ---- MEAN ----------------------------------------------------------------------------------- */
 
@@ -97,7 +87,7 @@ typedef struct {
   int32_t output_zero_point;
   int32_t multiplier;
   int32_t shift;
-} mtvm_mean_params;
+} mtvm_mean_params_t;
 
 /* Advance a multi-index (innermost dimension last) by one element and return the new offset;
    after the last element it wraps around to all zeros and offset 0 (relative to its start). */
@@ -115,7 +105,7 @@ static inline size_t mtvm_next_offset(int32_t n, const int32_t* extent, const in
   return offset;
 }
 
-static inline int32_t mtvm_mean_num_outputs(const mtvm_mean_params* p) {
+static inline int32_t mtvm_mean_num_outputs(const mtvm_mean_params_t* p) {
   int32_t n = 1;
   for (int32_t d = 0; d < p->num_outer; ++d) {
     n *= p->outer_extent[d];
@@ -123,8 +113,8 @@ static inline int32_t mtvm_mean_num_outputs(const mtvm_mean_params* p) {
   return n;
 }
 
-void mtvm_mean_i8(const mtvm_mean_params* p, const int8_t* input, int8_t* output);
-void mtvm_mean_f32(const mtvm_mean_params* p, const float* input, float* output);
+void mtvm_mean_s8(const mtvm_mean_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_mean_f32(const mtvm_mean_params_t* p, const float* input, float* output);
 
 /* ---- SOFTMAX over the last axis --------------------------------------------------------------- */
 
@@ -132,7 +122,7 @@ typedef struct {
   int32_t outer; /* product of all dimensions but the last */
   int32_t depth; /* the last dimension */
   float beta;    /* float kernel only (the int8 table already includes beta) */
-} mtvm_softmax_params;
+} mtvm_softmax_params_t;
 
 /*
  * int8 in, int8 out (scale 1/256, zero point -128). exp_table[d] is TFLite's fixed-point
@@ -140,29 +130,24 @@ typedef struct {
  * time, and 0 where TFLite skips the element (d beyond its diff_min), which gives the same
  * result. Sum, reciprocal and rescaling are done here, exactly as TFLite does them.
  */
-void mtvm_softmax_i8(const mtvm_softmax_params* p, const int32_t* exp_table, const int8_t* input,
+void mtvm_softmax_s8(const mtvm_softmax_params_t* p, const int32_t* exp_table, const int8_t* input,
                      int8_t* output);
-void mtvm_softmax_f32(const mtvm_softmax_params* p, const float* input, float* output);
+void mtvm_softmax_f32(const mtvm_softmax_params_t* p, const float* input, float* output);
 
 /* ---- LOGISTIC, TANH ------------------------------------------------------------------------- */
 
-typedef struct {
-  int32_t size; /* number of elements */
-} mtvm_unary_params;
+/* int8 LOGISTIC and TANH: tables run by mtvm_lut_s8 (mtvm/unary.h). */
+void mtvm_logistic_f32(const mtvm_unary_params_t* p, const float* input, float* output);
+void mtvm_tanh_f32(const mtvm_unary_params_t* p, const float* input, float* output);
 
-/* output[i] = table[input[i] + 128]: int8 unary functions, tabulated at generation time. */
-void mtvm_lut_i8(const mtvm_unary_params* p, const int8_t* table, const int8_t* input, int8_t* output);
-void mtvm_logistic_f32(const mtvm_unary_params* p, const float* input, float* output);
-void mtvm_tanh_f32(const mtvm_unary_params* p, const float* input, float* output);
-
-/* ---- int16 (16x8 quantization: zero points 0); one source file per kernel ------------------ */
+/* ---- int16 (16x8 quantization: zero points 0) ---------------------------------------------- */
 
 /* AVERAGE_POOL_2D / MAX_POOL_2D on int16 (pool_s16.c): the int8 arithmetic on int16 values. */
-void mtvm_avg_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output);
-void mtvm_max_pool2d_s16(const mtvm_pool2d_params* p, const int16_t* input, int16_t* output);
+void mtvm_avg_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output);
+void mtvm_max_pool2d_s16(const mtvm_pool2d_params_t* p, const int16_t* input, int16_t* output);
 
-/* MEAN on int16 (mean_s16.c): TFLite's QuantizedMeanOrSum, as mtvm_mean_i8, saturated to int16. */
-void mtvm_mean_s16(const mtvm_mean_params* p, const int16_t* input, int16_t* output);
+/* MEAN on int16 (mean_s16.c): TFLite's QuantizedMeanOrSum, as mtvm_mean_s8, saturated to int16. */
+void mtvm_mean_s16(const mtvm_mean_params_t* p, const int16_t* input, int16_t* output);
 
 /*
  * SOFTMAX int16 -> int16 (softmax_s16.c, output scale 1/32768): TFLite's SoftmaxInt16. The
@@ -175,9 +160,9 @@ typedef struct {
   int32_t depth;
   int32_t input_multiplier;
   int32_t input_shift;
-} mtvm_softmax_s16_params;
+} mtvm_softmax_s16_params_t;
 
-void mtvm_softmax_s16(const mtvm_softmax_s16_params* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
+void mtvm_softmax_s16(const mtvm_softmax_s16_params_t* p, const int16_t* exp_lut, const int16_t* one_over_one_plus_x_lut,
                       const int16_t* input, int16_t* output);
 
 /*
@@ -190,11 +175,11 @@ typedef struct {
   int32_t size;
   int32_t input_multiplier;
   int32_t input_left_shift; /* a right shift of the product, despite TFLite's name */
-} mtvm_sigmoid_s16_params;
+} mtvm_sigmoid_s16_params_t;
 
-void mtvm_logistic_s16(const mtvm_sigmoid_s16_params* p, const uint16_t* sigmoid_table, const int16_t* input,
+void mtvm_logistic_s16(const mtvm_sigmoid_s16_params_t* p, const uint16_t* sigmoid_table, const int16_t* input,
                        int16_t* output);
-void mtvm_tanh_s16(const mtvm_sigmoid_s16_params* p, const uint16_t* sigmoid_table, const int16_t* input,
+void mtvm_tanh_s16(const mtvm_sigmoid_s16_params_t* p, const uint16_t* sigmoid_table, const int16_t* input,
                    int16_t* output);
 
 #ifdef __cplusplus

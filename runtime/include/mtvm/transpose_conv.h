@@ -4,7 +4,7 @@
  *
  * TFLite's operands are (output_shape, weights [out_c][filter_h][filter_w][in_c], input, bias);
  * the generator checks the constant output_shape against the output tensor and passes only the
- * data input. The geometry is mtvm_conv_geometry (mtvm/conv.h) with in_* the data input, out_*
+ * data input. The geometry is mtvm_conv_geometry_t (mtvm/conv.h) with in_* the data input, out_*
  * the output and no dilation; pad_top/pad_left are TFLite's: the padding a convolution of the
  * output's size would get (ComputePaddingHeightWidth on the output size), so that input pixel
  * (iy, ix) feeds outputs (iy * stride_h - pad_top + fy, ix * stride_w - pad_left + fx).
@@ -31,30 +31,30 @@ extern "C" {
 #endif
 
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   float act_min, act_max;
   const float* weights; /* [out_c][filter_h][filter_w][in_c] */
   const float* bias;    /* [out_c] or NULL */
-} mtvm_transpose_conv_f32_params;
+} mtvm_transpose_conv_f32_params_t;
 
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t input_offset;  /* -input zero point */
   int32_t output_offset; /* output zero point */
   int32_t act_min, act_max;
   const int8_t* weights;  /* [out_c][filter_h][filter_w][in_c] */
   const int32_t* bias;    /* [out_c] or NULL */
   const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
-} mtvm_transpose_conv_s8_params;
+} mtvm_transpose_conv_s8_params_t;
 
 typedef struct {
-  mtvm_conv_geometry g;
+  mtvm_conv_geometry_t g;
   int32_t act_min, act_max;
   int32_t requant_mode;   /* MTVM_S16_REQUANT_* (mtvm/conv.h) */
   const int8_t* weights;  /* [out_c][filter_h][filter_w][in_c] */
   const int64_t* bias;    /* [out_c] or NULL (an int32 bias widened) */
   const int32_t* requant; /* [out_c][2]: q31 multiplier, shift */
-} mtvm_transpose_conv_s16_params;
+} mtvm_transpose_conv_s16_params_t;
 
 /* The filter taps along one axis that reach output coordinate o: the first tap index f0 and the
    matching input index i0 (tap f0 - k * stride reads input i0 + k), and how many there are.
@@ -75,9 +75,9 @@ static inline int32_t mtvm_transpose_conv_taps(int32_t o, int32_t pad, int32_t s
   return hi >= lo ? hi - lo + 1 : 0;
 }
 
-void mtvm_transpose_conv_f32(const mtvm_transpose_conv_f32_params* p, const float* input, float* output);
-void mtvm_transpose_conv_s8(const mtvm_transpose_conv_s8_params* p, const int8_t* input, int8_t* output);
-void mtvm_transpose_conv_s16(const mtvm_transpose_conv_s16_params* p, const int16_t* input, int16_t* output);
+void mtvm_transpose_conv_f32(const mtvm_transpose_conv_f32_params_t* p, const float* input, float* output);
+void mtvm_transpose_conv_s8(const mtvm_transpose_conv_s8_params_t* p, const int8_t* input, int8_t* output);
+void mtvm_transpose_conv_s16(const mtvm_transpose_conv_s16_params_t* p, const int16_t* input, int16_t* output);
 
 #ifdef __cplusplus
 }

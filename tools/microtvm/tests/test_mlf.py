@@ -36,9 +36,12 @@ def test_layout(files):
         "metadata.json",
         "runtime/Makefile",
         "runtime/include/mtvm/conv.h",
+        "runtime/include/mtvm/nhwc.h",
         "runtime/include/mtvm/platform.h",
         "runtime/include/mtvm/quant.h",
-        "runtime/src/conv.c",
+        "runtime/src/conv_internal.h",
+        "runtime/src/conv_mac_s8.h",
+        "runtime/src/fully_connected_s8.c",
         "src/kws.tflite",
     ]
     assert files["src/kws.tflite"] == MODEL

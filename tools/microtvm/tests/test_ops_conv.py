@@ -432,7 +432,7 @@ def test_fc_integer_rounding_equals_double_rounding() -> None:
 
 
 def test_short_requantization_equals_tflite() -> None:
-    """conv.c's requantize_fast_full against TFLite's MultiplyByQuantizedMultiplier plus zero
+    """conv_internal.h's mtvm_requantize_fast_full against TFLite's MultiplyByQuantizedMultiplier plus zero
     point and int8 clamp, under its preconditions (|acc| < 2^30, shift <= -1), at random points and
     at the edges: the identity the Cortex-M path relies on (SMMULR of 2 * acc is
     floor((acc * multiplier + 2^30) / 2^31))."""
@@ -636,7 +636,7 @@ def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> N
             pytest.fail("arm-none-eabi-gcc and qemu-system-arm must be on PATH")
         pytest.skip("arm-none-eabi-gcc or qemu-system-arm is not on PATH (they are in the Bazel build root)")
     machine, cpu_flags = QEMU_CORES[core]
-    modules, sources, includes = [], [], []
+    modules, sources, includes, kernels = [], [], [], set()
     for name, model, runs in int8_goldens:
         files = compile_model(model, f"{name}.tflite", CompileOptions(module_name=name, target_cpu=core))
         tree = tmp_path / name
@@ -644,13 +644,16 @@ def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> N
         modules.append((name, json.loads(files["metadata.json"])["modules"][name], runs))
         sources += sorted(tree.glob("codegen/host/src/*.c"))
         includes += [f"-I{tree / 'codegen/host/include'}", f"-I{tree / 'codegen/host/src'}"]
+        kernels |= {path.name for path in tree.glob("runtime/src/*.c")}  # what each MLF ships
+    assert kernels >= set(INT8_KERNEL_SOURCES)  # the cases reach every int8 kernel variant
     (tmp_path / "main.c").write_text(_qemu_main(modules))
     (tmp_path / "bare_metal.c").write_text(_BARE_METAL_C)
     (tmp_path / "link.ld").write_text(_BARE_METAL_LD)
     elf = tmp_path / "conv_tests.elf"
     command = [gcc, "-mthumb", *cpu_flags, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror",
                "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", f"-I{RUNTIME / 'include'}",
-               *includes, *map(str, sources), str(RUNTIME / "src" / "conv.c"), str(tmp_path / "main.c"),
+               *includes, *map(str, sources), *(str(RUNTIME / "src" / k) for k in sorted(kernels)),
+               str(tmp_path / "main.c"),
                str(tmp_path / "bare_metal.c"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
                "-Wl,--gc-sections", "-T", str(tmp_path / "link.ld"), "-lm", "-o", str(elf)]
     built = subprocess.run(command, capture_output=True, text=True)
@@ -760,9 +763,23 @@ def _compilers() -> list[str]:
     return sorted(name for name in names if shutil.which(shlex.split(name)[0]))
 
 
+# The int8 and float32 kernel variants, one file each (conv.py names each call's file).
+INT8_KERNEL_SOURCES = ("conv_s8_plain.c", "conv_s8_1x1.c", "conv_s8_window.c", "depthwise_conv_s8_plain.c",
+                       "depthwise_conv_s8_quads.c", "fully_connected_s8.c")
+F32_KERNEL_SOURCES = ("conv_f32.c", "depthwise_conv_f32.c", "fully_connected_f32.c")
+
+
 @pytest.mark.parametrize("cc", _compilers())
 def test_conv_c_compiles_strictly(cc: str, tmp_path: Path) -> None:
-    command = [*shlex.split(cc), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-c",
-               f"-I{RUNTIME / 'include'}", str(RUNTIME / "src" / "conv.c"), "-o", str(tmp_path / "conv.o")]
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    for source in INT8_KERNEL_SOURCES + F32_KERNEL_SOURCES:
+        command = [*shlex.split(cc), "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-c",
+                   f"-I{RUNTIME / 'include'}", str(RUNTIME / "src" / source), "-o", str(tmp_path / "conv.o")]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, f"{source}: {result.stderr}"
+
+
+def test_each_call_ships_its_own_kernel_file() -> None:
+    """Every kernel entry point conv.py may call is named with its file, and that file defines it."""
+    for kernel, source in conv._KERNEL_SOURCES.items():
+        assert f"void {kernel}(" in (RUNTIME / "src" / source).read_text(), kernel
+    assert set(conv._KERNEL_SOURCES.values()) == set(INT8_KERNEL_SOURCES + F32_KERNEL_SOURCES)

@@ -278,7 +278,9 @@ def _run_in_place(model: bytes, inputs: list[np.ndarray], workdir: Path) -> np.n
     ctx = _InPlaceContext(graph, op)
     emitted = lowering.emit(op, ctx)
     first = op.inputs[0]
-    lines = ["#include <stdio.h>", "#include <stdint.h>", "#include <math.h>", '#include "mtvm/elementwise.h"']
+    headers = dict.fromkeys(lowering.headers + emitted.headers)  # the runtime files the call needs
+    sources = dict.fromkeys(lowering.sources_of(op, graph) + emitted.sources)
+    lines = ["#include <stdio.h>", "#include <stdint.h>", "#include <math.h>", *(f'#include "{h}"' for h in headers)]
     for i in graph.inputs:
         lines.append(f"static uint8_t t{i}[{graph.tensor(i).nbytes}];")
     for name, array in ctx.constants:
@@ -293,7 +295,8 @@ def _run_in_place(model: bytes, inputs: list[np.ndarray], workdir: Path) -> np.n
     flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
     executable = workdir / "in_place"
     subprocess.run(
-        [*cc, *flags, f"-I{RUNTIME / 'include'}", str(workdir / "main.c"), str(RUNTIME / "src" / "elementwise.c"), "-o", str(executable), "-lm"],
+        [*cc, *flags, f"-I{RUNTIME / 'include'}", str(workdir / "main.c"), *(str(RUNTIME / "src" / s) for s in sources),
+         "-o", str(executable), "-lm"],
         check=True,
     )
     paths = []

@@ -151,7 +151,7 @@ def test_int8_table_matches_litert_on_every_input(opcode, options):
         graph, op = _graph_op(model)
         LOWERINGS_BY_OPCODE[opcode].check(op, graph)
         expected = _reference(model, [x], builtin=opcode in NOT_IN_REF_RESOLVER)[0]
-        table = mmath.int8_table(op, graph)
+        table = mmath.unary_table(op, graph)
         message = f"{opcode} {s_in} {z_in} {s_out} {z_out}"
         np.testing.assert_array_equal(table[x.astype(int) + 128], expected, err_msg=message)
 

@@ -19,6 +19,7 @@ import pytest
 from microtvm.errors import UnsupportedError, UserError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
+from microtvm.ops import lut
 from microtvm.ops import reduce as reduce_ops
 from microtvm.testing.host import assert_matches_reference, build
 from microtvm.testing.reference import run_reference
@@ -253,7 +254,7 @@ def test_unary_int8_tables_match_reference_for_many_quantizations() -> None:
             in_q = (float(np.float32(rng.uniform(0.001, 2.0))), int(rng.integers(-128, 128)))
             model = single_op_model(opcode, [_spec((1, 256), "int8", in_q)], [_spec((1, 256), "int8", out_q)])
             expected = run_reference(model, [ALL_INT8])[0].reshape(-1)
-            table = reduce_ops._int8_table(function, in_q[0], in_q[1], out_q[0], out_q[1])
+            table = lut.lut_populate_int8(in_q[0], in_q[1], out_q[0], out_q[1], function)
             np.testing.assert_array_equal(table, expected, err_msg=f"{opcode} input quantization {in_q}")
 
 

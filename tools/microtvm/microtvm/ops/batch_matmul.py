@@ -200,10 +200,10 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     name = f"{ctx.prefix}_params"
     args = f"&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {ctx.buf(op.outputs[0])}"
     if kind == "float32":
-        decls = f"static const mtvm_batch_matmul_f32_params {name} = {{.s = {_shape_init(op, plan)}}};\n"
+        decls = f"static const mtvm_batch_matmul_f32_params_t {name} = {{.s = {_shape_init(op, plan)}}};\n"
         return EmittedOp(f"mtvm_batch_matmul_f32({args});", decls, _HEADERS, ("batch_matmul_f32.c",))
     if kind == "int8_to_int32":
-        decls = f"static const mtvm_batch_matmul_f32_params {name} = {{.s = {_shape_init(op, plan)}}};\n"
+        decls = f"static const mtvm_batch_matmul_f32_params_t {name} = {{.s = {_shape_init(op, plan)}}};\n"
         return EmittedOp(f"mtvm_batch_matmul_s8_s32({args});", decls, _HEADERS, ("batch_matmul_s8_s32.c",))
     if kind in ("int8", "int16", "int16x8"):
         (ls, lz), (rs, rz), (os_, oz) = _per_tensor(lhs, "LHS"), _per_tensor(rhs, "RHS"), _per_tensor(out, "output")
@@ -212,7 +212,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         fields = [("s", _shape_init(op, plan)), ("lhs_offset", -lz), ("rhs_offset", -rz), ("output_offset", oz),
                   ("multiplier", multiplier), ("shift", shift), ("act_min", int(info.min)), ("act_max", int(info.max))]
         body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-        decls = f"static const mtvm_batch_matmul_quantized_params {name} = {{\n{body}}};\n"
+        decls = f"static const mtvm_batch_matmul_quantized_params_t {name} = {{\n{body}}};\n"
         suffix = {"int8": "s8", "int16": "s16", "int16x8": "s16_s8"}[kind]
         return EmittedOp(f"mtvm_batch_matmul_{suffix}({args});", decls, _HEADERS, (f"batch_matmul_{suffix}.c",))
     return _emit_hybrid(op, ctx, plan, args)
@@ -249,7 +249,7 @@ def _emit_hybrid(op: Operator, ctx: LowerContext, plan: _Plan, args: str) -> Emi
     ]
     name = f"{ctx.prefix}_params"
     body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-    decls = f"static const mtvm_batch_matmul_hybrid_params {name} = {{\n{body}}};\n"
+    decls = f"static const mtvm_batch_matmul_hybrid_params_t {name} = {{\n{body}}};\n"
     return EmittedOp(f"mtvm_batch_matmul_hybrid({args}, {ctx.scratch()});", decls,
                      (*_HEADERS, "mtvm/hybrid.h"), ("batch_matmul_hybrid.c", "hybrid_quantize.c"))
 

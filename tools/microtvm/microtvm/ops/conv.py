@@ -1,8 +1,8 @@
 """CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: operand checks, constant preparation, C calls.
 
 Everything that depends only on constants is computed here, at generation time, so that the C
-kernels (runtime/src/conv.c, declared in runtime/include/mtvm/conv.h) only multiply, add and
-requantize. Per operator we emit one `static const` parameter struct and one kernel call, to the
+kernels (one file per variant in runtime/src, declared in runtime/include/mtvm/conv.h) only multiply,
+add and requantize. Per operator we emit one `static const` parameter struct and one kernel call, to the
 kernel variant that fits the operator (so a firmware links only the variants its model uses).
 
 int8 arithmetic, matching LiteRT 2.3.0's reference kernels (BUILTIN_REF) bit for bit:
@@ -57,9 +57,23 @@ from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/conv.h",)
-# Each call names its kernel file (EmittedOp.sources): conv.c for int8 and float32, one file
-# per operator for 16x8, so a model ships only the kernels it calls.
-_SOURCE = "conv.c"
+# Each call names its kernel's file (EmittedOp.sources): one file per kernel variant, so a model
+# ships only the kernels it calls (the _general and _double entries share their variant's file).
+_KERNEL_SOURCES = {
+    "mtvm_conv2d_s8_plain": "conv_s8_plain.c",
+    "mtvm_conv2d_s8_1x1": "conv_s8_1x1.c",
+    "mtvm_conv2d_s8_1x1_general": "conv_s8_1x1.c",
+    "mtvm_conv2d_s8_window": "conv_s8_window.c",
+    "mtvm_conv2d_s8_window_general": "conv_s8_window.c",
+    "mtvm_depthwise_conv2d_s8_plain": "depthwise_conv_s8_plain.c",
+    "mtvm_depthwise_conv2d_s8_quads": "depthwise_conv_s8_quads.c",
+    "mtvm_depthwise_conv2d_s8_quads_general": "depthwise_conv_s8_quads.c",
+    "mtvm_fully_connected_s8": "fully_connected_s8.c",
+    "mtvm_fully_connected_s8_double": "fully_connected_s8.c",
+    "mtvm_conv2d_f32": "conv_f32.c",
+    "mtvm_depthwise_conv2d_f32": "depthwise_conv_f32.c",
+    "mtvm_fully_connected_f32": "fully_connected_f32.c",
+}
 _S16_SOURCES = {
     "CONV_2D": "conv_s16.c",
     "DEPTHWISE_CONV_2D": "depthwise_conv_s16.c",
@@ -237,7 +251,7 @@ def check_s64_shifts(shifts: np.ndarray) -> None:
 
 @dataclass(frozen=True)
 class _Geometry:
-    """The fields of the C struct mtvm_conv_geometry, in its order."""
+    """The fields of the C struct mtvm_conv_geometry_t, in its order."""
 
     batches: int
     in_h: int
@@ -363,13 +377,13 @@ def _c_f32(v: float) -> str:
 
 
 def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
-          source: str = _SOURCE, data_input: int = 0) -> EmittedOp:
+          source: Optional[str] = None, data_input: int = 0) -> EmittedOp:
     """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`."""
     name = f"{ctx.prefix}_params"
     body = "".join(f"    .{key} = {value},\n" for key, value in fields)
     decls = f"static const {ctype} {name} = {{\n{body}}};\n"
     call = f"{kernel}(&{name}, {ctx.buf(op.inputs[data_input])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decls, sources=(source,))
+    return EmittedOp(call=call, decls=decls, sources=(source or _KERNEL_SOURCES[kernel],))
 
 
 emit_call = _emit
@@ -462,7 +476,7 @@ def _simplify_constant_channels(rows: np.ndarray, folded: np.ndarray, multiplier
 
 def _fast_requantization(rows: np.ndarray, folded: np.ndarray, multipliers: np.ndarray,
                          shifts: np.ndarray, input_offset: int) -> bool:
-    """True when the kernels may requantize with their short form (conv.c, requantize_fast_full;
+    """True when the kernels may requantize with their short form (conv_internal.h, mtvm_requantize_fast_full;
     it also needs an activation range of all int8): every shift is a right shift and no
     accumulator can reach 2^30 in magnitude, except in channels whose multiplier is zero (their
     output is the zero point). An accumulator is folded + sum(x * w) = bias +
@@ -576,10 +590,10 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("bias", s16_bias(ctx, ops.bias, out_c, "conv")),
             ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "conv")),
         ]
-        return _emit(op, ctx, "mtvm_conv2d_s16", "mtvm_conv2d_s16_params", fields, _S16_SOURCES[op.opcode])
+        return _emit(op, ctx, "mtvm_conv2d_s16", "mtvm_conv2d_s16_params_t", fields, _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "conv")
-        return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params", fields)
+        return _emit(op, ctx, "mtvm_conv2d_f32", "mtvm_conv2d_f32_params_t", fields)
     rows = np.asarray(ops.filter.data, dtype=np.int8).reshape(out_c, -1)
     layout = _conv_layout(g, fic)
     if layout == CONV_PLAIN:
@@ -596,7 +610,7 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     else:
         pointwise = layout == CONV_PAIRS and (fh, fw) == (1, 1) and fic == g.in_c
         kernel = ("mtvm_conv2d_s8_1x1" if pointwise else "mtvm_conv2d_s8_window") + ("" if fast else "_general")
-    return _emit(op, ctx, kernel, "mtvm_conv2d_s8_params", fields + int8_fields)
+    return _emit(op, ctx, kernel, "mtvm_conv2d_s8_params_t", fields + int8_fields)
 
 
 def _conv_macs(op: Operator, graph: Graph) -> int:
@@ -636,11 +650,11 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("bias", s16_bias(ctx, ops.bias, out_c, "dwconv")),
             ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "dwconv")),
         ]
-        return _emit(op, ctx, "mtvm_depthwise_conv2d_s16", "mtvm_depthwise_conv2d_s16_params", fields,
+        return _emit(op, ctx, "mtvm_depthwise_conv2d_s16", "mtvm_depthwise_conv2d_s16_params_t", fields,
                      _S16_SOURCES[op.opcode])
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "dwconv")
-        return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params", fields)
+        return _emit(op, ctx, "mtvm_depthwise_conv2d_f32", "mtvm_depthwise_conv2d_f32_params_t", fields)
     columns = np.asarray(ops.filter.data, dtype=np.int8).reshape(-1, out_c)  # [taps][channels]
     quads = out_c == g.in_c and fh * fw <= MAX_TAPS
     layout = DW_QUADS if quads else DW_PLAIN
@@ -649,7 +663,7 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
                                             g.in_c if quads else 0, "dwconv",
                                             "weight_pairs" if quads else "weights")
     kernel = ("mtvm_depthwise_conv2d_s8_quads" + ("" if fast else "_general")) if quads else "mtvm_depthwise_conv2d_s8_plain"
-    return _emit(op, ctx, kernel, "mtvm_depthwise_conv2d_s8_params", fields + int8_fields)
+    return _emit(op, ctx, kernel, "mtvm_depthwise_conv2d_s8_params_t", fields + int8_fields)
 
 
 def _dw_macs(op: Operator, graph: Graph) -> int:
@@ -690,7 +704,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         return _fc_emit_s16(op, ctx, ops, units, fields)
     if not ops.is_int8:
         fields += _float_fields(op, ctx, ops, "fc")
-        return _emit(op, ctx, "mtvm_fully_connected_f32", "mtvm_fully_connected_f32_params", fields)
+        return _emit(op, ctx, "mtvm_fully_connected_f32", "mtvm_fully_connected_f32_params_t", fields)
     wq = ops.filter.quant
     filter_offset = 0 if wq.per_channel else -int(wq.zero_point[0])
     input_offset = -int(ops.input.quant.zero_point[0])
@@ -713,7 +727,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
                                    act_max - zero_point)
     in_double = rounding[0][0] == "scales"
     kernel = "mtvm_fully_connected_s8_double" if in_double else "mtvm_fully_connected_s8"
-    return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params", fields + rounding)
+    return _emit(op, ctx, kernel, "mtvm_fully_connected_s8_params_t", fields + rounding)
 
 
 def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
@@ -734,7 +748,7 @@ def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
         ("scales", ctx.const("fc_scales", np.asarray(scales if wq.per_channel else scales[:1], dtype=np.float64))),
         ("per_channel_scales", "1" if wq.per_channel else "0"),
     ]
-    return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params", fields,
+    return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params_t", fields,
                  _S16_SOURCES[op.opcode])
 
 

@@ -24,7 +24,7 @@ __all__ = ["StridedCopy", "contiguous_strides", "plan_copy"]
 # The dtypes this round covers; each lowering lists those LiteRT's reference kernel accepts.
 ALL_DTYPES = ("float32", "int8", "int16", "int32", "int64", "bool")
 
-# mtvm_strided_copy ships with whatever STRIDED_SLICE ships (runtime/src/movement.c today).
+# mtvm_strided_copy ships with whatever STRIDED_SLICE ships (runtime/src/strided_copy.c).
 _STRIDED_SLICE = next(lowering for lowering in movement.LOWERINGS if lowering.opcode == "STRIDED_SLICE")
 COPY_HEADERS: tuple[str, ...] = tuple(_STRIDED_SLICE.headers)
 COPY_SOURCES: tuple[str, ...] = tuple(_STRIDED_SLICE.sources)

@@ -2,12 +2,14 @@
 
 Everything that does not depend on the data is computed here, at generation time, reproducing the
 arithmetic of TFLite's Prepare functions (which parts in float, which in double) so that the C
-kernels in runtime/src/elementwise.c match LiteRT's reference kernels bit for bit:
+kernels (one file per variant: runtime/src/addsub_s8.c, mul_f32.c, ...; see mtvm/elementwise.h)
+match LiteRT's reference kernels bit for bit:
 
 - binary operators get a `static const` parameter struct with the requantization constants, the
   fused activation range and a broadcast description (merged dimensions and per-input strides);
-- int8 unary operators become a 256-entry lookup table: the reference kernel's fixed-point
-  arithmetic is replayed here in Python for every possible input byte;
+- int8 unary operators become a 256-entry lookup table run by mtvm_lut_s8 (ops/lut.py): the
+  reference kernel's fixed-point arithmetic is replayed here in Python for every possible input
+  byte;
 - float32 unary operators get a small struct (clamp range, alpha).
 
 int16 (16x8 quantization: int16 activations, zero points 0) has its own kernels, each in its own
@@ -30,10 +32,19 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
+from .lut import LUT_SOURCES, emit_lut_s8, int8_table
 
 HEADERS = ("mtvm/quant.h", "mtvm/elementwise.h")
-SOURCES = ("elementwise.c",)
 INT_SOURCES = ("elementwise_int.c",)  # int32/int64 ADD, SUB, MUL
+# The kernel file of each int8 and float32 operator (the int8 unary ones are tables: LUT_SOURCES).
+_SOURCES = {
+    ("ADD", "int8"): ("addsub_s8.c",), ("SUB", "int8"): ("addsub_s8.c",), ("MUL", "int8"): ("mul_s8.c",),
+    ("MAXIMUM", "int8"): ("minmax_s8.c",), ("MINIMUM", "int8"): ("minmax_s8.c",),
+    ("ADD", "float32"): ("addsub_f32.c",), ("SUB", "float32"): ("addsub_f32.c",), ("MUL", "float32"): ("mul_f32.c",),
+    ("MAXIMUM", "float32"): ("minmax_f32.c",), ("MINIMUM", "float32"): ("minmax_f32.c",),
+    ("RELU", "float32"): ("relu_f32.c",), ("RELU6", "float32"): ("relu_f32.c",),
+    ("LEAKY_RELU", "float32"): ("leaky_relu_f32.c",), ("HARD_SWISH", "float32"): ("hard_swish_f32.c",),
+}
 
 # Must equal MTVM_BCAST_MAX_DIMS in runtime/include/mtvm/elementwise.h.
 MAX_BROADCAST_DIMS = 6
@@ -529,9 +540,6 @@ def _binary_macs(op: Operator, graph: Graph) -> int:
 # Unary operators: int8 lookup tables replaying the reference arithmetic
 # ---------------------------------------------------------------------------------------------
 
-_INPUTS = range(INT8_MIN, INT8_MAX + 1)
-
-
 def relu_table(input_: Tensor, output: Tensor, upper: Optional[float]) -> np.ndarray:
     """RELU (upper None) / RELU6 (upper 6.0): requantize by s_in / s_out (float32) and clamp."""
     real = F32(_scale(input_)) / F32(_scale(output))
@@ -539,8 +547,7 @@ def relu_table(input_: Tensor, output: Tensor, upper: Optional[float]) -> np.nda
     zp_in, zp_out, s_out = _zero_point(input_), _zero_point(output), F32(_scale(output))
     act_min = max(INT8_MIN, zp_out + _round_f32(F32(0.0) / s_out))
     act_max = INT8_MAX if upper is None else min(INT8_MAX, zp_out + _round_f32(F32(upper) / s_out))
-    values = [zp_out + _multiply(q - zp_in, multiplier, shift) for q in _INPUTS]
-    return np.array([min(act_max, max(act_min, v)) for v in values], dtype=np.int8)
+    return int8_table(lambda q: min(act_max, max(act_min, zp_out + _multiply(q - zp_in, multiplier, shift))))
 
 
 def leaky_relu_table(input_: Tensor, output: Tensor, alpha: float) -> np.ndarray:
@@ -550,17 +557,16 @@ def leaky_relu_table(input_: Tensor, output: Tensor, alpha: float) -> np.ndarray
     m_alpha, sh_alpha = quant.quantize_multiplier(float(F32(s_in * F32(alpha)) / s_out))
     m_id, sh_id = quant.quantize_multiplier(float(s_in / s_out))
     zp_in, zp_out = _zero_point(input_), _zero_point(output)
-    table = []
-    for q in _INPUTS:
+
+    def entry(q: int) -> int:
         x = q - zp_in
         if x >= 0:
-            v = zp_out + _multiply(x, m_id, sh_id)
-        elif m_alpha < 0:
-            v = zp_out - _multiply(x, -m_alpha, sh_alpha)
-        else:
-            v = zp_out + _multiply(x, m_alpha, sh_alpha)
-        table.append(min(INT8_MAX, max(INT8_MIN, v)))
-    return np.array(table, dtype=np.int8)
+            return zp_out + _multiply(x, m_id, sh_id)
+        if m_alpha < 0:
+            return zp_out - _multiply(x, -m_alpha, sh_alpha)
+        return zp_out + _multiply(x, m_alpha, sh_alpha)
+
+    return int8_table(entry)
 
 
 def hard_swish_constants(input_: Tensor, output: Tensor) -> tuple[int, int, int, int]:
@@ -576,8 +582,8 @@ def hard_swish_table(input_: Tensor, output: Tensor) -> np.ndarray:
     """HARD_SWISH int8: TFLite's 16-bit fixed-point algorithm, step by step, for every input."""
     out_m, out_exp, rel_m, rel_exp = hard_swish_constants(input_, output)
     zp_in, zp_out = _zero_point(input_), _zero_point(output)
-    table = []
-    for q in _INPUTS:
+
+    def entry(q: int) -> int:
         hires = _wrap16(_wrap16(q - zp_in) * 128)  # input on a scale 128 times finer
         preshift_output = _srdhm16(hires, out_m)  # x on the output scale, before the final shift
         # "reluish" = clamp(x / 3, -1, 1) in Q15, with saturation happening only at the last step.
@@ -591,9 +597,9 @@ def hard_swish_table(input_: Tensor, output: Tensor) -> np.ndarray:
             reluish = _rdbpot16(reluish, -rel_exp)
         reluish = _wrap16((reluish + (1 << 15)) >> 1)  # [-1, 1] -> [0, 1]
         value = _rdbpot16(_sdhm16(reluish, preshift_output), -out_exp)
-        value = _wrap16(value + zp_out)
-        table.append(min(INT8_MAX, max(INT8_MIN, value)))
-    return np.array(table, dtype=np.int8)
+        return _wrap16(value + zp_out)
+
+    return int8_table(entry)
 
 
 def unary_table(op: Operator, graph: Graph) -> np.ndarray:
@@ -630,9 +636,7 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     if output.dtype == "int16":
         return _emit_unary_s16(op, ctx)
     if output.dtype == "int8":
-        table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", unary_table(op, graph))
-        decl, params = _params_decl(ctx, "mtvm_lut_s8_params_t", {"size": size})
-        return EmittedOp(call=f"mtvm_lut_s8(&{params}, {table}, {x}, {y});", decls=decl)
+        return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, graph), size, x, y)
     if op.opcode in ("RELU", "RELU6"):
         upper = math.inf if op.opcode == "RELU" else 6.0
         decl, params = _params_decl(
@@ -686,13 +690,16 @@ def _emit_unary_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
-    """int16 operators ship only their own kernel file; int32/int64 arithmetic elementwise_int.c;
-    int8 and float32 use elementwise.c."""
+    """Each operator ships only its own kernel file: int8 and float32 one per operator (the int8
+    unary operators the table kernel), int16 one per operator and path, int32/int64
+    elementwise_int.c."""
     dtype = graph.tensor(op.outputs[0]).dtype
     if dtype in INT_DTYPES:
         return INT_SOURCES
+    if dtype == "int8" and op.opcode in UNARY_OPCODES:
+        return LUT_SOURCES
     if dtype != "int16":
-        return SOURCES
+        return _SOURCES[(op.opcode, dtype)]
     if op.opcode in ("ADD", "SUB"):
         return ("addsub_pot_s16.c",) if uses_pot_int16(op, graph) else ("addsub_s16.c",)
     return {
@@ -702,7 +709,7 @@ def sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
 
 
 def in_place_inputs(op: Operator, graph: Graph) -> dict[int, int]:
-    """Every kernel in elementwise.c reads element i of its inputs before it writes element i of
+    """Every kernel of the family (and mtvm_lut_s8) reads element i of its inputs before it writes element i of
     the output and never reads an earlier element again, so the output may start at (or before)
     an input that has the output's element count and type: such an input is walked at the
     output's own index. A broadcast input is re-read along the broadcast dimensions: never."""
@@ -723,8 +730,8 @@ def _lowering(opcode: str) -> OpLowering:
     if binary:
         int_arith = opcode in INT_ARITH_OPCODES
         binary_common = dict(common, dtypes=dtypes + (INT_DTYPES if int_arith else ()))
-        return OpLowering(opcode, check, emit, HEADERS, SOURCES, macs=_binary_macs, **binary_common)  # type: ignore[arg-type]
-    return OpLowering(opcode, check, emit, HEADERS, SOURCES, **common)  # type: ignore[arg-type]
+        return OpLowering(opcode, check, emit, HEADERS, macs=_binary_macs, **binary_common)  # type: ignore[arg-type]
+    return OpLowering(opcode, check, emit, HEADERS, **common)  # type: ignore[arg-type]
 
 
 LOWERINGS: list[OpLowering] = [_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)]

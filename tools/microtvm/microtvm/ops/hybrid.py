@@ -157,7 +157,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         ("row_sums", row_sums),
         *_common_fields(op, ctx, ops, "fc", w),
     ]
-    return _emit(op, ctx, "mtvm_fully_connected_hybrid", "mtvm_fully_connected_hybrid_params", fields,
+    return _emit(op, ctx, "mtvm_fully_connected_hybrid", "mtvm_fully_connected_hybrid_params_t", fields,
                  "fully_connected_hybrid.c")
 
 
@@ -214,7 +214,7 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         *_common_fields(op, ctx, ops, "conv", np.asarray(ops.filter.data)),
     ]
     kernel = "mtvm_conv2d_hybrid_per_channel" if per_channel else "mtvm_conv2d_hybrid"
-    return _emit(op, ctx, kernel, "mtvm_conv2d_hybrid_params", fields, "conv_hybrid.c")
+    return _emit(op, ctx, kernel, "mtvm_conv2d_hybrid_params_t", fields, "conv_hybrid.c")
 
 
 def _image_scratch(op: Operator, graph: Graph) -> int:
@@ -264,7 +264,7 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         ("channel_scales", ctx.const("dwconv_channel_scales", _per_channel_scales(op, ops.filter, out_c, 3))),
         *_common_fields(op, ctx, ops, "dwconv", np.asarray(ops.filter.data)),
     ]
-    return _emit(op, ctx, "mtvm_depthwise_conv2d_hybrid", "mtvm_depthwise_conv2d_hybrid_params", fields,
+    return _emit(op, ctx, "mtvm_depthwise_conv2d_hybrid", "mtvm_depthwise_conv2d_hybrid_params_t", fields,
                  "depthwise_conv_hybrid.c")
 
 

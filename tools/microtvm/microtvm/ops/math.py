@@ -16,7 +16,7 @@ gelu.cc, neg.cc, floor.cc, ceil.cc, round.cc, cast.cc, zeros_like.cc, fill.cc):
 - int8 (per-tensor quantized): ABS, SQRT, RSQRT, EXP, LOG, ELU, GELU become a 256-entry
   lookup table computed here, replaying LiteRT's arithmetic for every input byte (integer
   rescaling for ABS, GetInvSqrtQuantizedMultiplierExp for RSQRT, float truncation for SQRT,
-  LUTPopulate for EXP/LOG/ELU/GELU); the C side is mtvm_lut_s8 (runtime/src/elementwise.c).
+  LUTPopulate for EXP/LOG/ELU/GELU; ops/lut.py); the C side is mtvm_lut_s8 (runtime/src/lut_s8.c).
   NEG on int8 negates the stored value (as LiteRT: no requantization; -(-128) wraps to -128).
 - int16 (not quantized), int32, int64: ABS (int16, int32), NEG (int8, int16, int32, int64),
   exact, in runtime/src/math_int.c.
@@ -50,6 +50,7 @@ from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
 from .elementwise import _multiply, _params_decl, _round_f32, _tensors, _where, _wrap32
 from .elementwise import c_float as _c_float
+from .lut import LUT_HEADERS, LUT_SOURCES, emit_lut_s8, float_to_int32_x86, int8_table, lut_populate_int8
 
 F32 = np.float32
 INT8_MIN, INT8_MAX = -128, 127
@@ -59,7 +60,6 @@ TRANSCENDENTAL_RTOL = 1e-5
 TRANSCENDENTAL_ATOL = 1e-6
 
 MATH_HEADERS = ("mtvm/math.h",)
-LUT_HEADERS = ("mtvm/elementwise.h",)
 
 # float32 kernels: opcode -> (C function suffix, source file)
 _F32_KERNELS: dict[str, tuple[str, str]] = {
@@ -137,37 +137,6 @@ def _f32_call(fn: Callable[[float], float], x: np.float32) -> np.float32:
         return F32(np.nan)
 
 
-def _float_to_int32_x86(value: np.float32) -> int:
-    """static_cast<int32_t>(float) as LiteRT's reference runs it (x86 cvttss2si): truncation,
-    and the "integer indefinite" INT32_MIN for NaN and values out of range."""
-    v = float(value)
-    if pymath.isnan(v) or not -2147483648.0 <= v < 2147483648.0:
-        return INT32_MIN
-    return int(v)
-
-
-def lut_populate_int8(
-    s_in: float, zp_in: int, s_out: float, zp_out: int, transform: Callable[[np.float32], np.float32]
-) -> np.ndarray:
-    """TFLite's LUTPopulate<int8_t>: for every input byte, dequantize (float32), transform (a
-    float32 function), multiply by 1 / output scale (float32), round half away from zero (roundf),
-    add the output zero point (in float32), clamp to the int8 range and truncate."""
-    inverse_scale = F32(1.0) / F32(s_out)
-    table = []
-    for q in range(INT8_MIN, INT8_MAX + 1):
-        dequantized = F32(s_in) * F32(q - zp_in)
-        transformed = F32(transform(dequantized))
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = F32(transformed * inverse_scale)
-        rescaled = F32(_round_f32(scaled)) if np.isfinite(scaled) else scaled
-        with np.errstate(over="ignore", invalid="ignore"):
-            shifted = F32(rescaled + F32(zp_out))
-        # Clamped while still a float (an overflowing exp gives +inf, hence 127).
-        clamped = shifted if np.isnan(shifted) else min(F32(INT8_MAX), max(F32(INT8_MIN), shifted))
-        table.append(max(INT8_MIN, min(INT8_MAX, _float_to_int32_x86(clamped))))
-    return np.array(table, dtype=np.int8)
-
-
 def _exp_f32(x: np.float32) -> np.float32:
     return _f32_call(pymath.exp, x)
 
@@ -211,25 +180,25 @@ def abs_table(input_: Tensor, output: Tensor) -> np.ndarray:
     s_in, s_out = F32(_scale(input_)), F32(_scale(output))
     needs_rescale = s_in != s_out
     multiplier, shift = quant.quantize_multiplier(float(s_in / s_out)) if needs_rescale else (0, 0)
-    table = []
-    for q in range(INT8_MIN, INT8_MAX + 1):
+
+    def entry(q: int) -> int:
         value = abs(q - _zp(input_))
-        out = (_multiply(value, multiplier, shift) if needs_rescale else value) + _zp(output)
-        table.append(min(INT8_MAX, max(INT8_MIN, out)))
-    return np.array(table, dtype=np.int8)
+        return (_multiply(value, multiplier, shift) if needs_rescale else value) + _zp(output)
+
+    return int8_table(entry)
 
 
 def sqrt_table(input_: Tensor, output: Tensor) -> np.ndarray:
     """SqrtEvalQuantized: sqrtf of the dequantized input (float32), divided by the output scale
     and truncated toward zero (static_cast<int>), plus zp_out, clamped."""
     s_in, s_out = F32(_scale(input_)), F32(_scale(output))
-    table = []
-    for q in range(INT8_MIN, INT8_MAX + 1):
+
+    def entry(q: int) -> int:
         dequantized = max(F32(0.0), F32(s_in * F32(q - _zp(input_))))  # negatives: see module doc
         root = F32(np.sqrt(dequantized))
-        out = _float_to_int32_x86(F32(root / s_out)) + _zp(output)
-        table.append(min(INT8_MAX, max(INT8_MIN, out)))
-    return np.array(table, dtype=np.int8)
+        return float_to_int32_x86(F32(root / s_out)) + _zp(output)
+
+    return int8_table(entry)
 
 
 def _srdhm(a: int, b: int) -> int:
@@ -281,20 +250,19 @@ def rsqrt_table(input_: Tensor, output: Tensor) -> np.ndarray:
     real = 1.0 / float(F32(F32(np.sqrt(s_in)) * s_out))
     multiplier, shift = quant.quantize_multiplier(real)
     k_shift = 20
-    table = []
-    for q in range(INT8_MIN, INT8_MAX + 1):
+
+    def entry(q: int) -> int:
         value = q - _zp(input_)
         if value <= 0:  # zero (and, where LiteRT fails, negatives): the largest output
-            table.append(INT8_MAX)
-            continue
+            return INT8_MAX
         inv_m, inv_shift = inv_sqrt_multiplier_exp(value, -1)
         data = _multiply(1, inv_m, inv_shift + k_shift)
-        out = _multiply(data, multiplier, shift - k_shift) + _zp(output)
-        table.append(min(INT8_MAX, max(INT8_MIN, out)))
-    return np.array(table, dtype=np.int8)
+        return _multiply(data, multiplier, shift - k_shift) + _zp(output)
+
+    return int8_table(entry)
 
 
-def int8_table(op: Operator, graph: Graph) -> np.ndarray:
+def unary_table(op: Operator, graph: Graph) -> np.ndarray:
     """The 256-entry table (index = input + 128) of an int8 ABS, SQRT, RSQRT, EXP, LOG, ELU, GELU."""
     (input_,), output = _tensors(op, graph)
     if op.opcode == "ABS":
@@ -507,9 +475,7 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
     x, y = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     size = output.num_elements
     if input_.dtype == "int8" and op.opcode != "NEG":
-        table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", int8_table(op, ctx.graph))
-        decl, params = _params_decl(ctx, "mtvm_lut_s8_params_t", {"size": size})
-        return EmittedOp(call=f"mtvm_lut_s8(&{params}, {table}, {x}, {y});", decls=decl)
+        return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, ctx.graph), size, x, y)
     if input_.dtype == "int16" and op.opcode != "NEG" and _is_quantized(input_):
         return _emit_int16_quantized(op, ctx, size, x, y)
     decl, params = _params_decl(ctx, "mtvm_unary_params_t", {"size": size})
@@ -521,7 +487,7 @@ def _unary_lowering(opcode: str) -> OpLowering:
     headers = list(MATH_HEADERS)
     dtypes = UNARY_DTYPES[opcode]
     if "int8" in dtypes and opcode != "NEG":
-        sources.append("elementwise.c")
+        sources += list(LUT_SOURCES)
         headers += list(LUT_HEADERS)
     if opcode in ("ABS", "NEG"):  # plain integer kernels (int16 quantized ones name their own files)
         sources.append("math_int.c")

@@ -15,7 +15,8 @@ QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - float32 -> int8/int16: round(x / scale) + zero_point in float32, halves away from zero,
   saturated; per tensor or per channel (per_channel_s8.c, per_channel_s16.c);
 - int8 -> int8, uint8 <-> int8: TFLite's Requantize (a q31 multiplier of in_scale / out_scale
-  computed in double), precomputed here for all 256 inputs as a lookup table;
+  computed in double), precomputed here for all 256 inputs as a lookup table (int8 -> int8 runs
+  the shared int8 table kernel mtvm_lut_s8, ops/lut.py);
 - int16 -> int8/int16: the same Requantize per element (requantize_s16.c);
 - int8/int16 -> float32: scale * (q - zero_point), per tensor or per channel.
 - int8 -> int16: Requantize tabulated for the 256 inputs (requantize_s8_s16.c).
@@ -37,10 +38,12 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
+from .lut import LUT_SOURCES, emit_lut_s8, int8_table
 
 MAX_COPY_RANK = 8  # MTVM_COPY_MAX_RANK in runtime/include/mtvm/movement.h
 _HEADERS = ("mtvm/movement.h",)
-_SOURCES = ("movement.c",)
+_COPY_SOURCES = ("strided_copy.c",)  # mtvm_strided_copy: every data-movement operator
+_PAD_SOURCES = ("pad.c", "strided_copy.c")
 _COPY_DTYPES = ("int8", "int16", "int32", "float32")  # element types the movement operators accept
 _QUANTIZED_COPY_DTYPES = ("int8", "int16")
 _PAD_DTYPES = (*_COPY_DTYPES[:-1], "int64", "bool", "float32")  # PAD/PADV2 also pad int64 and bool (as LiteRT)
@@ -677,7 +680,7 @@ def requantize_table(
     in_dtype: str = "int8", out_dtype: str = "int8",
 ) -> np.ndarray:
     """TFLite's 8-bit Requantize for every input value, indexed by the input's raw byte for uint8
-    inputs and by q + 128 for int8 inputs (the layout mtvm_requantize_lut_s8 expects).
+    inputs and by q + 128 for int8 inputs (the layout mtvm_lut_s8 expects).
 
     TFLite derives the multiplier from float32 scales divided in double precision, then applies
     MultiplyByQuantizedMultiplier to (q - in_zero_point), adds the output zero point and
@@ -685,13 +688,10 @@ def requantize_table(
     computes the same values.)
     """
     multiplier, shift = requantize_multiplier(in_scale, out_scale)
-    low, high = _INT_RANGES[out_dtype]
-    values = range(256) if in_dtype == "uint8" else range(-128, 128)
-    table = [
-        quant.multiply_by_quantized_multiplier(q - in_zero_point, multiplier, shift) + out_zero_point
-        for q in values
-    ]
-    return np.clip(table, low, high).astype(out_dtype)
+    return int8_table(
+        lambda q: quant.multiply_by_quantized_multiplier(q - in_zero_point, multiplier, shift) + out_zero_point,
+        in_dtype, out_dtype,
+    )
 
 
 def _byte_table(source: Tensor, result: Tensor) -> np.ndarray:
@@ -766,8 +766,7 @@ def _emit_quantize(op: Operator, ctx: LowerContext) -> EmittedOp:
             copy = plan_copy([result.num_elements], [1], [1], 0, 0, 1)
             return _emit_copies(ctx, [(copy, op.inputs[0])], op.outputs[0])
         table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result))
-        lut = ctx.const("requantize_lut", table)
-        return EmittedOp(call=f"mtvm_requantize_lut_s8({lut}, {result.num_elements}, {src}, {dst});")
+        return emit_lut_s8(ctx, "requantize_lut", table, result.num_elements, src, dst)
     if result.dtype == "int16":
         table = requantize_table(*_scale_and_zero_point(source), *_scale_and_zero_point(result),
                                  in_dtype=source.dtype, out_dtype="int16")
@@ -794,7 +793,9 @@ def _quantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
         return ("requantize_s8_s16.c",)
     if "uint8" in (source.dtype, result.dtype):
         return ("requantize_lut_8.c",)
-    return _SOURCES
+    if source.dtype == "float32":
+        return ("quantize_s8.c",)
+    return _COPY_SOURCES if _is_identity_requantize(source, result) else LUT_SOURCES
 
 
 def _fold_dequantize(op: Operator, graph: Graph) -> Optional[list[np.ndarray]]:
@@ -842,7 +843,7 @@ def _dequantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
     source = graph.tensor(op.inputs[0])
     if source.quant is not None and source.quant.per_channel:
         return (f"per_channel_{_SUFFIX[source.dtype]}.c",)
-    return {"int16": ("dequantize_s16.c",), "uint8": ("dequantize_u8.c",)}.get(source.dtype, _SOURCES)
+    return (f"dequantize_{_SUFFIX[source.dtype]}.c",)
 
 
 def _quantize_in_place(op: Operator, graph: Graph) -> dict[int, int]:
@@ -869,18 +870,19 @@ def _lowering(
     in_place_inputs: Optional[Callable[[Operator, Graph], dict[int, int]]] = None,
     dtypes: tuple[str, ...] = ("int8", "int16", "int32", "float32"),
     sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None,
+    sources: tuple[str, ...] = _COPY_SOURCES,
 ) -> OpLowering:
     extra: dict = {} if in_place_inputs is None else {"in_place_inputs": in_place_inputs}
     return OpLowering(
-        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, dtypes=dtypes,
+        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=sources, dtypes=dtypes,
         sources_for=sources_for, **extra,
     )
 
 
 LOWERINGS: list[OpLowering] = [
     _lowering("CONCATENATION", _check_concatenation, _emit_concatenation),
-    _lowering("PAD", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
-    _lowering("PADV2", _check_pad, _emit_pad, dtypes=_PAD_DTYPES),
+    _lowering("PAD", _check_pad, _emit_pad, dtypes=_PAD_DTYPES, sources=_PAD_SOURCES),
+    _lowering("PADV2", _check_pad, _emit_pad, dtypes=_PAD_DTYPES, sources=_PAD_SOURCES),
     _lowering("STRIDED_SLICE", _check_strided_slice, _emit_strided_slice),
     _lowering("TRANSPOSE", _check_transpose, _emit_transpose),
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),

@@ -1,5 +1,6 @@
 """Lowerings of the reduction and nonlinear family: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX,
-LOGISTIC and TANH, for int8 and float32. The kernels are in runtime/src/reduce.c.
+LOGISTIC and TANH, for int8, int16 and float32. The kernels are one file per variant in runtime/src
+(pool_s8.c, softmax_f32.c, ...; see mtvm/reduce.h).
 
 The standard is LiteRT's reference kernels (BUILTIN_REF). What they do, and how we match it:
 - Pools ignore quantization (input and output share it) and count only the window cells inside
@@ -12,7 +13,8 @@ The standard is LiteRT's reference kernels (BUILTIN_REF). What they do, and how 
   d = row max - x, an integer in 0..255, so the 256 exponentials are tabulated here (bit-exact
   Python twins of gemmlowp's functions); the sum, reciprocal and rescaling stay in C.
 - int8 LOGISTIC and TANH: the reference itself builds a 256-entry table in float32 arithmetic
-  when the model is prepared. We build the same table here with numpy float32 operations.
+  when the model is prepared (LUTPopulate). We build the same table here with numpy float32
+  operations (ops/lut.py) and run it with mtvm_lut_s8.
 Float kernels use <math.h> (expf, tanhf) in the reference's operation order.
 
 int16 (16x8 quantization: zero points 0) has one source file per kernel, listed only when used:
@@ -34,9 +36,9 @@ from ..ir import Graph, Operator, Tensor
 from ..memory.overlap import raster_window_delta
 from .base import EmittedOp, LowerContext, OpLowering
 from .elementwise import checked_log2
+from .lut import LUT_SOURCES, emit_lut_s8, lut_populate_int8
 
 _HEADERS = ("mtvm/reduce.h",)
-_SOURCES = ("reduce.c",)
 _INT8_MIN, _INT8_MAX = -128, 127
 _INT16_MIN, _INT16_MAX = -(1 << 15), (1 << 15) - 1
 _FLOAT_MAX = float(np.finfo(np.float32).max)  # TFLite clamps to numeric_limits, not infinity
@@ -138,7 +140,7 @@ def _params_decl(c_type: str, name: str, fields: dict[str, CValue]) -> str:
 
 
 def _suffix(op: Operator, graph: Graph) -> str:
-    return {"int8": "i8", "int16": "s16"}.get(graph.tensor(op.inputs[0]).dtype, "f32")
+    return {"int8": "s8", "int16": "s16"}.get(graph.tensor(op.inputs[0]).dtype, "f32")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ def _emit_pool(kind: str) -> Callable[[Operator, LowerContext], EmittedOp]:
         function = f"mtvm_{kind}_pool2d_{_suffix(op, graph)}"
         return EmittedOp(
             call=f"{function}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-            decls=_params_decl("mtvm_pool2d_params", name, fields),
+            decls=_params_decl("mtvm_pool2d_params_t", name, fields),
         )
 
     return emit
@@ -359,7 +361,7 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
     name = f"{ctx.prefix}_params"
     return EmittedOp(
         call=f"mtvm_mean_{_suffix(op, graph)}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-        decls=_params_decl("mtvm_mean_params", name, fields),
+        decls=_params_decl("mtvm_mean_params_t", name, fields),
     )
 
 
@@ -546,7 +548,7 @@ def _emit_softmax_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     return EmittedOp(
         call=f"mtvm_softmax_s16(&{name}, {exp_lut}, {reciprocal_lut}, {src}, {dst});",
-        decls=_params_decl("mtvm_softmax_s16_params", name, fields),
+        decls=_params_decl("mtvm_softmax_s16_params_t", name, fields),
     )
 
 
@@ -562,10 +564,10 @@ def _emit_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "int8":
         table = ctx.const("softmax_exp", _softmax_exp_table(beta, _scale(inp)))
-        call = f"mtvm_softmax_i8(&{name}, {table}, {src}, {dst});"
+        call = f"mtvm_softmax_s8(&{name}, {table}, {src}, {dst});"
     else:
         call = f"mtvm_softmax_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params", name, fields))
+    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params_t", name, fields))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,30 +591,13 @@ def _tanh_f32(x: np.float32) -> np.float32:
     return _F32(math.tanh(float(x)))
 
 
-def _round_half_away_f32(x: np.float32) -> np.float32:
-    return _F32(math.floor(abs(float(x)) + 0.5) * (1.0 if x >= 0 else -1.0))  # std::round(float)
-
-
-def _int8_table(
-    function: Callable[[np.float32], np.float32],
-    input_scale: float,
-    input_zp: int,
-    output_scale: float,
-    output_zp: int,
-) -> np.ndarray:
-    """int8[256], entry i for input value i - 128: TFLite's LUTPopulateInt8, every step in float32."""
-    inverse_scale = _F32(1.0) / _F32(output_scale)
-    table = np.empty(256, dtype=np.int8)
-    with np.errstate(over="ignore"):
-        for value in range(-128, 128):
-            dequantized = _F32(input_scale) * _F32(value - input_zp)
-            rescaled = _round_half_away_f32(function(dequantized) * inverse_scale)
-            quantized = int(rescaled + _F32(output_zp))
-            table[value + 128] = min(max(quantized, _INT8_MIN), _INT8_MAX)
-    return table
-
-
 _UNARY_FUNCTIONS = {"LOGISTIC": _logistic_f32, "TANH": _tanh_f32}
+
+
+def unary_table(op: Operator, graph: Graph) -> np.ndarray:
+    """The 256-entry table (index = input + 128) of an int8 LOGISTIC or TANH: LUTPopulateInt8."""
+    inp, out = _io(op, graph)
+    return lut_populate_int8(_scale(inp), _zero_point(inp), _scale(out), _zero_point(out), _UNARY_FUNCTIONS[op.opcode])
 
 
 # int16: TFLite's fixed-point interpolation in the sigmoid table
@@ -707,16 +692,12 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         fields: dict[str, CValue] = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
         return EmittedOp(
             call=f"mtvm_{op.opcode.lower()}_s16(&{name}, {table}, {src}, {dst});",
-            decls=_params_decl("mtvm_sigmoid_s16_params", name, fields),
+            decls=_params_decl("mtvm_sigmoid_s16_params_t", name, fields),
         )
     if inp.dtype == "int8":
-        function = _UNARY_FUNCTIONS[op.opcode]
-        values = _int8_table(function, _scale(inp), _zero_point(inp), _scale(out), _zero_point(out))
-        table = ctx.const(f"{op.opcode.lower()}_table", values)
-        call = f"mtvm_lut_i8(&{name}, {table}, {src}, {dst});"
-    else:
-        call = f"mtvm_{op.opcode.lower()}_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_unary_params", name, {"size": inp.num_elements}))
+        return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, graph), inp.num_elements, src, dst)
+    call = f"mtvm_{op.opcode.lower()}_f32(&{name}, {src}, {dst});"
+    return EmittedOp(call=call, decls=_params_decl("mtvm_unary_params_t", name, {"size": inp.num_elements}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -728,8 +709,8 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
 def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     """SOFTMAX, LOGISTIC, TANH: the output may start at (or before) the input.
 
-    mtvm_lut_i8, mtvm_logistic_f32 and mtvm_tanh_f32 read element i and then write element i.
-    mtvm_softmax_i8/_f32 finish every read of a row's elements that precede c before writing
+    mtvm_lut_s8, mtvm_logistic_f32 and mtvm_tanh_f32 read element i and then write element i.
+    mtvm_softmax_s8/_f32 finish every read of a row's elements that precede c before writing
     element c of that row (the max and sum passes read the row before any write; the last pass
     reads x[c] and then writes y[c]; the f32 division pass reads only the output), and never
     touch an earlier row again. Requires the same type and element count (checked)."""
@@ -742,7 +723,7 @@ def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
 def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     """AVERAGE_POOL_2D, MAX_POOL_2D: the output may overlap the input from below.
 
-    mtvm_{avg,max}_pool2d_{i8,f32} loop over batch, output row, output column, channel; for each
+    mtvm_{avg,max}_pool2d_{s8,f32} loop over batch, output row, output column, channel; for each
     output element they read channel c of the window cells inside the input, then write that
     element once: the loop order memory/overlap.py assumes, with multiplier 1."""
     inp, out = _io(op, graph)
@@ -760,15 +741,18 @@ def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     return {0: delta}
 
 
-_S16_SOURCES = {
-    "AVERAGE_POOL_2D": ("pool_s16.c",), "MAX_POOL_2D": ("pool_s16.c",), "MEAN": ("mean_s16.c",),
-    "SOFTMAX": ("softmax_s16.c",), "LOGISTIC": ("logistic_s16.c",), "TANH": ("tanh_s16.c",),
-}
+_FILE_STEMS = {"AVERAGE_POOL_2D": "pool", "MAX_POOL_2D": "pool", "MEAN": "mean", "SOFTMAX": "softmax",
+               "LOGISTIC": "logistic", "TANH": "tanh"}
+_FILE_SUFFIXES = {"int8": "s8", "int16": "s16", "float32": "f32"}
 
 
 def _sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
-    """int16 operators ship only their own kernel file; int8 and float32 use reduce.c."""
-    return _S16_SOURCES[op.opcode] if _is_int16(op, graph) else _SOURCES
+    """Each operator ships only its own kernel file, e.g. pool_s8.c, softmax_f32.c; int8 LOGISTIC
+    and TANH the table kernel."""
+    dtype = graph.tensor(op.inputs[0]).dtype
+    if dtype == "int8" and op.opcode in ("LOGISTIC", "TANH"):
+        return LUT_SOURCES
+    return (f"{_FILE_STEMS[op.opcode]}_{_FILE_SUFFIXES.get(dtype, 'f32')}.c",)
 
 
 def _lowering(
@@ -778,7 +762,7 @@ def _lowering(
     **extra: Callable[[Operator, Graph], object],
 ) -> OpLowering:
     return OpLowering(  # type: ignore[arg-type]
-        opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES,
+        opcode=opcode, check=check, emit=emit, headers=_HEADERS,
         dtypes=("int8", "int16", "float32"), sources_for=_sources_for, **extra,
     )
 

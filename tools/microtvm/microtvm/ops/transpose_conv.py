@@ -188,7 +188,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("weights", ctx.const("tconv_weights", np.ascontiguousarray(ops.filter.data, dtype=np.float32))),
             ("bias", bias),
         ]
-        return _call(op, ctx, "mtvm_transpose_conv_f32", "mtvm_transpose_conv_f32_params", fields, dtype)
+        return _call(op, ctx, "mtvm_transpose_conv_f32", "mtvm_transpose_conv_f32_params_t", fields, dtype)
     act_min, act_max = conv.output_activation_range(op, ops.output)
     weights = ctx.const("tconv_weights", np.ascontiguousarray(ops.filter.data, dtype=np.int8).reshape(-1))
     requant = conv.s16_requant(ctx, conv._effective_scales(ops, g.out_c), "tconv")
@@ -204,7 +204,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             ("bias", bias),
             ("requant", requant),
         ]
-        return _call(op, ctx, "mtvm_transpose_conv_s8", "mtvm_transpose_conv_s8_params", fields, dtype)
+        return _call(op, ctx, "mtvm_transpose_conv_s8", "mtvm_transpose_conv_s8_params_t", fields, dtype)
     mode = conv.check_16x8_bias(op, ops.bias, option_allowed=True)
     fields += [
         ("act_min", str(act_min)),
@@ -214,7 +214,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         ("bias", conv.s16_bias(ctx, ops.bias, g.out_c, "tconv")),
         ("requant", requant),
     ]
-    return _call(op, ctx, "mtvm_transpose_conv_s16", "mtvm_transpose_conv_s16_params", fields, dtype)
+    return _call(op, ctx, "mtvm_transpose_conv_s16", "mtvm_transpose_conv_s16_params_t", fields, dtype)
 
 
 def _call(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],

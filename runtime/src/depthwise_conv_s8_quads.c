@@ -1,0 +1,76 @@
+/*
+ * DEPTHWISE_CONV_2D int8, MTVM_DW_QUADS layout (depth multiplier 1, see mtvm/conv.h): per
+ * pixel, four channels at a time over all taps, whose weights come as two words of 16-bit
+ * halves per tap (channels 0 and 2, channels 1 and 3), as SMLABB and SMLATT multiply them with
+ * the halves of the sign-extended input (mtvm_dw_mac_tap in conv_mac_s8.h); the last
+ * out_c % 4 channels one at a time. Taps outside the image read a row of the input zero point.
+ *
+ * mtvm_depthwise_conv2d_s8_quads requantizes with the short form (conv_internal.h), which the
+ * generator calls only when it has proved the form exact; the _general entry with TFLite's.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conv_internal.h"
+#include "conv_mac_s8.h"
+#include "mtvm/conv.h"
+
+/* `fast` as for mtvm_conv_requantize(), a constant in each copy of this function. */
+MTVM_CONV_INLINE void mtvm_depthwise_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
+                                              int8_t* output, int fast) {
+  const mtvm_conv_geometry_t* g = &p->g;
+  const mtvm_output_stage_t stage = mtvm_make_output_stage(p->output_offset, p->act_min, p->act_max);
+  const int32_t channels = g->out_c;
+  const int32_t quads = channels / 4;
+  const int32_t rest = channels - quads * 4;
+  const int32_t pixels = g->batches * g->out_h * g->out_w;
+  const int32_t* const weight_pairs = p->weight_pairs;
+  const int32_t* const folded_bias = p->folded_bias;
+  const int32_t* const requant = p->requant;
+  mtvm_window_shape_t shape;
+  mtvm_make_window_shape(g, &shape);
+  const int32_t n_taps = shape.n_taps;
+  const int8_t* taps[MTVM_CONV_MAX_TAPS];
+  for (int32_t px = 0; px < pixels; ++px) {
+    mtvm_window_taps(g, &shape, input, px, 0, p->pad, taps);
+    int8_t* out = output + (size_t)px * (size_t)channels;
+    const int32_t* w = weight_pairs;
+    for (int32_t c = 0; c < quads * 4; c += 4) {
+      mtvm_acc4_t acc = {folded_bias[c], folded_bias[c + 1], folded_bias[c + 2], folded_bias[c + 3]};
+      const int8_t* const* tap = taps;
+      int32_t t = 0;
+      for (; t + 3 <= n_taps; t += 3) {
+        mtvm_dw_mac_tap(&tap, c, &w, &acc);
+        mtvm_dw_mac_tap(&tap, c, &w, &acc);
+        mtvm_dw_mac_tap(&tap, c, &w, &acc);
+      }
+      for (; t < n_taps; ++t) {
+        mtvm_dw_mac_tap(&tap, c, &w, &acc);
+      }
+      const int32_t* rq = requant + 2 * c;
+      out[c] = mtvm_conv_requantize(acc.a0, rq, stage, fast);
+      out[c + 1] = mtvm_conv_requantize(acc.a1, rq + 2, stage, fast);
+      out[c + 2] = mtvm_conv_requantize(acc.a2, rq + 4, stage, fast);
+      out[c + 3] = mtvm_conv_requantize(acc.a3, rq + 6, stage, fast);
+    }
+    /* The last channels: one weight per word, [tap][channel]. */
+    for (int32_t r = 0; r < rest; ++r) {
+      const int32_t c = quads * 4 + r;
+      int32_t acc = folded_bias[c];
+      for (int32_t t = 0; t < n_taps; ++t) {
+        acc += (int32_t)taps[t][c] * w[t * rest + r];
+      }
+      out[c] = mtvm_conv_requantize(acc, requant + 2 * c, stage, fast);
+    }
+  }
+}
+
+void mtvm_depthwise_conv2d_s8_quads(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
+                                    int8_t* output) {
+  mtvm_depthwise_s8_quads(p, input, output, 1);
+}
+
+void mtvm_depthwise_conv2d_s8_quads_general(const mtvm_depthwise_conv2d_s8_params_t* p, const int8_t* input,
+                                            int8_t* output) {
+  mtvm_depthwise_s8_quads(p, input, output, 0);
+}

@@ -1,0 +1,9 @@
+/* int8 MAXIMUM and MINIMUM (see mtvm/elementwise.h): stored values are compared, as TFLite does
+   (no requantization even when the tensors' scales differ), with broadcasting. */
+#include <stdint.h>
+
+#include "elementwise_internal.h"
+#include "mtvm/elementwise.h"
+
+MTVM_DEFINE_BINARY_KERNEL(maximum_s8, int8_t, mtvm_minmax_params_t, MTVM_MAX_ELEM)
+MTVM_DEFINE_BINARY_KERNEL(minimum_s8, int8_t, mtvm_minmax_params_t, MTVM_MIN_ELEM)
