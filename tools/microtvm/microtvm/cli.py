@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from . import mlf
-from .compiler import VERSION, CompileOptions, Compilation, check_graph, compile_graph, read_model
-from .errors import UnsupportedError, UserError
+from .compiler import VERSION, Analysis, CompileOptions, analyze, compile_graph, read_model
+from .errors import UserError
 from .ir import Graph
-from .memory import PoolSpec, plan_memory
 from .ops import LOWERINGS_BY_OPCODE
-from .passes import resolve_storage, run_all
 
 PROG = "microtvmc"
 
@@ -154,40 +152,16 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     options = _options(args)
     data = _read(args.model)
     graph = read_model(data, args.model.name)
-    problems = _support(graph)
+    analysis = analyze(graph, data, options)  # the compiler's own stages, as far as they go
     _print_model(graph, out)
-    _print_operators(graph, problems, out)
-    if problems:
+    _print_operators(graph, analysis.problems, out)
+    if analysis.problems:
         print("\nthe model cannot be compiled as it is:", file=out)
-        for index, reason in sorted(problems.items()):
+        for index, reason in sorted(analysis.problems.items()):
             where = "model" if index < 0 else f"operator {index}"
             print(f"  {where}: {_one_line(reason)}", file=out)
-        _print_plan_only(graph, problems, options, out)
-        return 0
-    compilation = compile_graph(graph, data, options)
-    _print_plan(compilation, out)
+    _print_plan(analysis, out)
     return 0
-
-
-def _support(graph: Graph) -> dict[int, str]:
-    """operator index -> why it is not supported (absent when it is; folded operators are)."""
-    graph = run_all(graph)
-    problems = {}
-    for op in graph.all_operators():
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
-        if lowering is None:
-            problems[op.index] = f"{op.opcode} has no lowering"
-            continue
-        try:
-            lowering.check(op, graph)
-        except UnsupportedError as error:
-            problems[op.index] = str(error)
-    if not problems:
-        try:
-            check_graph(graph)
-        except UnsupportedError as error:  # model-wide problems (hybrid, int16, structure)
-            problems[-1] = str(error)
-    return problems
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO, right: Sequence[int] = ()) -> None:
@@ -256,18 +230,22 @@ def _buffer_rows(graph: Graph, plan) -> list[tuple]:
     return rows
 
 
-def _print_plan(compilation: Compilation, out: TextIO) -> None:
-    plan = compilation.plan
-    print(f"\nmemory plan (alignment {plan.alignment} bytes):", file=out)
+def _print_plan(analysis: Analysis, out: TextIO) -> None:
+    plan = analysis.plan
+    if analysis.compilation is not None:
+        print(f"\nmemory plan (alignment {plan.alignment} bytes):", file=out)
+    else:
+        print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
     for pool in plan.pools:
         kind = "external" if pool.external else "internal static"
         print(f"  pool {pool.name} ({kind}): {pool.size:,} bytes", file=out)
     print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
     if plan.state_size:
         print(f"  state: {_state(plan)}", file=out)
-    print(f"  generated constants: {compilation.code.constants_bytes:,} bytes", file=out)
+    if analysis.compilation is not None:
+        print(f"  generated constants: {analysis.compilation.code.constants_bytes:,} bytes", file=out)
     print("", file=out)
-    _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(compilation.graph, plan), out, right=(3, 5))
+    _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(analysis.graph, plan), out, right=(3, 5))
 
 
 def _bound(plan) -> str:
@@ -289,22 +267,3 @@ def _state(plan) -> str:
         parts.append(f"the state of {owned} operator{'s' if owned != 1 else ''}")
     owner = "persistent, owned by the application: tvmgen_<name>_state"
     return f"{plan.state_size:,} bytes in {' and '.join(parts)} ({owner})"
-
-
-def _print_plan_only(graph: Graph, problems: dict[int, str], options: CompileOptions, out: TextIO) -> None:
-    """A plan without code generation (scratch of unsupported operators unknown, counted as 0)."""
-    graph = run_all(graph)
-    storage = resolve_storage(graph)
-    scratch = {}
-    for op in graph.all_operators():
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
-        if lowering is not None and op.index not in problems and not lowering.alias_input:
-            scratch[op.index] = int(lowering.scratch_bytes(op, graph))
-    plan = plan_memory(graph, storage, scratch, pools=(PoolSpec("workspace"),), alignment=options.alignment)
-    print(f"\nmemory plan of the tensors (alignment {plan.alignment} bytes; scratch of unsupported operators unknown):", file=out)
-    print(f"  workspace: {plan.workspace_size:,} bytes; {_bound(plan)}", file=out)
-    if plan.state_size:
-        print(f"  state: {_state(plan)}", file=out)
-    print("", file=out)
-    _table(("buffer", "kind", "tensor", "bytes", "pool", "offset", "live"), _buffer_rows(graph, plan), out, right=(3, 5))
-

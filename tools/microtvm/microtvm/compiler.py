@@ -6,19 +6,19 @@ a pure function of its inputs, so the same model and options always give the sam
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 from . import mlf, runtime_files
 from .codegen import CodegenOptions, GeneratedCode, environment, generate
 from .codegen.arrays import C_TYPES
-from .errors import UnsupportedError, UserError
-from .ir import Graph
+from .errors import UserError
+from .ir import Graph, Operator
 from .memory import MemoryPlan, Planner, PoolSpec, hill_climb, plan_memory
-from .ops import LOWERINGS_BY_OPCODE, SUPPORTED_OPCODES
+from .ops import LOWERINGS_BY_OPCODE, OpLowering
 from .passes import Storage, resolve_storage, run_all
+from .passes.validate import operator_problems, validate
 
 VERSION = "0.1.0"
 
@@ -65,23 +65,74 @@ def read_model(data: bytes, source_name: str) -> Graph:
 
 def compile_graph(graph: Graph, data: bytes, options: CompileOptions = CompileOptions()) -> Compilation:
     """Compile an IR graph; `data` is the source model stored in the MLF (src/<name>.tflite)."""
+    graph = _prepare(graph, data, options)
+    validate(graph, LOWERINGS_BY_OPCODE)
+    return _build(graph, data, options)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What `microtvmc inspect` reports: the same stages as compile_graph, run as far as they go.
+
+    `problems` maps an operator index to why that operator cannot be compiled (-1: the model as a
+    whole), as passes/validate.py says it; empty when the model compiles, and then `compilation`
+    is the real one. Otherwise `plan` is the memory plan of the supported part (the scratch of
+    unsupported operators is unknown and counted as 0)."""
+
+    graph: Graph  # after the passes (folding)
+    problems: dict[int, str]
+    plan: MemoryPlan
+    compilation: Optional[Compilation]
+
+
+def analyze(graph: Graph, data: bytes, options: CompileOptions = CompileOptions()) -> Analysis:
+    """Per-operator support verdicts and, when every operator is supported, the Compilation."""
+    graph = _prepare(graph, data, options)
+    problems = operator_problems(graph, LOWERINGS_BY_OPCODE)
+    if not problems:
+        compilation = _build(graph, data, options)
+        return Analysis(compilation.graph, {}, compilation.plan, compilation)
+    unsupported = {op.opcode for op in graph.all_operators() if op.index in problems}
+    lowerings = {
+        opcode: lowering
+        for opcode, lowering in LOWERINGS_BY_OPCODE.items()
+        if opcode not in unsupported or lowering.alias_input
+    }
+    supported = [op for op in graph.all_operators() if op.index not in problems]
+    _, plan = _plan(graph, options, lowerings, scratch_sizes(graph, supported))
+    return Analysis(graph, problems, plan, None)
+
+
+def _prepare(graph: Graph, data: bytes, options: CompileOptions) -> Graph:
+    """The checks of the options and the graph rewrites every compilation starts with."""
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
-    graph = run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
-    check_graph(graph)
-    storage = resolve_storage(graph)
+    return run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
+
+
+def _plan(
+    graph: Graph, options: CompileOptions, lowerings: Mapping[str, OpLowering], scratch: Mapping[int, int]
+) -> tuple[Storage, MemoryPlan]:
     pools = parse_pools(options.workspace_pools)
+    storage = resolve_storage(graph)
     plan = plan_memory(
         graph,
         storage,
-        scratch_sizes(graph),
+        scratch,
         pools=pools or (PoolSpec("workspace"),),
         external_pools=bool(pools),
         use_workspace_io=options.use_workspace_io,
         alignment=options.alignment,
         planner=options.planner,
     )
+    return storage, plan
+
+
+def _build(graph: Graph, data: bytes, options: CompileOptions) -> Compilation:
+    """Plan, generate and assemble the MLF of a validated graph."""
+    storage, plan = _plan(graph, options, LOWERINGS_BY_OPCODE, scratch_sizes(graph, graph.all_operators()))
+    pools = parse_pools(options.workspace_pools)
     code = generate(
         graph,
         storage,
@@ -128,9 +179,10 @@ def target_string(target_cpu: Optional[str]) -> str:
     return "c" if target_cpu is None else f"c -keys=arm_cpu,cpu -mcpu={target_cpu}"
 
 
-def scratch_sizes(graph: Graph) -> dict[int, int]:
+def scratch_sizes(graph: Graph, operators: Sequence[Operator]) -> dict[int, int]:
+    """Operator index -> bytes of kernel scratch, for `operators` (all supported)."""
     sizes = {}
-    for op in graph.all_operators():
+    for op in operators:
         lowering = LOWERINGS_BY_OPCODE[op.opcode]
         if not lowering.alias_input:
             sizes[op.index] = int(lowering.scratch_bytes(op, graph))
@@ -166,76 +218,6 @@ def _with_sha256(graph: Graph, data: bytes) -> Graph:
     import dataclasses
 
     return dataclasses.replace(graph, source_sha256=hashlib.sha256(data).hexdigest())
-
-
-def _model(graph: Graph) -> str:
-    return graph.source_name or "the model"
-
-
-def check_graph(graph: Graph) -> None:
-    """Reject what the compiler cannot handle, with a message that says what to do.
-
-    Runs the shared validator (passes/validate.py) when present, then per operator the
-    lowering's check()."""
-    try:
-        validate = importlib.import_module(".passes.validate", __package__).validate
-    except ModuleNotFoundError:
-        validate = None
-    if validate is not None:
-        validate(graph)  # includes every lowering's check()
-    else:
-        for op in graph.all_operators():
-            check_operator(graph, op)
-    _check_structure(graph)
-
-
-def check_operator(graph: Graph, op) -> None:
-    lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
-    if lowering is None:
-        raise UnsupportedError(
-            f"{_model(graph)}: {op.location} ({op.opcode}) is not supported. "
-            f"Supported operators: {', '.join(SUPPORTED_OPCODES)}. "
-            f"Re-export the model without {op.opcode} (or replace it with supported operators)."
-        )
-    try:
-        lowering.check(op, graph)
-    except UnsupportedError as error:
-        raise UnsupportedError(f"{_model(graph)}: {op.location} ({op.opcode}): {error}") from None
-
-
-def _check_structure(graph: Graph) -> None:
-    model = _model(graph)
-    if not graph.inputs or not graph.outputs:
-        raise UnsupportedError(f"{model}: the model needs at least one input and one output")
-    if len(set(graph.outputs)) != len(graph.outputs) or len(set(graph.inputs)) != len(graph.inputs):
-        raise UnsupportedError(f"{model}: a tensor is listed twice among the model inputs or outputs")
-    both = set(graph.inputs) & set(graph.outputs)
-    if both:
-        name = graph.tensor(min(both)).name
-        raise UnsupportedError(f"{model}: tensor {name!r} is both a model input and a model output")
-    for index in (*graph.inputs, *graph.outputs):
-        t = graph.tensor(index)
-        if t.dtype not in C_TYPES:
-            raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
-        if t.is_variable:
-            raise UnsupportedError(
-                f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
-                "state is not an input or output of the compiled model: it lives in the state pool "
-                "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
-            )
-    parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
-    for inputs, operators in parts:  # each subgraph has tensors of its own
-        written = set(inputs) | {t for op in operators for t in op.outputs}
-        for op in operators:
-            for index in op.inputs:
-                t = graph.tensor(index) if index >= 0 else None
-                # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
-                # converters store without data).
-                if t is not None and index not in written and not t.is_constant and not t.is_variable and t.num_elements:
-                    raise UnsupportedError(
-                        f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
-                        f"which no operator writes and which is neither a constant nor a variable tensor"
-                    )
 
 
 def _buffer_owner(buffer, names: dict[int, str]) -> dict:

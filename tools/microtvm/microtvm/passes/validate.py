@@ -10,9 +10,14 @@ and subgraph, and what to do):
    lowering has a hybrid kernel (OpLowering.dtypes lists "hybrid"); others are named as hybrid;
 3. no uint8 quantized activations (TFLite's legacy quantization scheme);
 4. each lowering's own check(op, graph) on its operands (int16 activations, 16x8 quantization,
-   are decided there: each lowering knows whether it has a 16x8 kernel).
+   are decided there: each lowering knows whether it has a 16x8 kernel);
+5. the model as a whole: inputs and outputs (types, no variable tensors, none listed twice) and
+   every tensor read is written, constant or a variable.
 Checks 2-3 concern the model's quantization scheme, so they come before the per-operator checks,
 whose messages would otherwise describe a symptom instead of the cause.
+
+`validate` raises the first problem; `operator_problems` gives, for `microtvmc inspect`, each
+operator's first problem (the same checks in the same order) and the model-wide one.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import math
 from typing import Mapping, Optional
 
 from .. import ops
+from ..codegen.arrays import C_TYPES
 from ..errors import ModelFormatError, UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from ..ops.base import OpLowering
@@ -42,22 +48,44 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
     operators = graph.all_operators()  # the main subgraph's and those of every subgraph it runs
     _check_well_formed(graph, operators)
     _check_operators_known(graph, table)
-    for op in operators:
-        _check_hybrid_supported(graph, op, table[op.opcode])
-    for op in operators:
-        _check_activation_dtypes(graph, op)
-    for op in operators:
+    for check in _OPERATOR_CHECKS:
+        for op in operators:
+            check(graph, op, table)
+    check_structure(graph)
+
+
+def operator_problems(graph: Graph, lowerings: Mapping[str, OpLowering]) -> dict[int, str]:
+    """Operator index -> its first problem, by the checks of `validate` in the same order; key -1
+    holds a problem of the model as a whole. Empty exactly when `validate` passes."""
+    problems: dict[int, str] = {}
+    for op in graph.all_operators():
+        if op.opcode not in lowerings:
+            problems[op.index] = f"{op.opcode} is not supported (no lowering)"
+            continue
         try:
-            table[op.opcode].check(op, graph)
-        except UnsupportedError as exc:
-            raise UnsupportedError(f"{_where(graph, op)}: {exc}") from exc
-        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
-            # A check that trips over its operands met a model no converter writes (a damaged or
-            # hand-edited file): say which operator, not where in our code.
-            raise ModelFormatError(
-                f"{_where(graph, op)} has operands it cannot have ({type(exc).__name__}: {exc}); "
-                "the model is damaged or was not written by a TFLite converter"
-            ) from exc
+            for check in _OPERATOR_CHECKS:
+                check(graph, op, lowerings)
+        except UnsupportedError as error:
+            problems[op.index] = str(error)
+    try:
+        check_structure(graph)
+    except UnsupportedError as error:
+        problems[-1] = str(error)
+    return problems
+
+
+def _check_lowering(graph: Graph, op: Operator, table: Mapping[str, OpLowering]) -> None:
+    try:
+        table[op.opcode].check(op, graph)
+    except UnsupportedError as exc:
+        raise UnsupportedError(f"{_where(graph, op)}: {exc}") from exc
+    except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # A check that trips over its operands met a model no converter writes (a damaged or
+        # hand-edited file): say which operator, not where in our code.
+        raise ModelFormatError(
+            f"{_where(graph, op)} has operands it cannot have ({type(exc).__name__}: {exc}); "
+            "the model is damaged or was not written by a TFLite converter"
+        ) from exc
 
 
 # Operators whose effect is on model state, not on an output tensor.
@@ -119,17 +147,17 @@ def _operands(graph: Graph, op: Operator) -> list[Tensor]:
     return [graph.tensor(t) for t in (*op.inputs, *op.outputs) if t >= 0]
 
 
-def _check_hybrid_supported(graph: Graph, op: Operator, lowering: OpLowering) -> None:
+def _check_hybrid_supported(graph: Graph, op: Operator, table: Mapping[str, OpLowering]) -> None:
     """Hybrid (dynamic-range quantized) operators keep float32 activations and 8-bit weights,
     quantizing the input on the fly; their arithmetic differs from both int8 and float models,
     so only lowerings with a hybrid kernel take them."""
-    if op.opcode in _TYPE_CONVERSIONS or "hybrid" in lowering.dtypes:
+    if op.opcode in _TYPE_CONVERSIONS or "hybrid" in table[op.opcode].dtypes:
         return
     operands = _operands(graph, op)
     weights = [t for t in operands if t.is_constant and t.dtype in ("int8", "uint8")]
     float_activations = [t for t in operands if not t.is_constant and t.dtype == "float32"]
     if weights and float_activations:
-        hybrid_ops = ", ".join(sorted(o for o, low in ops.LOWERINGS_BY_OPCODE.items() if "hybrid" in low.dtypes))
+        hybrid_ops = ", ".join(sorted(o for o, low in table.items() if "hybrid" in low.dtypes))
         raise UnsupportedError(
             f"{_where(graph, op)} is hybrid: float32 activations ({float_activations[0].name!r}) with "
             f"{weights[0].dtype} weights ({weights[0].name!r}), from dynamic-range quantization. "
@@ -138,7 +166,7 @@ def _check_hybrid_supported(graph: Graph, op: Operator, lowering: OpLowering) ->
         )
 
 
-def _check_activation_dtypes(graph: Graph, op: Operator) -> None:
+def _check_activation_dtypes(graph: Graph, op: Operator, table: Mapping[str, OpLowering]) -> None:
     if op.opcode in _TYPE_CONVERSIONS:
         return
     for t in _operands(graph, op):
@@ -149,3 +177,47 @@ def _check_activation_dtypes(graph: Graph, op: Operator) -> None:
                 f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}), TFLite's legacy "
                 f"quantization scheme, which is not supported. {_FIX_QUANTIZATION}"
             )
+
+
+# Per operator, in this order (see the module docstring); each raises UnsupportedError.
+_OPERATOR_CHECKS = (_check_hybrid_supported, _check_activation_dtypes, _check_lowering)
+
+
+def _model(graph: Graph) -> str:
+    return graph.source_name or "the model"
+
+
+def check_structure(graph: Graph) -> None:
+    """The model as a whole: its inputs and outputs, and that every tensor read has a value."""
+    model = _model(graph)
+    if not graph.inputs or not graph.outputs:
+        raise UnsupportedError(f"{model}: the model needs at least one input and one output")
+    if len(set(graph.outputs)) != len(graph.outputs) or len(set(graph.inputs)) != len(graph.inputs):
+        raise UnsupportedError(f"{model}: a tensor is listed twice among the model inputs or outputs")
+    both = set(graph.inputs) & set(graph.outputs)
+    if both:
+        name = graph.tensor(min(both)).name
+        raise UnsupportedError(f"{model}: tensor {name!r} is both a model input and a model output")
+    for index in (*graph.inputs, *graph.outputs):
+        t = graph.tensor(index)
+        if t.dtype not in C_TYPES:  # the types the C interface can carry
+            raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
+        if t.is_variable:
+            raise UnsupportedError(
+                f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
+                "state is not an input or output of the compiled model: it lives in the state pool "
+                "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
+            )
+    parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
+    for inputs, operators in parts:  # each subgraph has tensors of its own
+        written = set(inputs) | {t for op in operators for t in op.outputs}
+        for op in operators:
+            for index in op.inputs:
+                t = graph.tensor(index) if index >= 0 else None
+                # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
+                # converters store without data).
+                if t is not None and index not in written and not t.is_constant and not t.is_variable and t.num_elements:
+                    raise UnsupportedError(
+                        f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
+                        f"which no operator writes and which is neither a constant nor a variable tensor"
+                    )
