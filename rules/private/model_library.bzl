@@ -6,6 +6,7 @@ target's C toolchain. Dependents get `#include "tvmgen_<module_name>.h"` and the
 """
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain", "use_cpp_toolchain")
+load("//tools/microtvm:mlf_members.bzl", "MLF_GENERATED_FILES")
 load(":providers.bzl", "MlfInfo")
 
 visibility("//rules/...")
@@ -34,14 +35,12 @@ def _is_c_identifier(name):
     return True
 
 def _declare_generated_files(ctx, module):
-    """MLF member path -> declared output, for the files the C compile and users need."""
+    """MLF member path -> declared output, for the files the C compile and users need (the list
+    is the compiler's: tools/microtvm/mlf_members.bzl)."""
     prefix = ctx.label.name + ".mlf/"
     return {
-        "codegen/host/include/tvmgen_%s.h" % module: ctx.actions.declare_file(prefix + "include/tvmgen_%s.h" % module),
-        "codegen/host/src/%s_constants.h" % module: ctx.actions.declare_file(prefix + "src/%s_constants.h" % module),
-        "codegen/host/src/%s_lib0.c" % module: ctx.actions.declare_file(prefix + "src/%s_lib0.c" % module),
-        "codegen/host/src/%s_lib1.c" % module: ctx.actions.declare_file(prefix + "src/%s_lib1.c" % module),
-        "metadata.json": ctx.actions.declare_file(prefix + "metadata.json"),
+        member.format(module = module): ctx.actions.declare_file(prefix + output.format(module = module))
+        for member, output in MLF_GENERATED_FILES.items()
     }
 
 def _compiler_options(ctx, module):
@@ -100,19 +99,18 @@ def _compile_c(ctx, generated, module):
         unsupported_features = ctx.disabled_features,
     )
     runtime = ctx.attr._runtime[CcInfo]
-    header = generated["codegen/host/include/tvmgen_%s.h" % module]
+    public_headers = [f for member, f in generated.items() if member.startswith("codegen/host/include/")]
+    private_headers = [f for member, f in generated.items() if member.startswith("codegen/host/src/") and member.endswith(".h")]
+    sources = [f for member, f in generated.items() if member.endswith(".c")]
     compilation_context, compilation_outputs = cc_common.compile(
         name = ctx.label.name,
         actions = ctx.actions,
         feature_configuration = feature_configuration,
         cc_toolchain = cc_toolchain,
-        srcs = [
-            generated["codegen/host/src/%s_lib0.c" % module],
-            generated["codegen/host/src/%s_lib1.c" % module],
-        ],
-        private_hdrs = [generated["codegen/host/src/%s_constants.h" % module]],
-        public_hdrs = [header],
-        includes = [header.dirname],
+        srcs = sources,
+        private_hdrs = private_headers,
+        public_hdrs = public_headers,
+        includes = [public_headers[0].dirname],
         compilation_contexts = [runtime.compilation_context],
         user_compile_flags = ["-std=c99"] + ctx.attr.copts,
     )

@@ -1,7 +1,9 @@
 """compile_model: TFLite bytes -> the Model Library Format tree, as {relative path: bytes}.
 
-frontend.read_tflite -> passes -> checks -> memory plan -> codegen -> MLF files. Every stage is
-a pure function of its inputs, so the same model and options always give the same bytes.
+frontend.read_tflite -> passes -> checks -> memory plan -> codegen -> mlf.assemble. This module
+only orchestrates: each stage lives in its own module and is a pure function of its inputs, so
+the same model and options always give the same bytes. `analyze` runs the same stages for
+`microtvmc inspect`.
 """
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 from . import mlf, runtime_files
-from .codegen import CodegenOptions, GeneratedCode, environment, generate
-from .codegen.arrays import C_TYPES
+from .codegen import CodegenOptions, GeneratedCode, generate
 from .errors import UserError
 from .ir import Graph, Operator
 from .memory import MemoryPlan, Planner, PoolSpec, hill_climb, plan_memory
@@ -147,36 +148,19 @@ def _build(graph: Graph, data: bytes, options: CompileOptions) -> Compilation:
         ),
     )
     runtime_root = runtime_files.runtime_dir(options.runtime_dir)
-    module = code.interface.module
-    files = dict(code.files)
-    for relative, content in runtime_files.collect(runtime_root, code.runtime_headers, code.runtime_sources).items():
-        files[f"runtime/{relative}"] = content
-    env = environment()
-    files["runtime/Makefile"] = env.get_template("Makefile.j2").render(module=module).encode("utf-8")
-    files[f"src/{module}.tflite"] = bytes(data)
-    files["README.md"] = env.get_template("README.md.j2").render(
-        module=module,
+    files = mlf.assemble(
+        graph,
+        plan,
+        code,
+        model=data,
+        runtime=runtime_files.collect(runtime_root, code.runtime_headers, code.runtime_sources),
         version=VERSION,
-        sha256=graph.source_sha256,
+        target_cpu=options.target_cpu,
+        use_workspace_io=options.use_workspace_io,
         constants_section=options.constants_section,
         workspace_section=options.workspace_section,
-        external_pools=[p.name for p in pools],
-        alignment=options.alignment,
-        workspace_size=plan.workspace_size,
-        state_size=plan.state_size,
-        stateful=code.interface.stateful,
-        workspace_io=options.use_workspace_io,
-        inputs=code.interface.inputs,
-        outputs=code.interface.outputs,
-        c_types={io.c_name: C_TYPES[io.dtype] for io in (*code.interface.inputs, *code.interface.outputs)},
-    ).encode("utf-8")
-    files["metadata.json"] = mlf.metadata_json(_metadata(graph, plan, code, options))
-    return Compilation(graph, storage, plan, code, dict(sorted(files.items())))
-
-
-def target_string(target_cpu: Optional[str]) -> str:
-    """TVM's spelling of the target, recorded in metadata.json."""
-    return "c" if target_cpu is None else f"c -keys=arm_cpu,cpu -mcpu={target_cpu}"
+    )
+    return Compilation(graph, storage, plan, code, files)
 
 
 def scratch_sizes(graph: Graph, operators: Sequence[Operator]) -> dict[int, int]:
@@ -218,83 +202,3 @@ def _with_sha256(graph: Graph, data: bytes) -> Graph:
     import dataclasses
 
     return dataclasses.replace(graph, source_sha256=hashlib.sha256(data).hexdigest())
-
-
-def _buffer_owner(buffer, names: dict[int, str]) -> dict:
-    if buffer.tensor is not None:
-        return {"tensor": names[buffer.tensor]}
-    if buffer.op is not None:
-        return {"operator": buffer.op}
-    # State that is not a tensor (passes/variables.py): a resource variable, a CALL_ONCE flag or
-    # an operator's own state ("op<index>").
-    if buffer.key.startswith("op"):
-        return {"state": "operator_state", "operator": int(buffer.key[2:])}
-    return {"state": "call_once_flag" if buffer.key.startswith("once") else "resource_variable"}
-
-
-def _io_metadata(io) -> dict:
-    entry = {"name": io.name, "c_name": io.c_name, "dtype": io.dtype, "shape": list(io.shape), "size": io.nbytes}
-    if io.quant is not None:
-        entry["quantization"] = {
-            "scale": [float(s) for s in io.quant.scale],
-            "zero_point": [int(z) for z in io.quant.zero_point],
-            "quantized_dimension": int(io.quant.axis),
-        }
-    return entry
-
-
-def _metadata(graph: Graph, plan: MemoryPlan, code: GeneratedCode, options: CompileOptions) -> dict:
-    iface = code.interface
-    io_size = sum(io.nbytes for io in (*iface.inputs, *iface.outputs))
-    target = target_string(options.target_cpu)
-    names = {t.index: t.name for t in graph.tensors}
-    buffers = [
-        {
-            "name": b.key,
-            "kind": b.kind,
-            **_buffer_owner(b, names),
-            "pool": b.pool,
-            "offset": b.offset,
-            "size_bytes": b.size,
-            "first_step": b.start,
-            "last_step": b.end,
-        }
-        for b in plan.buffers
-    ]
-    main = {
-        "constants_size_bytes": code.constants_bytes,
-        "device": 1,
-        "inputs": {io.c_name: {"dtype": io.dtype, "size": io.nbytes} for io in iface.inputs},
-        "io_size_bytes": io_size,
-        "outputs": {io.c_name: {"dtype": io.dtype, "size": io.nbytes} for io in iface.outputs},
-        "workspace_size_bytes": plan.workspace_size,
-        "state_size_bytes": plan.state_size,
-    }
-    module = {
-        "model_name": iface.module,
-        "target": [target],
-        "executors": ["aot"],
-        "style": "full-model",
-        "interface_api": "c",
-        "use_workspace_io": options.use_workspace_io,
-        "external_dependencies": [],
-        "model_sha256": graph.source_sha256,
-        "source": {"file": f"src/{iface.module}.tflite", "name": graph.source_name, "sha256": graph.source_sha256},
-        "inputs": [_io_metadata(io) for io in iface.inputs],
-        "outputs": [_io_metadata(io) for io in iface.outputs],
-        "operators": [{"index": op.index, "opcode": op.opcode} for op in graph.operators],
-        "memory": {
-            "workspace_size_bytes": plan.workspace_size,
-            "constants_size_bytes": code.constants_bytes,
-            "io_size_bytes": io_size,
-            "peak_live_bytes": plan.peak_live_bytes,
-            "workspace_lower_bound_bytes": plan.lower_bound_bytes,
-            "state_size_bytes": plan.state_size,
-            "alignment": plan.alignment,
-            "pools": [{"name": p.name, "size_bytes": p.size, "external": p.external} for p in plan.pools],
-            "buffers": buffers,
-            "functions": {"main": [main], "operator_functions": {}},
-        },
-        "generator": {"name": "microtvm", "version": VERSION},
-    }
-    return {"version": mlf.MLF_VERSION, "modules": {iface.module: module}}

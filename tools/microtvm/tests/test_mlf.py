@@ -47,6 +47,17 @@ def test_layout(files):
     assert files["src/kws.tflite"] == MODEL
 
 
+def test_build_members_are_what_codegen_writes(files):
+    """The members the Bazel rule declares (mlf.BUILD_MEMBERS) are exactly the generated code
+    and metadata.json, and the committed tools/microtvm/mlf_members.bzl lists them."""
+    generated = {path for path in files if path.startswith("codegen/")} | {"metadata.json"}
+    assert set(mlf.build_members("kws")) == generated
+    committed = Path(__file__).absolute().parents[1] / "mlf_members.bzl"
+    assert committed.read_text() == mlf.members_bzl(), (
+        "tools/microtvm/mlf_members.bzl is stale: run `python3 -m microtvm.mlf > mlf_members.bzl` in tools/microtvm"
+    )
+
+
 def test_metadata(files):
     text = files["metadata.json"].decode()
     assert "datetime" not in text

@@ -29,6 +29,15 @@ from .names import c_comment, c_string
 
 TEMPLATES = Path(__file__).parent / "templates"  # not resolved: stay inside Bazel's sandbox
 
+# The files generate() writes, relative to the MLF root ({module}: the module name), in the order
+# of the module docstring. mlf.BUILD_MEMBERS (and so the Bazel rule) takes them from here.
+GENERATED_FILES: tuple[str, ...] = (
+    "codegen/host/include/tvmgen_{module}.h",
+    "codegen/host/src/{module}_constants.h",
+    "codegen/host/src/{module}_lib0.c",
+    "codegen/host/src/{module}_lib1.c",
+)
+
 
 @dataclass(frozen=True)
 class CodegenOptions:
@@ -159,13 +168,8 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         workspace_size=plan.workspace_size,
         state_size=plan.state_size,
     )
-    src = "codegen/host/src"
-    files = {
-        f"codegen/host/include/tvmgen_{iface.module}.h": header,
-        f"{src}/{iface.module}_constants.h": constants_h,
-        f"{src}/{iface.module}_lib0.c": lib0,
-        f"{src}/{iface.module}_lib1.c": lib1,
-    }
+    paths = (path.format(module=iface.module) for path in GENERATED_FILES)
+    files = dict(zip(paths, (header, constants_h, lib0, lib1), strict=True))
     return GeneratedCode(
         files={path: _tidy(text).encode("utf-8") for path, text in files.items()},
         interface=iface,
