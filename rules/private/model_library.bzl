@@ -43,9 +43,14 @@ def _declare_generated_files(ctx, module):
         for member, output in MLF_GENERATED_FILES.items()
     }
 
+def _runtime_dir(ctx):
+    """The exec path of the kernel library (runtime/), whose declared files are action inputs."""
+    owner = ctx.files._runtime_sources[0].owner
+    return "/".join([part for part in (owner.workspace_root, owner.package) if part])
+
 def _compiler_options(ctx, module):
     """The code generator options shared by `compile` and `inspect`."""
-    args = ["--module-name", module, "--alignment", str(ctx.attr.alignment)]
+    args = ["--module-name", module, "--alignment", str(ctx.attr.alignment), "--runtime-dir", _runtime_dir(ctx)]
     if ctx.attr.workspace_pools:
         args += ["--workspace-pools", ",".join(ctx.attr.workspace_pools)]
     if ctx.attr.use_workspace_io:
@@ -72,7 +77,7 @@ def _generate(ctx, module):
     ctx.actions.run(
         executable = ctx.executable._microtvmc,
         arguments = [args],
-        inputs = [model],
+        inputs = [model] + ctx.files._runtime_sources,
         outputs = [tar] + generated.values(),
         mnemonic = "MicrotvmCompile",
         progress_message = "Compiling model %{input} to C for %{label}",
@@ -81,7 +86,7 @@ def _generate(ctx, module):
     report = ctx.actions.declare_file(ctx.label.name + ".memory.txt")
     ctx.actions.run_shell(
         tools = [ctx.attr._microtvmc[DefaultInfo].files_to_run],
-        inputs = [model],
+        inputs = [model] + ctx.files._runtime_sources,
         outputs = [report],
         command = '"$1" inspect "$2" "${@:4}" > "$3"',
         arguments = [ctx.executable._microtvmc.path, model.path, report.path] + _compiler_options(ctx, module),
@@ -185,6 +190,7 @@ and `generated_sources`.""",
             cfg = "exec",
         ),
         "_runtime": attr.label(default = "//runtime:mtvm", providers = [CcInfo]),
+        "_runtime_sources": attr.label(default = "//runtime:sources", allow_files = True),
         "_target_cpu": attr.label(default = "//rules/private:target_cpu"),
     },
     fragments = ["cpp"],

@@ -1,4 +1,5 @@
-"""Entry point of the `microtvmc` command (Bazel's py_binary and `python3 microtvmc.py`)."""
+"""Entry point of the `microtvmc` command (Bazel's py_binary, which finds the kernel library in its
+runfiles, and `python3 microtvmc.py --runtime-dir ../../runtime ...` in a checkout)."""
 import sys
 
 from microtvm.cli import main

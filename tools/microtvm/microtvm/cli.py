@@ -45,7 +45,7 @@ def _resolve_paths_for_bazel_run(args: argparse.Namespace) -> None:
     base = os.environ.get("BUILD_WORKING_DIRECTORY")
     if not base:
         return
-    for name in ("model", "output"):
+    for name in ("model", "output", "runtime_dir"):
         path = getattr(args, name, None)
         if path is not None and not path.is_absolute():
             setattr(args, name, Path(base) / path)
@@ -96,7 +96,13 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--constants-section", default=defaults.constants_section, help="section of constant arrays (default: %(default)s)")
     parser.add_argument("--workspace-section", default=defaults.workspace_section, help="section of the internal pool (default: %(default)s)")
     parser.add_argument("--alignment", type=int, default=defaults.alignment, help="alignment of buffers, pools and constants in bytes (default: %(default)s)")
-    parser.add_argument("--runtime-dir", type=Path, default=None, help="the kernel library (runtime/) to ship; default: the one next to this compiler")
+    parser.add_argument(
+        "--runtime-dir",
+        type=Path,
+        default=None,
+        help="the kernel library (the repository's runtime/) to ship; default: $MICROTVM_RUNTIME_DIR, "
+        "else the one in a Bazel binary's runfiles",
+    )
 
 
 def _options(args: argparse.Namespace) -> CompileOptions:

@@ -1,27 +1,56 @@
 """The C kernel library (`runtime/` at the repository root) and which of its files a model needs.
 
-In a checkout this file is tools/microtvm/microtvm/runtime_files.py, so the library is three
-directories up; Bazel runfiles keep the same layout. `--runtime-dir` overrides it.
+The library is an input of the compiler, never found relative to this file. In order:
+1. `--runtime-dir` (CompileOptions.runtime_dir): the Bazel rule passes the directory of its
+   declared `//runtime:sources` (rules/private/model_library.bzl);
+2. the environment variable MICROTVM_RUNTIME_DIR (set by the test configuration, conftest.py);
+3. the runfiles of a Bazel binary or test that declares `//runtime:sources` as data (e.g.
+   `bazel run //tools/microtvm:microtvmc`): `<runfiles>/<repository>/runtime`, where <repository>
+   is the runfiles directory of the repository that holds this package.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Iterable, Optional
 
 from .errors import UserError
 
+RUNTIME_DIR_ENV = "MICROTVM_RUNTIME_DIR"
+
 _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
 
-def default_runtime_dir() -> Path:
-    # Not .resolve(): in Bazel's sandbox that follows the runfiles symlinks back into the source
-    # tree, i.e. reads files outside the action's declared inputs.
-    return Path(__file__).parents[3] / "runtime"
+def runfiles_runtime_dir() -> Optional[Path]:
+    """runtime/ in the runfiles of the running Bazel binary or test, if it has one there."""
+    root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR")
+    if not root:
+        return None
+    # Not .resolve(): the runfiles tree is made of symlinks into the source tree, and following
+    # them would leave the declared inputs (and Bazel's sandbox).
+    try:
+        repository = Path(os.path.abspath(__file__)).relative_to(os.path.abspath(root)).parts[0]
+    except ValueError:  # this package is not in those runfiles
+        return None
+    candidate = Path(root) / repository / "runtime"
+    return candidate if (candidate / "include" / "mtvm").is_dir() else None
 
 
 def runtime_dir(override: Optional[Path] = None) -> Path:
-    root = Path(override) if override is not None else default_runtime_dir()
+    """The kernel library to ship: `override`, else $MICROTVM_RUNTIME_DIR, else the runfiles'."""
+    if override is not None:
+        root = Path(override)
+    elif os.environ.get(RUNTIME_DIR_ENV):
+        root = Path(os.environ[RUNTIME_DIR_ENV])
+    else:
+        found = runfiles_runtime_dir()
+        if found is None:
+            raise UserError(
+                "the kernel library (the repository's runtime/ directory) was not given; pass --runtime-dir "
+                f"pointing at it (or set {RUNTIME_DIR_ENV})"
+            )
+        root = found
     if not (root / "include" / "mtvm").is_dir():
         raise UserError(
             f"the kernel library was not found at {root} (expected include/mtvm/ inside); "

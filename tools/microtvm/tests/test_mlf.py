@@ -5,18 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
-
-from microtvm import mlf
-from microtvm.testing.host import alias_chain_model
+from microtvm import mlf, runtime_files
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UserError
-
+from microtvm.testing.host import alias_chain_model
 
 MODEL = alias_chain_model()
 
@@ -140,3 +139,20 @@ def test_failure_leaves_nothing_behind(files, tmp_path, monkeypatch):
     with pytest.raises(OSError):
         mlf.write(files, tmp_path / "model.tar")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_runtime_is_an_input(monkeypatch, tmp_path):
+    """The kernel library comes from --runtime-dir, $MICROTVM_RUNTIME_DIR or the runfiles of a Bazel
+    binary that declares it (<runfiles>/<repository>/runtime), never from where the compiler lies."""
+    module = Path(os.path.abspath(runtime_files.__file__))  # <root>/<repository>/tools/microtvm/microtvm/...
+    monkeypatch.delenv(runtime_files.RUNTIME_DIR_ENV, raising=False)
+    monkeypatch.delenv("TEST_SRCDIR", raising=False)
+    monkeypatch.setenv("RUNFILES_DIR", str(module.parents[4]))
+    assert runtime_files.runtime_dir() == module.parents[3] / "runtime"
+    monkeypatch.setenv("RUNFILES_DIR", str(tmp_path))  # runfiles without this package
+    with pytest.raises(UserError, match="--runtime-dir"):
+        runtime_files.runtime_dir()
+    monkeypatch.setenv(runtime_files.RUNTIME_DIR_ENV, str(module.parents[3] / "runtime"))
+    assert runtime_files.runtime_dir() == module.parents[3] / "runtime"
+    with pytest.raises(UserError, match="not found at"):
+        runtime_files.runtime_dir(tmp_path)
