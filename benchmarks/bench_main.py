@@ -122,7 +122,7 @@ _INDENT = {_STATELESS_MAIN: "  ", _STATEFUL_MAIN: "    "}
 
 
 def _is_stateful(description: dict) -> bool:
-    """Whether the model has a state pool (as microtvm.testing.golden decides it)."""
+    """Whether the model has a state pool (as microtvm_testing.golden decides it)."""
     memory = description["memory"]
     return bool(memory.get("state_size_bytes")) or any(b.get("kind") == "state" for b in memory.get("buffers", []))
 

@@ -13,7 +13,7 @@ are max|w| / 127 (a max and a division: exact IEEE operations), and every scale 
 the simulation (whose matrix products may round differently on another CPU) is snapped up to a
 number with 5 significant bits, so a last-bit difference in the simulation cannot change a byte.
 
-The file is written with our own writer (microtvm.testing.tflite_writer): no TensorFlow needed.
+The file is written with our own writer (microtvm_testing.tflite_writer): no TensorFlow needed.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from typing import Optional, Sequence
 import numpy as np
 
 try:
-    from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model
+    from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 except ModuleNotFoundError:  # a plain checkout: the compiler package is in tools/microtvm
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "microtvm"))
-    from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model
+    from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 
 QMIN, QMAX = -128, 127
 WEIGHT_QMAX = 127  # TFLite's int8 weights are symmetric in [-127, 127]

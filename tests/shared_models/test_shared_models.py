@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 import pytest
 
-from microtvm.testing import host
+from microtvm_testing import host
 
 ENV_VAR = "MICROTVM_SHARED_MODELS"
 SEEDS = range(5)

@@ -1,7 +1,7 @@
-"""Entry point of //tools/microtvm:golden (see microtvm/testing/golden.py)."""
+"""Entry point of //tools/microtvm:golden (see microtvm_testing/golden.py)."""
 import sys
 
-from microtvm.testing.golden import main
+from microtvm_testing.golden import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import microtvm
-from microtvm.testing.host import alias_chain_model
+from microtvm_testing.host import alias_chain_model
 from microtvm.cli import main
 from microtvm.compiler import VERSION
-from microtvm.testing.tflite_writer import TensorSpec, single_op_model
+from microtvm_testing.tflite_writer import TensorSpec, single_op_model
 
 
 PACKAGE_ROOT = Path(microtvm.__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_bad_options(flags, words, tmp_path, capsys):
 
 def _float_pool_model() -> bytes:
     """Two operators with an intermediate, so the workspace is not empty."""
-    from microtvm.testing.tflite_writer import OpSpec, build_model
+    from microtvm_testing.tflite_writer import OpSpec, build_model
 
     tensors = [TensorSpec([4, 4], "float32", name="x"), TensorSpec([4, 4], "float32", name="m"), TensorSpec([4, 4], "float32", name="y")]
     ops = [OpSpec("ADD", [0, 0], [1], {"fused_activation_function": "NONE"}), OpSpec("ADD", [1, 0], [2], {"fused_activation_function": "NONE"})]

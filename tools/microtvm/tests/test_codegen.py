@@ -14,8 +14,8 @@ from microtvm import mlf, ops
 from microtvm.codegen.arrays import array_body, float_literal, int_literal
 from microtvm.codegen.names import c_string, unique_names
 from microtvm.compiler import CompileOptions, compile_model
-from microtvm.testing.host import alias_chain_model, assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model
+from microtvm_testing.host import alias_chain_model, assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 
 
 COMPILERS = [c for c in ("gcc", "clang") if shutil.which(c)]

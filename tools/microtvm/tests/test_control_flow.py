@@ -38,9 +38,9 @@ from microtvm.frontend import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops.base import EmittedOp, LowerContext, OpLowering
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.reference import random_inputs, run_reference
-from microtvm.testing.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.reference import random_inputs, run_reference
+from microtvm_testing.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model
 
 SEEDS = (0, 1, 2, 3, 4, 5)
 

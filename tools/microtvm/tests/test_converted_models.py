@@ -17,8 +17,8 @@ import pytest
 
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import build
-from microtvm.testing.reference import random_inputs, run_reference, run_reference_sequence
+from microtvm_testing.host import build
+from microtvm_testing.reference import random_inputs, run_reference, run_reference_sequence
 
 # Under Bazel: the runfiles tree (//models:converted is a data dependency); else the checkout.
 MODELS_DIR = Path(__file__).absolute().parents[3] / "models" / "converted"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import microtvm
-from microtvm.testing.host import alias_chain_model
+from microtvm_testing.host import alias_chain_model
 from microtvm.compiler import CompileOptions, compile_model
 
 

@@ -20,8 +20,8 @@ import tflite
 from microtvm.errors import ModelFormatError, UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.frontend.options import ENUMS, OPTIONS_BY_OPCODE
-from microtvm.testing.reference import random_inputs, run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.reference import random_inputs, run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 # ../shared next to the repository (not resolve()d: under Bazel the test stays in its runfiles).
 _SHARED_MODELS = pathlib.Path(__file__).absolute().parents[3].parent / "shared" / "models"
@@ -458,7 +458,7 @@ def _stale_bias_conv(bias_axis: int) -> bytes:
 
 
 def test_bias_with_a_stale_quantized_dimension_is_accepted() -> None:
-    from microtvm.testing.host import build
+    from microtvm_testing.host import build
 
     stale, clean = _stale_bias_conv(3), _stale_bias_conv(0)
     bias = read_tflite(stale, "stale.tflite").tensor(2)
@@ -494,7 +494,7 @@ def _patch_operator_options_type(model: bytes, value: int) -> bytes:
 
 
 def test_options_of_another_type_mean_the_defaults_as_in_litert() -> None:
-    from microtvm.testing.host import build
+    from microtvm_testing.host import build
 
     spec = TensorSpec((2, 3), "float32")
     model = single_op_model("ADD", [spec, spec], [spec], {"fused_activation_function": "RELU"})

@@ -20,8 +20,8 @@ from microtvm import ops
 from microtvm.compiler import CompileOptions, compile_graph, read_model
 from microtvm.memory import BufferRequest, Placement, PoolSpec, align_up
 from microtvm.memory.planner import blocked_offsets
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 
 SHAPE = [1, 6, 6, 8]  # 288 bytes in int8
 

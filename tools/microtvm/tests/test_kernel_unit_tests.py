@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from microtvm.testing import qemu
+from microtvm_testing import qemu
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 TESTS = sorted(path.name for path in (RUNTIME / "tests").glob("*_test.c"))

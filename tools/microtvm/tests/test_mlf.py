@@ -15,7 +15,7 @@ import pytest
 from microtvm import mlf, runtime_files
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UserError
-from microtvm.testing.host import alias_chain_model
+from microtvm_testing.host import alias_chain_model
 
 MODEL = alias_chain_model()
 

@@ -24,8 +24,8 @@ from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 from microtvm.compiler import read_model
 from microtvm.ir import Graph
-from microtvm.testing import host
-from microtvm.testing.reference import random_input_sequence, random_inputs, run_reference
+from microtvm_testing import host
+from microtvm_testing.reference import random_input_sequence, random_inputs, run_reference
 
 MODELS_DIR = Path(__file__).absolute().parents[3] / "models"
 MODEL_FILES = ("kws.tflite", "sine.tflite", "sine_float.tflite", "mobilenet_tiny.tflite", "residual.tflite", "svdf_kws.tflite")

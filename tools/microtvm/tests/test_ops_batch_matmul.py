@@ -18,8 +18,8 @@ from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.passes.validate import validate
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 # (LHS shape, RHS shape, adj_x, adj_y)
 SHAPES = [

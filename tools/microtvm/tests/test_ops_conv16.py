@@ -32,9 +32,9 @@ from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import conv
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import random_inputs, run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import random_inputs, run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 LOWERING = {lowering.opcode: lowering for lowering in conv.LOWERINGS}

@@ -19,10 +19,10 @@ import pytest
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import build
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import TensorSpec, single_op_model
-from microtvm.testing.tflm_reference import run_tflm
+from microtvm_testing.host import build
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import TensorSpec, single_op_model
+from microtvm_testing.tflm_reference import run_tflm
 
 CODE = "TFLite_Detection_PostProcess"
 

@@ -25,9 +25,9 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops import elementwise
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import random_inputs, run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import random_inputs, run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 ALL_INT8 = np.arange(-128, 128, dtype=np.int8)

@@ -27,9 +27,9 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.passes.validate import validate
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 RTOL = 1e-6
 ATOL = 1e-6

@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import random_input_sequence, run_reference_sequence
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import random_input_sequence, run_reference_sequence
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 
 RTOL = 0.0
 ATOL = 0.0

@@ -20,9 +20,9 @@ from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 S1, S2, SO = 0.0011, 0.00073, 0.0017  # awkward (not power-of-two) scales
 

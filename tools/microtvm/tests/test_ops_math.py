@@ -25,9 +25,9 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops import math as mmath
-from microtvm.testing.host import build
-from microtvm.testing.reference import random_array, run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import build
+from microtvm_testing.reference import random_array, run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 SEEDS = (0, 1, 2)
 RTOL, ATOL = mmath.TRANSCENDENTAL_RTOL, mmath.TRANSCENDENTAL_ATOL

@@ -26,9 +26,9 @@ from microtvm.errors import UnsupportedError
 from microtvm.frontend.reader import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops import movement
-from microtvm.testing.host import assert_matches_reference, build, run_compiled
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build, run_compiled
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 LOWERING = {lowering.opcode: lowering for lowering in movement.LOWERINGS}
 

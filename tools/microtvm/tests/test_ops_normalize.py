@@ -16,9 +16,9 @@ import pytest
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 
 def parallel_model(cases) -> bytes:

@@ -4,7 +4,7 @@ per compiled model: int8 byte for byte, float32 within 1e-5 relative / 1e-6 abso
 activations and the LSTM's sigmoid/tanh gates go through the C library's expf/tanhf, which may
 differ from LiteRT's std::exp/std::tanh by an ulp: 1e-5 relative / 1e-5 absolute there).
 
-The host driver also resets the state on garbage and runs every sequence twice (testing/host.py),
+The host driver also resets the state on garbage and runs every sequence twice (microtvm_testing/host.py),
 so each case checks tvmgen_<m>_reset_state too.
 """
 
@@ -19,8 +19,8 @@ import pytest
 
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 STEPS = 4  # invocations per seed
 
@@ -143,8 +143,8 @@ def test_svdf_int8_saturating_state(tmp_path):
 def test_svdf_int8_activation_none_computes_what_relu_does(tmp_path):
     """LiteRT runs int8 SVDF only with RELU, which its integer kernel does not apply (neither does
     TFLite Micro, which also takes NONE): NONE gives the same bytes."""
-    from microtvm.testing.host import build
-    from microtvm.testing.reference import random_input_sequence, run_reference_sequence
+    from microtvm_testing.host import build
+    from microtvm_testing.reference import random_input_sequence, run_reference_sequence
 
     relu = _svdf_int8(2, 6, 4, 2, 3, True, seed=5)
     none = _svdf_int8(2, 6, 4, 2, 3, True, seed=5, activation="NONE")

@@ -2,7 +2,7 @@
 reference kernels (BUILTIN_REF), int8 byte for byte and float32 within 1e-5 / 1e-6.
 
 Each case is a one-operator model built with our TFLite writer, compiled with our pipeline and
-built for the host with sanitizers (microtvm.testing.host). The grids pick points that change
+built for the host with sanitizers (microtvm_testing.host). The grids pick points that change
 the arithmetic: SAME/VALID padding with odd and even sizes (asymmetric padding, partial windows
 at the borders), strides and filters of different heights and widths, every fused activation,
 MEAN over every kind of axis set with and without keep_dims and with equal or different scales,
@@ -21,9 +21,9 @@ from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops import lut
 from microtvm.ops import reduce as reduce_ops
-from microtvm.testing.host import assert_matches_reference, build
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import TensorSpec, single_op_model
+from microtvm_testing.host import assert_matches_reference, build
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import TensorSpec, single_op_model
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

@@ -19,8 +19,8 @@ import pytest
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 Q = tuple  # (scale, zero_point)
 
@@ -121,8 +121,8 @@ def test_reduce_matches_reference(opcode: str, tmp_path: Path) -> None:
 def test_reduce_edge_values(tmp_path: Path) -> None:
     """Hand-picked values random inputs rarely give: int32 overflow (wraps), all -inf rows for
     MAX (identity vs first element), int8 sums that wrap, saturating requantized sums."""
-    from microtvm.testing.host import build
-    from microtvm.testing.reference import run_reference
+    from microtvm_testing.host import build
+    from microtvm_testing.reference import run_reference
 
     cases = [
         ("SUM", _spec((2, 3), "int32"), [_axis_spec([1])], _spec((2,), "int32"), {}),

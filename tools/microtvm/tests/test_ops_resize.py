@@ -16,8 +16,8 @@ import pytest
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 
 def parallel_model(cases) -> bytes:
@@ -81,8 +81,8 @@ def test_resize_matches_reference(opcode: str, dtype: str, tmp_path: Path) -> No
 
 def test_int_bilinear_rounds_halves_away_from_zero(tmp_path: Path) -> None:
     """Exact halves between neighbours of opposite signs (random inputs hit few of them)."""
-    from microtvm.testing.host import build
-    from microtvm.testing.reference import run_reference
+    from microtvm_testing.host import build
+    from microtvm_testing.reference import run_reference
 
     model = single_op_model(
         "RESIZE_BILINEAR", [_spec((1, 1, 4, 1), "int8"), _size(1, 8)], [_spec((1, 1, 8, 1), "int8")],

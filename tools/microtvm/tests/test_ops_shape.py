@@ -18,10 +18,10 @@ from microtvm.compiler import compile_graph, compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.passes import run_all
-from microtvm.testing.batch import Case, assert_batch_matches_reference, batched_model, const
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.batch import Case, assert_batch_matches_reference, batched_model, const
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 DTYPES = ("float32", "int8", "int16", "int32", "int64", "bool")
 

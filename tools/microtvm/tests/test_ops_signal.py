@@ -24,9 +24,9 @@ import pytest
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops.signal import kiss_factors, log_table
-from microtvm.testing.host import build
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
-from microtvm.testing.tflm_reference import assert_matches_tflm, input_specs, run_tflm
+from microtvm_testing.host import build
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.tflm_reference import assert_matches_tflm, input_specs, run_tflm
 
 SEEDS = (0, 1, 2)
 _T = {"int16": 7, "int32": 2, "float32": 0}

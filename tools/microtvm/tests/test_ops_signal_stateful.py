@@ -26,9 +26,9 @@ import pytest
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
-from microtvm.testing.host import build
-from microtvm.testing.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model, single_op_model
-from microtvm.testing.tflm_reference import input_specs, run_tflm_sequence
+from microtvm_testing.host import build
+from microtvm_testing.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.tflm_reference import input_specs, run_tflm_sequence
 
 SEEDS = (0, 1, 2)
 STEPS = 8

@@ -17,9 +17,9 @@ from microtvm.compiler import compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.passes import run_all
-from microtvm.testing.batch import Case, assert_batch_matches_reference, batched_model, const
-from microtvm.testing.reference import run_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.batch import Case, assert_batch_matches_reference, batched_model, const
+from microtvm_testing.reference import run_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 DTYPES = ("float32", "int8", "int16", "int32", "int64", "bool")
 DEPTH_DTYPES = ("float32", "int8", "int32", "int64")
@@ -90,7 +90,7 @@ def test_declared_dtypes_are_the_tested_ones():
 
 def test_int8_space_to_batch_pads_with_the_zero_point(tmp_path: Path):
     """Inputs of one value: the padding positions hold the zero point, the rest the input."""
-    from microtvm.testing.host import build
+    from microtvm_testing.host import build
 
     model = single_op_model(
         "SPACE_TO_BATCH_ND", [t("int8", [1, 3, 3, 1], zero_point=-77), const([2, 2]), const([[1, 0], [0, 1]])],

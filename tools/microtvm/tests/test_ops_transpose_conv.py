@@ -25,8 +25,8 @@ from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import transpose_conv
-from microtvm.testing.host import assert_matches_reference
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import assert_matches_reference
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 LOWERING = transpose_conv.LOWERINGS[0]

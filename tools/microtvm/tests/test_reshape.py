@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from microtvm.testing.host import alias_chain_model, assert_matches_reference, run_compiled
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.host import alias_chain_model, assert_matches_reference, run_compiled
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 I8 = dict(dtype="int8", scale=0.05, zero_point=-3)
 

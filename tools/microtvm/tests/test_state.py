@@ -4,7 +4,7 @@ What the interface promises (DESIGN.md "State"): TVMGEN_<M>_STATE_SIZE, struct t
 tvmgen_<m>_reset_state, the state as the last argument of tvmgen_<m>_run; stateless models keep
 their API unchanged. The state pool is separate from the (shareable) workspace, reported in
 metadata.json, `microtvmc inspect` and the model metadata struct, and reset_state sets every
-variable tensor to its initial value as TFLite does. The host driver (testing/host.py) resets the
+variable tensor to its initial value as TFLite does. The host driver (microtvm_testing/host.py) resets the
 state on garbage and runs every sequence twice, so each run here also checks reset_state.
 """
 
@@ -19,10 +19,10 @@ import pytest
 from microtvm.cli import main
 from microtvm.compiler import CompileOptions, compile_graph, compile_model, read_model
 from microtvm.errors import UnsupportedError, UserError
-from microtvm.testing import golden
-from microtvm.testing.host import assert_matches_reference, build, build_files
-from microtvm.testing.reference import random_input_sequence, run_reference_sequence
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing import golden
+from microtvm_testing.host import assert_matches_reference, build, build_files
+from microtvm_testing.reference import random_input_sequence, run_reference_sequence
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 Q = dict(dtype="int8", scale=0.05, zero_point=-3)
 

@@ -16,7 +16,7 @@ from microtvm.frontend import read_tflite
 from microtvm.ir import Graph, Operator
 from microtvm.ops.base import EmittedOp, OpLowering
 from microtvm.passes.validate import validate
-from microtvm.testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
+from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
 
 _FAKE_OPCODES = ("ADD", "CONV_2D", "FULLY_CONNECTED", "QUANTIZE", "RELU", "RESHAPE")
 

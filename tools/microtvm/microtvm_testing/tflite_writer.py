@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 import flatbuffers
-from flatbuffers import flexbuffers
 import numpy as np
 import tflite
-
-from ..frontend.dtypes import TENSOR_TYPE_BY_NUMPY_DTYPE
-from ..frontend.options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, union_type
+from flatbuffers import flexbuffers
+from microtvm.frontend.dtypes import TENSOR_TYPE_BY_NUMPY_DTYPE
+from microtvm.frontend.options import BOOL, ENUMS, FLOAT32, INT32, INT32_VECTOR, OPTIONS_BY_OPCODE, STRING, union_type
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3

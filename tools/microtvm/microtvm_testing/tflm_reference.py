@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-from ..frontend import read_tflite
+from microtvm.frontend import read_tflite
 
 
 def _interpreter(model: bytes):  # -> tflite_micro.python.tflite_micro.runtime.Interpreter
