@@ -387,7 +387,7 @@ def _rejected(model: bytes) -> str:
         ("PADV2", [q16((2,)), i32([[1, 1]]), q16((), 0.5, data=np.array(3, np.int16))], q16((4,)), {},
          "the output's scale and zero point"),
         ("DEQUANTIZE", [q16((2, 3), [0.1, 0.2], zp=[0, 0], quantized_dimension=0)], f32((2, 3)), {}, "int8 -> float32"),
-        ("QUANTIZE", [q8((4,), 0.1, 0, "uint8")], q16((4,)), {}, "supported are float32 -> int8"),
+        ("QUANTIZE", [q16((4,))], TensorSpec((4,), "int32", 0.1, 0), {}, "supported are float32 -> int8"),
         ("QUANTIZE", [q16((4,), zp=2)], q16((4,)), {}, "zero points 0"),
     ],
 )

@@ -814,7 +814,8 @@ def _check_dequantize(op: Operator, graph: Graph) -> None:
     if source.dtype == "float16":
         raise UnsupportedError(
             "float16 -> float32 is supported for constants only (float16-quantized weights, folded at "
-            "generation time); this input is computed at run time"
+            "generation time), and this input is computed at run time; supported at run time are int8, int16 "
+            "and uint8 -> float32"
         )
     if source.dtype not in _DEQUANTIZE_INPUTS or result.dtype != "float32":
         raise UnsupportedError(
