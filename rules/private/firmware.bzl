@@ -14,7 +14,10 @@ _HEADER_EXTENSIONS = ["h", "hh", "hpp", "hxx", "inc", "inl"]
 # The model modules (MlfInfo.modules) below a firmware's deps, also through cc_library wrappers.
 _ModelModulesInfo = provider(
     doc = "Model modules in a dependency graph.",
-    fields = {"modules": "depset of (module_name, label string) tuples"},
+    fields = {
+        "modules": "depset of (module_name, label string) tuples",
+        "metadata": "depset of File: the modules' metadata.json (memory sizes for the size report)",
+    },
 )
 
 def _model_modules_aspect_impl(target, ctx):
@@ -24,9 +27,19 @@ def _model_modules_aspect_impl(target, ctx):
         for dep in (deps if type(deps) == "list" else [])
         if _ModelModulesInfo in dep
     ]
+    metadata = [
+        dep[_ModelModulesInfo].metadata
+        for dep in (deps if type(deps) == "list" else [])
+        if _ModelModulesInfo in dep
+    ]
+    direct = []
     if MlfInfo in target:
         transitive.append(target[MlfInfo].modules)
-    return [_ModelModulesInfo(modules = depset(transitive = transitive))]
+        direct.append(target[MlfInfo].metadata_json)
+    return [_ModelModulesInfo(
+        modules = depset(transitive = transitive),
+        metadata = depset(direct, transitive = metadata),
+    )]
 
 _model_modules_aspect = aspect(
     implementation = _model_modules_aspect_impl,
@@ -130,10 +143,12 @@ def _size_report(ctx, board, elf, report):
     ))
     args.add("--elf", elf)
     args.add("--report", report)
+    metadata = depset(transitive = [dep[_ModelModulesInfo].metadata for dep in ctx.attr.deps])
+    args.add_all(metadata, before_each = "--model-metadata")
     ctx.actions.run(
         executable = ctx.executable._size_report,
         arguments = [args],
-        inputs = [elf],
+        inputs = depset([elf], transitive = [metadata]),
         outputs = [report],
         mnemonic = "FirmwareSize",
         progress_message = "Checking the size of %{label} against its board's budgets",

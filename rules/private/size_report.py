@@ -18,6 +18,7 @@ does not fit fails the build with this table rather than with a linker error.
 """
 
 import argparse
+import json
 import subprocess
 import sys
 from typing import NamedTuple
@@ -78,7 +79,27 @@ def render(sizes: Sizes, rows: list[Region], args: argparse.Namespace) -> str:
         "flash = text + data: code, constants and the initial values of .data live in flash.",
         "RAM = data + bss: .data, .bss and the board's heap and stack reservations.",
     ]
+    lines += model_memory(args.model_metadata or [])
     return "\n".join(lines) + "\n"
+
+
+def model_memory(metadata_files: list[str]) -> list[str]:
+    """One line per model: its workspace (in .bss when the pool is internal, else the
+    application's), its state (always the application's buffer, one per stream) and constants."""
+    lines = []
+    for path in sorted(metadata_files):
+        with open(path, encoding="utf-8") as f:
+            modules = json.load(f)["modules"]
+        for name, module in sorted(modules.items()):
+            memory = module["memory"]
+            external = any(pool["external"] for pool in memory.get("pools", []))
+            lines.append(
+                f"model {name}: workspace {memory['workspace_size_bytes']} bytes "
+                f"({'pools passed by the application' if external else 'internal, in RAM above'}), "
+                f"state {memory.get('state_size_bytes', 0)} bytes (the application's buffer), "
+                f"constants {memory['constants_size_bytes']} bytes (flash)"
+            )
+    return [""] + lines if lines else []
 
 
 def advice(rows: list[Region], args: argparse.Namespace) -> str:
@@ -105,6 +126,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--flash-capacity", type=int, required=True)
     parser.add_argument("--ram-capacity", type=int, required=True)
     parser.add_argument("--report", help="write the report here")
+    parser.add_argument(
+        "--model-metadata", action="append", help="a model's metadata.json (repeatable): its memory sizes"
+    )
     parser.add_argument(
         "--require-fit", action="store_true", help="exit 1 when a budget is exceeded"
     )
