@@ -163,6 +163,15 @@ def simple_rnn() -> keras.Model:
     return keras.Model(inp, layers.Dense(2)(x))
 
 
+def rnn_unrolled() -> keras.Model:
+    """A GRU and a SimpleRNN unrolled over their steps (no WHILE: the gates become FULLY_CONNECTED,
+    SPLIT, LOGISTIC, TANH, MUL, SUB and ADD per step, quantizable to int8)."""
+    x = inp = keras.Input((5, 4), batch_size=1)
+    x = layers.GRU(8, unroll=True, return_sequences=True)(x)
+    x = layers.SimpleRNN(6, unroll=True)(x)
+    return keras.Model(inp, layers.Dense(3)(x))
+
+
 def stateful_lstm() -> keras.Model:
     """A streaming LSTM (stateful=True, batch 1): one frame per invocation, the state carried
     between invocations."""
@@ -228,6 +237,15 @@ def text_classifier() -> keras.Model:
     x = layers.GlobalAveragePooling1D()(x)
     x = layers.Dense(16, activation="relu")(x)
     return keras.Model(inp, layers.Dense(1, activation="sigmoid")(x))
+
+
+def masked_text() -> keras.Model:
+    """Embedding(mask_zero=True): token 0 is padding, and the masked average pools only the real
+    tokens (NOT_EQUAL, CAST, MUL, SUM, DIV)."""
+    inp = keras.Input((12,), batch_size=1, dtype="int32")
+    x = layers.Embedding(40, 8, mask_zero=True)(inp)
+    x = layers.GlobalAveragePooling1D()(x)
+    return keras.Model(inp, layers.Dense(3)(x))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,10 +337,12 @@ MODELS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "gru_seq": (gru_seq, ("float32",)),
     "simple_rnn": (simple_rnn, ("float32",)),
     "stateful_lstm": (stateful_lstm, ("float32",)),
+    "rnn_unrolled": (rnn_unrolled, ("float32", "int8", "int16x8")),
     "crnn_kws": (crnn_kws, ("float32", "int8")),
     "tcn": (tcn, ("float32", "int8", "int16x8", "hybrid")),
     "text_transformer": (text_transformer, ("float32", "int8")),  # int16x8: LiteRT aborts on it
     "text_classifier": (text_classifier, ("float32", "int8", "hybrid")),
+    "masked_text": (masked_text, ("float32", "int8")),
     "log_mel": (log_mel, ("float32",)),
     "frames": (frames, ("float32", "int8")),
     "sequence_ops": (sequence_ops, ("float32", "int8")),

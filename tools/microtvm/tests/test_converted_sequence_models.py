@@ -31,12 +31,13 @@ STATEFUL_STEPS = 4
 FLOAT_TOLERANCE = 1e-4
 
 # Inputs that are not free-form numbers: token ids index the models' embedding tables.
-INPUT_RANGES = {"seq_text_transformer": (0, 64), "seq_text_classifier": (0, 100)}
+INPUT_RANGES = {"seq_text_transformer": (0, 64), "seq_text_classifier": (0, 100), "seq_masked_text": (0, 40)}
 
 # Models refused today, with what stops them. A model listed here must still be refused with one
 # clear UnsupportedError line naming the model, so this list shrinks as support lands.
 NOT_YET_SUPPORTED: dict[str, str] = {
     "seq_log_mel_float32": "tf.signal.stft: RFFT2D with COMPLEX64 tensors (and COMPLEX_ABS)",
+    "seq_masked_text_int8": "int8 DIV (the masked average's division)",
 }
 
 
