@@ -277,8 +277,14 @@ static void step(const mtvm_lstm_s8_params_t* p, const mtvm_lstm_s8_weights_t* w
     c[k] = ck;
   }
   gate(p, w, MTVM_LSTM_O, x, h, c, og);
-  /* CalculateLstmOutputInteger8x8_16: tanh(c) into the input gate's scratch (free now). */
-  for (int32_t k = 0; k < n_cell; ++k) ig[k] = tanh_q(c[k], 15 + p->cell_scale);
+  /* CalculateLstmOutputInteger8x8_16: tanh(c) into the input gate's scratch (free now). With a
+     cell scale below 2^-15 the tanh input would have negative integer bits, for which TFLite's
+     ApplyTanh has no case and writes nothing: the scratch keeps the input gate, and LiteRT's
+     hidden value is o * i. Reproduced as is (CIFG, whose scratch LiteRT never writes, is refused
+     at generation time). */
+  if (15 + p->cell_scale >= 0) {
+    for (int32_t k = 0; k < n_cell; ++k) ig[k] = tanh_q(c[k], 15 + p->cell_scale);
+  }
   for (int32_t k = 0; k < n_cell; ++k) {
     int32_t v = mtvm_multiply_by_quantized_multiplier((int32_t)og[k] * (int32_t)ig[k], p->hidden_multiplier,
                                                       p->hidden_shift);

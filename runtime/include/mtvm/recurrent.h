@@ -159,7 +159,7 @@ typedef struct {
   int32_t projection_multiplier;
   int32_t projection_shift;
   int32_t output_state_zero_point;
-  int32_t cell_scale; /* log2 of the cell state's scale, -15..-9 */
+  int32_t cell_scale; /* log2 of the cell state's scale, -30..-9 (below -15: no tanh, see lstm_s8.c) */
   int32_t cell_clip;  /* quantized; 0: none */
   int32_t proj_clip;  /* quantized; 0: none */
 } mtvm_lstm_s8_params_t;

@@ -275,6 +275,92 @@ def test_while_loop_variable_is_graph_output_and_input(tmp_path: Path) -> None:
     _check(model, tmp_path)
 
 
+def _set_item_loop(steps: int, width: int, tail_offset: int = 1) -> bytes:
+    """A WHILE loop writing row i of a [steps, 1, width] list each step, as TensorFlow's converter
+    lowers a Keras RNN's TensorListSetItem: CONCATENATION(SLICE(list, 0, [i, -1, -1]), item,
+    SLICE(list, [i + 1, 0, 0], -1)), the two slices of run-time size (shape_signature -1). The
+    item is v = 2 v + 0.5 (v from the input), so every row differs. tail_offset 1: the
+    converter's pattern; anything else is not that pattern."""
+    list_shape = [steps, 1, width]
+    cond = SubgraphSpec(
+        [TensorSpec([], "int32"), TensorSpec([], "int32", data=np.array(steps, np.int32)), f32(list_shape),
+         f32([1, width]), TensorSpec([], "bool")],
+        [OpSpec("LESS", [0, 1], [4])],
+        [0, 2, 3],
+        [4],
+    )
+    scalar = TensorSpec([], "int32")
+    body = SubgraphSpec(
+        [
+            scalar,  # 0 i
+            f32(list_shape),  # 1 list
+            f32([1, width]),  # 2 v
+            TensorSpec([], "int32", data=np.array(tail_offset, np.int32)),  # 3 the 1 of i + 1
+            scalar,  # 4 i + 1
+            f32([1], [2.0]),  # 5
+            f32([1, width]),  # 6 2 v
+            f32([1], [0.5]),  # 7
+            f32([1, width]),  # 8 v' = 2 v + 0.5
+            i32([1]),  # 9 shape [1]
+            TensorSpec([1], "int32"),  # 10 [i]
+            i32([-1, -1]),  # 11
+            TensorSpec([3], "int32"),  # 12 [i, -1, -1]
+            i32([0, 0, 0]),  # 13
+            TensorSpec([1, 1, width], "float32", shape_signature=[-1, -1, -1]),  # 14 head
+            TensorSpec([1], "int32"),  # 15 [i + 1]
+            i32([0, 0]),  # 16
+            TensorSpec([3], "int32"),  # 17 [i + 1, 0, 0]
+            i32([-1, -1, -1]),  # 18
+            TensorSpec([1, 1, width], "float32", shape_signature=[-1, 1, width]),  # 19 tail
+            i32([1, 1, width]),  # 20
+            f32([1, 1, width]),  # 21 item
+            f32(list_shape),  # 22 list'
+        ],
+        [
+            OpSpec("ADD", [0, 3], [4]),
+            OpSpec("MUL", [2, 5], [6]),
+            OpSpec("ADD", [6, 7], [8]),
+            OpSpec("RESHAPE", [0, 9], [10]),
+            OpSpec("CONCATENATION", [10, 11], [12], {"axis": 0}),
+            OpSpec("SLICE", [1, 13, 12], [14]),
+            OpSpec("RESHAPE", [4, 9], [15]),
+            OpSpec("CONCATENATION", [15, 16], [17], {"axis": 0}),
+            OpSpec("SLICE", [1, 17, 18], [19]),
+            OpSpec("RESHAPE", [8, 20], [21]),
+            OpSpec("CONCATENATION", [14, 21, 19], [22], {"axis": 0}),
+        ],
+        [0, 1, 2],
+        [4, 22, 8],
+    )
+    main = [
+        TensorSpec([], "int32", data=np.array(0, np.int32), name="i0"),
+        f32(list_shape, np.zeros(list_shape), name="list0"),
+        f32([1, width], name="x"),
+        TensorSpec([], "int32", name="i"),
+        f32(list_shape, name="rows"),
+        f32([1, width], name="v"),
+    ]
+    ops = [OpSpec("WHILE", [0, 1, 2], [3, 4, 5], _while(1, 2))]
+    return build_model(main, ops, [2], [4], subgraphs=[cond, body])
+
+
+def test_while_tensor_list_set_item(tmp_path: Path) -> None:
+    """The converter's TensorListSetItem pattern (dynamic-size slices around the written row)
+    compiles as DYNAMIC_UPDATE_SLICE and gives LiteRT's rows."""
+    model = _set_item_loop(steps=5, width=3)
+    graph = read_tflite(model, "m.tflite")
+    body = graph.subgraph(2).operators
+    assert [op.opcode for op in body].count("SLICE") == 0
+    assert "DYNAMIC_UPDATE_SLICE" in [op.opcode for op in body]
+    _check(model, tmp_path, seeds=SEEDS[:3])
+
+
+def test_while_dynamic_slices_of_another_pattern_are_rejected() -> None:
+    """Slices of run-time size that are not exactly the converter's pattern stay dynamic shapes."""
+    with pytest.raises(UnsupportedError, match="dynamic shape"):
+        compile_model(_set_item_loop(steps=4, width=2, tail_offset=2), "m.tflite")
+
+
 # ---------------------------------------------------------------------------------------------
 # Nested control flow
 

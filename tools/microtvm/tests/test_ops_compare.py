@@ -1,4 +1,4 @@
-"""EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, LOGICAL_AND/OR/NOT and SELECT_V2:
+"""EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, LOGICAL_AND/OR/NOT, SELECT and SELECT_V2:
 our generated C against LiteRT's reference kernels (BUILTIN_REF), byte for byte (the outputs are
 bool, or copies of the inputs for SELECT_V2).
 
@@ -176,6 +176,46 @@ def test_select_v2(dtype, tmp_path):
         return [_values(dt, shape, rng) for shapes in SELECT_SHAPES for dt, shape in zip(types, shapes)]
 
     _check_model(model, make, tmp_path)
+
+
+# SELECT (version 1): the condition has x's shape, is a scalar, or picks whole rows of x.
+SELECT_V1_SHAPES = [
+    ((2, 3, 4), (2, 3, 4)),
+    ((), (2, 3)),
+    ((3,), (3, 2, 2)),  # rank-one condition: one flag per row
+    ((5,), (5,)),
+    ((1,), (1, 4)),
+    ((2,), (2, 1, 3, 1, 2)),  # rank 5
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8", "int16", "int32", "int64", "bool"])
+def test_select_v1(dtype, tmp_path):
+    q = {"int8": (0.1, 2), "int16": (0.001, 0)}.get(dtype)
+    tensors, inputs, ops, outputs = [], [], [], []
+    for sc, sx in SELECT_V1_SHAPES:
+        tensors += [_spec(sc, "bool"), _spec(sx, dtype, q), _spec(sx, dtype, q), _spec(sx, dtype, q)]
+        c = len(tensors) - 4
+        inputs += [c, c + 1, c + 2]
+        ops.append(OpSpec("SELECT", [c, c + 1, c + 2], [c + 3]))
+        outputs.append(c + 3)
+    model = build_model(tensors, ops, inputs=inputs, outputs=outputs)
+
+    def make(seed: int) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        return [_values(dt, shape, rng) for sc, sx in SELECT_V1_SHAPES for dt, shape in
+                (("bool", sc), (dtype, sx), (dtype, sx))]
+
+    _check_model(model, make, tmp_path)
+
+
+def test_rejects_select_v1_broadcasts():
+    with pytest.raises(UnsupportedError, match="SELECT.*condition of shape \\[1, 4\\].*first dimension"):
+        _check(single_op_model("SELECT", [_spec([1, 4], "bool"), _spec([3, 4], "float32"), _spec([3, 4], "float32")],
+                               [_spec([3, 4], "float32")]))
+    with pytest.raises(UnsupportedError, match="SELECT does not broadcast"):
+        _check(single_op_model("SELECT", [_spec([3], "bool"), _spec([3, 4], "float32"), _spec([1, 4], "float32")],
+                               [_spec([3, 4], "float32")]))
 
 
 def test_broadcast_plan_three_operands():

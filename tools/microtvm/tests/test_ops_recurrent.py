@@ -533,6 +533,11 @@ LSTM_INT8_CASES = {
     ),
     "cell_scale_2^-15_hidden_zp_0": dict(n_batch=1, n_time=3, n_input=3, n_cell=3, cell_log2=-15, hidden_zp=0),
     "cell_scale_2^-9_ones": dict(n_batch=1, n_time=1, n_input=1, n_cell=1, cell_log2=-9),
+    # Below 2^-15 LiteRT's tanh of the cell state writes nothing (the input gate stands in for it).
+    "cell_scale_2^-16": dict(n_batch=2, n_time=3, n_input=4, n_cell=5, cell_log2=-16),
+    "cell_scale_2^-20_projection": dict(
+        n_batch=1, n_time=3, n_input=3, n_cell=4, n_output=3, projection=True, cell_log2=-20
+    ),
     # Gates far beyond Q3.12's [-8, 8): int16 saturation, sigmoid/tanh at the ends of their range.
     "saturating_gates": dict(n_batch=2, n_time=4, n_input=6, n_cell=5, peephole=True, gain=12.0, cell_log2=-12),
     # The hidden value's int8 saturation with extreme zero points, with and without projection.
@@ -604,8 +609,10 @@ def test_lstm_errors():
     with pytest.raises(UnsupportedError, match="5 intermediate tensors"):
         model = _lstm_int8(n_batch=1, n_time=2, n_input=3, n_cell=3)
         _compile(_without_intermediates(model))
-    with pytest.raises(UnsupportedError, match="must be a power of two between 2\\^-15 and 2\\^-9"):
+    with pytest.raises(UnsupportedError, match="must be a power of two between 2\\^-30 and 2\\^-9"):
         _compile(_lstm_int8(n_batch=1, n_time=2, n_input=3, n_cell=3, cell_log2=-8))
+    with pytest.raises(UnsupportedError, match="CIFG int8 LSTM with a cell state scale below 2\\^-15"):
+        _compile(_lstm_int8(n_batch=1, n_time=2, n_input=3, n_cell=3, cifg=True, cell_log2=-16))
     with pytest.raises(UnsupportedError, match="peephole over the output size"):
         _compile(_lstm_int8(n_batch=1, n_time=2, n_input=3, n_cell=4, n_output=3, projection=True, peephole=True))
     with pytest.raises(UnsupportedError, match="diagonal recurrent weights"):

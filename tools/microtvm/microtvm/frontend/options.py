@@ -136,6 +136,7 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
     "LOGICAL_AND": OptionsSpec("LogicalAndOptions"),
     "LOGICAL_OR": OptionsSpec("LogicalOrOptions"),
     "LOGICAL_NOT": OptionsSpec("LogicalNotOptions"),
+    "SELECT": OptionsSpec("SelectOptions"),
     "SELECT_V2": OptionsSpec("SelectV2Options"),
     # Unary math.
     "ABS": OptionsSpec("AbsOptions"),
@@ -171,6 +172,7 @@ OPTIONS_BY_OPCODE: dict[str, OptionsSpec] = {
     "UNPACK": OptionsSpec("UnpackOptions", (Field("num", INT32, 0), Field("axis", INT32, 0))),
     "GATHER": OptionsSpec("GatherOptions", (Field("axis", INT32, 0), Field("batch_dims", INT32, 0))),
     "GATHER_ND": OptionsSpec("GatherNdOptions"),
+    "ONE_HOT": OptionsSpec("OneHotOptions", (Field("axis", INT32, 0),)),
     "EXPAND_DIMS": OptionsSpec("ExpandDimsOptions"),
     "SHAPE": OptionsSpec("ShapeOptions", (Field("out_type", "TensorType", "FLOAT32"),)),
     "BROADCAST_TO": OptionsSpec("BroadcastToOptions"),

@@ -39,6 +39,7 @@ from .options import (
     OptionsSpec,
     union_type,
 )
+from .tensorlist import rewrite_set_items
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
@@ -203,8 +204,9 @@ def _read_subgraph(
         n_ops = _count(data, subgraph.OperatorsLength(), name, f"the operator list of subgraph {index}")
         sub_name = "" if index == 0 else _string(subgraph, _SUBGRAPH_NAME_SLOT)
     base = len(tensors)
+    dynamic: dict[int, str] = {}  # tensors with a run-time shape -> the error, raised if still used
     for i in range(n_tensors):
-        t = _read_tensor(data, model, subgraph, i, n_buffers, name, index)
+        t = _read_tensor(data, model, subgraph, i, n_buffers, name, index, dynamic)
         t.index = base + i
         tensors.append(t)
     operators = [_read_operator(subgraph, i, opcodes, n_tensors, n_subgraphs, name, index) for i in range(n_ops)]
@@ -218,6 +220,13 @@ def _read_subgraph(
 
     for op in operators:
         op.inputs, op.outputs, op.intermediates = shift(op.inputs), shift(op.outputs), shift(op.intermediates)
+    # The converter's lowered TensorArray writes have dynamic intermediates but a static result.
+    operators = rewrite_set_items(tensors, operators, shift(outputs))
+    if dynamic:
+        used = {t for op in operators for t in (*op.inputs, *op.outputs)} | set(shift(inputs)) | set(shift(outputs))
+        for i, message in sorted(dynamic.items()):
+            if base + i in used:
+                raise UnsupportedError(message)
     return ir.Subgraph(index=index, operators=operators, inputs=shift(inputs), outputs=shift(outputs), name=sub_name)
 
 
@@ -386,7 +395,12 @@ def _plain(value: Any) -> Any:
 # Tensors
 
 
-def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int, name: str, sub: int = 0) -> ir.Tensor:
+def _read_tensor(
+    data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int, name: str, sub: int = 0,
+    dynamic: Optional[dict[int, str]] = None,
+) -> ir.Tensor:
+    """Tensor i of a subgraph. A dynamic shape raises UnsupportedError, or, given `dynamic`, is
+    recorded there (i -> the error message) for the caller to decide."""
     in_sub = "" if sub == 0 else f" in subgraph {sub}"
     with _reading(name, f"tensor {i}{in_sub}"):
         t = subgraph.Tensors(i)
@@ -400,7 +414,11 @@ def _read_tensor(data: bytes, model: Any, subgraph: Any, i: int, n_buffers: int,
         itemsize = 4 if dtype == ir.RESOURCE else np.dtype(dtype).itemsize
         if int(np.prod(shape, dtype=object)) * itemsize > _MAX_TENSOR_BYTES:
             raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has an implausible shape {list(shape)}")
-        _check_static(_int_vector(t, "ShapeSignature"), what, name)
+        problem = _dynamic_shape_problem(_int_vector(t, "ShapeSignature"), what, name)
+        if problem is not None and dynamic is None:
+            raise UnsupportedError(problem)
+        if problem is not None and dynamic is not None:
+            dynamic[i] = problem
         if t.Sparsity() is not None:
             raise UnsupportedError(
                 f"{name}: {what} is stored sparse (TFLite sparsity); sparse tensors are not supported. "
@@ -435,18 +453,19 @@ def _dtype(tensor_type: int, what: str, name: str) -> str:
     raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has unknown tensor type {tensor_type}")
 
 
-def _check_static(signature: Optional[np.ndarray], what: str, name: str) -> None:
+def _dynamic_shape_problem(signature: Optional[np.ndarray], what: str, name: str) -> Optional[str]:
     """The converter marks a free batch size with -1 in the first dimension of shape_signature;
     `shape` then holds the batch size to compile for (1), so that is fine. -1 elsewhere means
-    the size is known only at run time."""
+    the size is known only at run time: the error message for that."""
     if signature is None:
-        return
+        return None
     dims = [int(d) for d in signature]
     if any(d < 0 for d in dims[1:]):
-        raise UnsupportedError(
+        return (
             f"{name}: {what} has a dynamic shape (shape_signature {dims}); only static shapes are "
             "supported. Export the model with fixed input sizes."
         )
+    return None
 
 
 def _read_quantization(q: Any, shape: tuple[int, ...], what: str, name: str) -> Optional[ir.Quantization]:

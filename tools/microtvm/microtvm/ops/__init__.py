@@ -17,6 +17,7 @@ from . import (
     math,
     movement,
     normalize,
+    one_hot,
     recurrent,
     reduce,
     reduction,
@@ -55,6 +56,7 @@ _FAMILIES = (
     variables,
     signal,
     detection,
+    one_hot,
 )
 
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED dispatch hybrid operands to ops/hybrid.py, SVDF and

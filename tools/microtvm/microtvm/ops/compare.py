@@ -1,5 +1,5 @@
 """Comparisons (EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL), logical operators
-(LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT) and SELECT_V2, with numpy/TFLite broadcasting of every
+(LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT), SELECT and SELECT_V2, with numpy/TFLite broadcasting of every
 operand (up to MAX_BROADCAST_DIMS dimensions after merging, i.e. any 5-D or 6-D shape).
 
 Semantics follow LiteRT (tflite/kernels/comparisons.cc, logical.cc, select.cc):
@@ -17,10 +17,16 @@ Semantics follow LiteRT (tflite/kernels/comparisons.cc, logical.cc, select.cc):
 - the output is bool: one uint8_t 0/1 per element.
 - SELECT_V2 picks x where the condition is true, else y, for any element type (stored values:
   quantized tensors must share the output's parameters, which LiteRT does not check either).
+- SELECT (version 1, what tf.where on equal shapes converts to) does not broadcast: x and y have
+  one shape, the output's; the condition has that shape too, or is a scalar (picks all of x or
+  all of y), or is a vector of x's first dimension (picks whole rows: LiteRT's RankOneSelect).
+  Those are broadcasts of the condition viewed as [n, 1, ..., 1], so SELECT_V2's kernel runs it.
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence
+
+import dataclasses
 
 import numpy as np
 
@@ -226,6 +232,12 @@ def _emit_logical(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def _check_select(op: Operator, graph: Graph) -> None:
+    _check_select_types(op, graph)
+    (cond, x, y), output = _tensors(op, graph)
+    _check_broadcast(op, [cond, x, y], output)
+
+
+def _check_select_types(op: Operator, graph: Graph) -> None:
     if len(op.inputs) != 3 or len(op.outputs) != 1 or any(i < 0 for i in op.inputs):
         raise UnsupportedError(f"{_where(op)}: expected 3 inputs and 1 output")
     (cond, x, y), output = _tensors(op, graph)
@@ -236,7 +248,6 @@ def _check_select(op: Operator, graph: Graph) -> None:
             f"{_where(op)}: selecting between {x.dtype} and {y.dtype} into {output.dtype} is not supported; "
             "x, y and the output must share one of " + ", ".join(SELECT_DTYPES)
         )
-    _check_broadcast(op, [cond, x, y], output)
 
 
 def _emit_select(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -245,6 +256,39 @@ def _emit_select(op: Operator, ctx: LowerContext) -> EmittedOp:
     width = np.dtype(output.dtype).itemsize * 8
     c, x, y = (ctx.buf(i) for i in op.inputs)
     return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {x}, {y}, {ctx.buf(op.outputs[0])});", decls=decl)
+
+
+def _select_v1_condition(op: Operator, graph: Graph) -> Tensor:
+    """SELECT's condition as the broadcast operand SELECT_V2's kernel takes (module docstring)."""
+    cond, x = (graph.tensor(i) for i in op.inputs[:2])
+    if cond.shape == x.shape or not cond.shape:
+        return cond
+    return dataclasses.replace(cond, shape=(cond.shape[0],) + (1,) * (len(x.shape) - 1))
+
+
+def _check_select_v1(op: Operator, graph: Graph) -> None:
+    _check_select_types(op, graph)
+    (cond, x, y), output = _tensors(op, graph)
+    if not x.shape == y.shape == output.shape:
+        raise UnsupportedError(
+            f"{_where(op)}: x {list(x.shape)}, y {list(y.shape)} and the output {list(output.shape)} must have one "
+            "shape (SELECT does not broadcast; SELECT_V2 does)"
+        )
+    rows = len(cond.shape) == 1 and len(x.shape) >= 1 and cond.shape[0] == x.shape[0]
+    if cond.shape != x.shape and cond.shape != () and not rows:
+        raise UnsupportedError(
+            f"{_where(op)}: a condition of shape {list(cond.shape)} is not supported for x of shape {list(x.shape)}; "
+            "SELECT takes a condition of x's shape, a scalar, or a vector of x's first dimension"
+        )
+
+
+def _emit_select_v1(op: Operator, ctx: LowerContext) -> EmittedOp:
+    (_, x, y), output = _tensors(op, ctx.graph)
+    inputs = [_select_v1_condition(op, ctx.graph), x, y]
+    decl, params = _params_decl(ctx, "mtvm_select_params_t", _bcast_fields(inputs, output))
+    width = np.dtype(output.dtype).itemsize * 8
+    c, xb, yb = (ctx.buf(i) for i in op.inputs)
+    return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {xb}, {yb}, {ctx.buf(op.outputs[0])});", decls=decl)
 
 
 def _binary_macs(op: Operator, graph: Graph) -> int:
@@ -263,5 +307,8 @@ LOWERINGS: list[OpLowering] = [
       for opcode in ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT")],
     OpLowering(
         "SELECT_V2", _check_select, _emit_select, HEADERS, ("select.c",), macs=_binary_macs, dtypes=SELECT_DTYPES
+    ),
+    OpLowering(
+        "SELECT", _check_select_v1, _emit_select_v1, HEADERS, ("select.c",), macs=_binary_macs, dtypes=SELECT_DTYPES
     ),
 ]

@@ -22,7 +22,8 @@ are variable tensors; time_major or batch major):
   cell_clip and proj_clip; every fused activation of the float kernels. Gates use expf/tanhf
   (tests: 1e-5 relative / 1e-5 absolute).
 - int8 (TFLite's integer 8x8_16 LSTM): int8 input, weights, output state and output, int16 cell
-  state with a power-of-two scale (2^-15..2^-9), int16 peephole and layer norm weights, int32
+  state with a power-of-two scale (2^-30..2^-9; below 2^-15 LiteRT's tanh of the cell state is a
+  no-op, reproduced: see MIN_CELL_LOG2), int16 peephole and layer norm weights, int32
   biases, the five intermediate tensors the converter writes (gate scales before layer norm,
   hidden scale); the same variants as float32, bit for bit. Like TFLite's integer kernel it
   always uses sigmoid/tanh (the fused activation is not read). Peephole weights need the output
@@ -461,16 +462,28 @@ def _check_lstm_s8(op: Operator, graph: Graph, t: dict[int, Tensor | None], out:
         _require_quantized(op, graph.tensor(op.intermediates[k]), f"intermediate {k}")
     _require_quantized(op, graph.tensor(op.intermediates[4]), "intermediate 4 (hidden state)")
     log2 = _checked_log2(_scale(t[L_CS]))
-    if log2 is None or not -15 <= log2 <= -9:
+    if log2 is None or not MIN_CELL_LOG2 <= log2 <= -9:
         raise UnsupportedError(
-            f"{where}: the cell state scale {_scale(t[L_CS])} must be a power of two between 2^-15 and 2^-9 "
-            "(TFLite's integer LSTM)"
+            f"{where}: the cell state scale {_scale(t[L_CS])} must be a power of two between 2^{MIN_CELL_LOG2} and "
+            "2^-9 (TFLite's integer LSTM)"
+        )
+    if log2 < -15 and t[_INPUT_WEIGHTS[0]] is None:
+        raise UnsupportedError(
+            f"{where}: a CIFG int8 LSTM with a cell state scale below 2^-15 is not supported: LiteRT's output there "
+            "depends on uninitialised scratch memory; supported: cell state scales 2^-15..2^-9, or no CIFG"
         )
     if t[L_C2O] is not None and d["n_output"] != d["n_cell"]:
         raise UnsupportedError(
             f"{where}: int8 LSTM with peephole weights needs the output size ({d['n_output']}) to equal the cell "
             f"count ({d['n_cell']}): TFLite's integer kernel applies the peephole over the output size"
         )
+
+
+# The cell update divides by 2^(30 + cell_scale) (gemmlowp's RoundingDivideByPOT needs an exponent
+# of 0..31). Below 2^-15, 15 + cell_scale integer bits for tanh(c) are negative: LiteRT's ApplyTanh
+# then writes nothing, and the hidden value multiplies the output gate by what its scratch holds,
+# the input gate (lstm_s8.c reproduces that; LiteRT accepts any scale up to 2^-9).
+MIN_CELL_LOG2 = -30
 
 
 def _checked_log2(scale: float) -> int | None:
