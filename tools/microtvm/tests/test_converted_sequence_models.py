@@ -37,7 +37,6 @@ INPUT_RANGES = {"seq_text_transformer": (0, 64), "seq_text_classifier": (0, 100)
 # clear UnsupportedError line naming the model, so this list shrinks as support lands.
 NOT_YET_SUPPORTED: dict[str, str] = {
     "seq_log_mel_float32": "tf.signal.stft: RFFT2D with COMPLEX64 tensors (and COMPLEX_ABS)",
-    "seq_masked_text_int8": "int8 DIV (the masked average's division)",
 }
 
 
