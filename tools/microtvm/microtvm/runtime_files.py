@@ -24,7 +24,7 @@ _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
 def runfiles_runtime_dir() -> Optional[Path]:
     """runtime/ in the runfiles of the running Bazel binary or test, if it has one there."""
-    root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR")
+    root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR") or _enclosing_runfiles()
     if not root:
         return None
     # Not .resolve(): the runfiles tree is made of symlinks into the source tree, and following
@@ -35,6 +35,15 @@ def runfiles_runtime_dir() -> Optional[Path]:
         return None
     candidate = Path(root) / repository / "runtime"
     return candidate if (candidate / "include" / "mtvm").is_dir() else None
+
+
+def _enclosing_runfiles() -> Optional[str]:
+    """The `<name>.runfiles` directory this file is in (`bazel run` of a py_binary does not always
+    set RUNFILES_DIR), without resolving symlinks."""
+    for parent in Path(os.path.abspath(__file__)).parents:
+        if parent.name.endswith(".runfiles"):
+            return str(parent)
+    return None
 
 
 def runtime_dir(override: Optional[Path] = None) -> Path:
