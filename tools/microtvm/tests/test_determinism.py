@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import microtvm
+from microtvm import runtime_files
 from microtvm_testing.host import alias_chain_model
 from microtvm.compiler import CompileOptions, compile_model
 
@@ -22,6 +23,9 @@ def _compile_in(directory: Path, model: bytes, env_extra: dict, umask: int, outp
         **os.environ,
         **env_extra,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+        # The child imports the package from the source tree, outside this test's runfiles: name
+        # the kernel library (an input of every compilation) explicitly.
+        "MICROTVM_RUNTIME_DIR": str(runtime_files.runtime_dir()),
     }
     script = f"import os, sys; os.umask({umask}); from microtvm.cli import main; sys.exit(main(sys.argv[1:]))"
     subprocess.run(
