@@ -354,6 +354,47 @@ def test_quantize_and_dequantize_with_random_inputs(tmp_path: Path):
         assert_matches_reference(model, seeds=(0, 1), workdir=tmp_path / name)
 
 
+@pytest.mark.parametrize("weights_shape", [[3, 1, 1, 4], [5]])
+def test_dequantize_of_float16_weights_is_folded_exactly(weights_shape: list[int], tmp_path: Path):
+    """A model converted with float16 weights: constant float16 -> DEQUANTIZE -> float32 operand.
+    The DEQUANTIZE folds (its output becomes a float32 constant, the values widened exactly, as
+    LiteRT does when it prepares the model); values include float16's extremes and subnormals."""
+    rng = np.random.default_rng(3)
+    values = (rng.standard_normal(weights_shape) * 2.0).astype(np.float16).reshape(-1)
+    special = np.array([65504.0, -65504.0, 6.0e-8, -1.0e-5, 0.0, 1 / 3], dtype=np.float16)
+    values[: min(len(special), values.size)] = special[: values.size]
+    values = values.reshape(weights_shape)
+    if len(weights_shape) == 4:  # CONV_2D with float16 weights and bias
+        bias = (rng.standard_normal(3)).astype(np.float16)
+        tensors = [
+            f32([1, 2, 3, 4]),
+            TensorSpec(weights_shape, "float16", data=values),
+            f32(weights_shape),
+            TensorSpec([3], "float16", data=bias),
+            f32([3]),
+            f32([1, 2, 3, 3]),
+        ]
+        ops = [
+            OpSpec("DEQUANTIZE", [1], [2]),
+            OpSpec("DEQUANTIZE", [3], [4]),
+            OpSpec("CONV_2D", [0, 2, 4], [5], {"padding": "VALID", "stride_w": 1, "stride_h": 1}),
+        ]
+        model = build_model(tensors, ops, [0], [5])
+    else:  # ADD of a broadcast float16 constant
+        tensors = [f32([2, 5]), TensorSpec(weights_shape, "float16", data=values), f32(weights_shape), f32([2, 5])]
+        ops = [OpSpec("DEQUANTIZE", [1], [2]), OpSpec("ADD", [0, 2], [3])]
+        model = build_model(tensors, ops, [0], [3])
+    graph = compile_model(model, "float16.tflite", CompileOptions())
+    assert not any("mtvm_dequantize" in text.decode(errors="ignore") for text in graph.values())
+    assert_matches_reference(model, seeds=(0, 1, 2), workdir=tmp_path)
+
+
+def test_dequantize_of_a_float16_input_is_rejected():
+    model = single_op_model("DEQUANTIZE", [TensorSpec([4], "float16")], [f32([4])])
+    with pytest.raises(UnsupportedError, match="float16 -> float32 is not supported"):
+        compile_model(model, "float16.tflite", CompileOptions())
+
+
 def test_a_chain_of_movement_operators_in_one_model(tmp_path: Path):
     """float32 in -> QUANTIZE -> PAD -> TRANSPOSE -> STRIDED_SLICE -> CONCATENATION (with the
     PAD output) -> requantizing QUANTIZE -> DEQUANTIZE -> float32 out: the memory planner

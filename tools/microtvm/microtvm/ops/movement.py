@@ -18,6 +18,8 @@ QUANTIZE and DEQUANTIZE follow TFLite's reference arithmetic:
 - int16 -> int8/int16: the same Requantize per element (requantize_s16.c);
 - int8/int16 -> float32: scale * (q - zero_point), per tensor or per channel.
 - int8 -> int16: Requantize tabulated for the 256 inputs (requantize_s8_s16.c).
+- float16 -> float32 of a constant (the weights of a model converted with float16 weights): folded
+  at generation time; every float16 value is exactly a float32, so the fold is exact.
 """
 from __future__ import annotations
 
@@ -795,6 +797,17 @@ def _check_dequantize(op: Operator, graph: Graph) -> None:
         )
 
 
+def _fold_dequantize(op: Operator, graph: Graph) -> Optional[Sequence[np.ndarray]]:
+    """A constant float16 tensor dequantized to float32: the values widened (exactly)."""
+    source = graph.tensor(op.inputs[0])
+    result = graph.tensor(op.outputs[0])
+    if source.dtype != "float16" or result.dtype != "float32" or not source.is_constant:
+        return None
+    if source.num_elements != result.num_elements:
+        return None
+    return [np.asarray(source.data, dtype=np.float16).astype(np.float32).reshape(result.shape)]
+
+
 def _emit_dequantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     source = ctx.graph.tensor(op.inputs[0])
     assert source.quant is not None
@@ -837,8 +850,11 @@ def _lowering(
     in_place_inputs: Optional[Callable[[Operator, Graph], dict[int, int]]] = None,
     dtypes: tuple[str, ...] = ("int8", "int16", "int32", "float32"),
     sources_for: Optional[Callable[[Operator, Graph], tuple[str, ...]]] = None,
+    fold: Optional[Callable[[Operator, Graph], Optional[Sequence[np.ndarray]]]] = None,
 ) -> OpLowering:
     extra: dict = {} if in_place_inputs is None else {"in_place_inputs": in_place_inputs}
+    if fold is not None:
+        extra["fold"] = fold
     return OpLowering(
         opcode=opcode, check=check, emit=emit, headers=_HEADERS, sources=_SOURCES, dtypes=dtypes,
         sources_for=sources_for, **extra,
@@ -854,5 +870,5 @@ LOWERINGS: list[OpLowering] = [
     _lowering("QUANTIZE", _check_quantize, _emit_quantize, _quantize_in_place, ("int8", "int16", "uint8", "float32"),
               _quantize_sources),
     _lowering("DEQUANTIZE", _check_dequantize, _emit_dequantize, None, ("int8", "int16", "float32"),
-              _dequantize_sources),
+              _dequantize_sources, _fold_dequantize),
 ]
