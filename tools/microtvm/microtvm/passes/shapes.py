@@ -14,7 +14,7 @@ refused (`check_no_dynamic_shapes`).
 The rules mirror the output shapes of TFLite's kernels (each kernel's Prepare/ResizeOutput):
 same shape as the input for element-wise unary operators; NumPy broadcasting for the binary
 ones; RESHAPE's shape operand (or new_shape option) with one -1 resolved from the element count;
-CONCATENATION's sum along the axis; TRANSPOSE's permutation; SQUEEZE, EXPAND_DIMS; the reductions
+CONCATENATION's sum along the axis; TRANSPOSE's permutation; TILE's multiples; SQUEEZE, EXPAND_DIMS; the reductions
 with keep_dims; FULLY_CONNECTED with and without keep_num_dims.
 """
 from __future__ import annotations
@@ -186,6 +186,13 @@ def _reduction(op: Operator, inputs: list[Optional[Tensor]]) -> Optional[Shape]:
     return tuple(d for k, d in enumerate(shape) if k not in reduced)
 
 
+def _tile(op: Operator, inputs: list[Optional[Tensor]]) -> Optional[Shape]:
+    multiples = _constant_ints(inputs[1]) if len(inputs) > 1 else None
+    if inputs[0] is None or multiples is None or len(multiples) != len(inputs[0].shape):
+        return None
+    return tuple(m * d for m, d in zip(multiples, inputs[0].shape))
+
+
 def _fully_connected(op: Operator, inputs: list[Optional[Tensor]]) -> Optional[Shape]:
     source, weights = inputs[0], inputs[1]
     if source is None or weights is None or len(weights.shape) != 2:
@@ -205,4 +212,5 @@ _RULES: dict[str, Callable[[Operator, list[Optional[Tensor]]], Optional[Shape]]]
     "SQUEEZE": _squeeze,
     "EXPAND_DIMS": _expand_dims,
     "FULLY_CONNECTED": _fully_connected,
+    "TILE": _tile,
 }
