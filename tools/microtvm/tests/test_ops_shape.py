@@ -47,6 +47,12 @@ def cases_for(d: str) -> list[Case]:
         Case("EXPAND_DIMS", [t(d, []), const(0)], [t(d, [1])]),
         Case("SHAPE", [t(d, [2, 1, 3, 1, 2])], [TensorSpec([5], "int32")], {"out_type": "INT32"}),
         Case("SHAPE", [t(d, [4])], [TensorSpec([1], "int64")], {"out_type": "INT64"}),
+        Case("TILE", [t(d, [3]), const([4])], [t(d, [12])]),
+        Case("TILE", [t(d, [2, 3]), const([2, 1], "int64")], [t(d, [4, 3])]),
+        Case("TILE", [t(d, [1, 2, 1, 3]), const([1, 3, 2, 2])], [t(d, [1, 6, 2, 6])]),
+        Case("TILE", [t(d, [2, 1, 3, 1, 2]), const([2, 2, 1, 3, 1])], [t(d, [4, 2, 3, 3, 2])]),
+        Case("TILE", [t(d, [2, 3]), const([1, 1])], [t(d, [2, 3])]),
+        Case("TILE", [t(d, [2, 3]), const([0, 2])], [t(d, [0, 6])]),
     ]
 
 
@@ -55,12 +61,12 @@ def test_every_operator_of_the_family_matches_litert(dtype: str, tmp_path: Path)
     cases = cases_for(dtype)
     model = batched_model(cases)
     graph = run_all(read_model(model, "shape.tflite"))
-    assert {op.opcode for op in graph.operators} == {"BROADCAST_TO", "EXPAND_DIMS"}  # SHAPE folded
+    assert {op.opcode for op in graph.operators} == {"BROADCAST_TO", "EXPAND_DIMS", "TILE"}  # SHAPE folded
     assert_batch_matches_reference(model, cases, workdir=tmp_path)
 
 
 def test_declared_dtypes_are_the_tested_ones():
-    for opcode in ("SHAPE", "BROADCAST_TO", "EXPAND_DIMS"):
+    for opcode in ("SHAPE", "BROADCAST_TO", "EXPAND_DIMS", "TILE"):
         assert set(LOWERINGS_BY_OPCODE[opcode].dtypes) == set(DTYPES), opcode
     assert set(LOWERINGS_BY_OPCODE["BROADCAST_ARGS"].dtypes) == {"int32", "int64"}
     assert LOWERINGS_BY_OPCODE["EXPAND_DIMS"].alias_input
@@ -135,23 +141,25 @@ def test_broadcast_through_computed_shapes_folds_and_matches_litert(tmp_path: Pa
 
 
 def test_folded_shape_values_equal_litert():
-    """SHAPE, BROADCAST_ARGS and BROADCAST_TO of constants, compared value by value."""
+    """SHAPE, BROADCAST_ARGS, BROADCAST_TO and TILE of constants, compared value by value."""
     tensors = [
         TensorSpec([2, 1, 5], "int8", scale=0.1, zero_point=0, name="x"),
         TensorSpec([3], "int32", name="s"),
         const([4, 1, 1, 1]), TensorSpec([4], "int32", name="args"),
         t("int16", [1, 3], data=np.array([[7, -8, 9]], np.int16)), const([2, 3]), t("int16", [2, 3], name="bt"),
+        const([3, 2], "int64"), t("int16", [3, 6], name="tiled"),
     ]
     ops = [
         OpSpec("SHAPE", [0], [1], {"out_type": "INT32"}),
         OpSpec("BROADCAST_ARGS", [1, 2], [3]),
         OpSpec("BROADCAST_TO", [4, 5], [6]),
+        OpSpec("TILE", [4, 7], [8]),
     ]
-    model = build_model(tensors, ops, [0], [1, 3, 6])
+    model = build_model(tensors, ops, [0], [1, 3, 6, 8])
     graph = run_all(read_model(model, "fold.tflite"))
     assert graph.operators == []
     expected = run_reference(model, [np.zeros([2, 1, 5], np.int8)])
-    for index, value in zip([1, 3, 6], expected):
+    for index, value in zip([1, 3, 6, 8], expected):
         np.testing.assert_array_equal(graph.tensor(index).data, value)
         assert graph.tensor(index).data.dtype == value.dtype
 
@@ -173,6 +181,14 @@ def test_folded_shape_values_equal_litert():
         (Case("BROADCAST_ARGS", [const([3, 2]), const([5, 3])], [TensorSpec([2], "int32")]), r"do not broadcast"),
         (Case("BROADCAST_ARGS", [TensorSpec([2], "int32"), const([5, 1])], [TensorSpec([2], "int32")]),
          r"shapes are computed at run time"),
+        (Case("TILE", [t("float32", [3]), TensorSpec([1], "int32")], [t("float32", [6])]),
+         r"operator 0 \(TILE\).*multiples are computed at run time"),
+        (Case("TILE", [t("float32", [2, 3]), const([2])], [t("float32", [4, 3])]),
+         r"1 multiples for an input of rank 2; TILE needs one per dimension"),
+        (Case("TILE", [t("float32", [2, 3]), const([2, 2])], [t("float32", [4, 3])]),
+         r"declares output shape \[4, 3\] but the operands give \[4, 6\]"),
+        (Case("TILE", [t("float32", [2] * 5), const([2] * 5)], [t("float32", [4] * 5)]),
+         r"a copy needs 9 nested loops; at most 8 are supported"),
     ],
 )
 def test_unsupported_operands_are_rejected_with_what_is_supported(case: Case, pattern: str):

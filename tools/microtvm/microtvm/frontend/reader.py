@@ -18,7 +18,7 @@ import hashlib
 import importlib
 import struct
 from pathlib import PurePath
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 import tflite
@@ -218,15 +218,18 @@ def _read_subgraph(
     def shift(indices: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(t if t < 0 else t + base for t in indices)
 
+    for i in inputs:  # nothing computes an input's shape: a dynamic one stays unknown
+        t = tensors[base + i] if i >= 0 else None
+        if t is not None and any(d < 0 for d in t.shape):
+            in_sub = "" if index == 0 else f" in subgraph {index}"
+            raise _dynamic_shape_error(t.shape, f"tensor {i} ({t.name!r}){in_sub}", name)
+
     for op in operators:
         op.inputs, op.outputs, op.intermediates = shift(op.inputs), shift(op.outputs), shift(op.intermediates)
     # The converter's lowered TensorArray writes have dynamic intermediates but a static result.
     operators = rewrite_set_items(tensors, operators, shift(outputs))
-    if dynamic:
-        used = {t for op in operators for t in (*op.inputs, *op.outputs)} | set(shift(inputs)) | set(shift(outputs))
-        for i, message in sorted(dynamic.items()):
-            if base + i in used:
-                raise UnsupportedError(message)
+    # What stays dynamic after that is worked out from the input shapes, or refused, by
+    # passes/shapes.py (check_no_dynamic_shapes).
     return ir.Subgraph(index=index, operators=operators, inputs=shift(inputs), outputs=shift(outputs), name=sub_name)
 
 
@@ -419,6 +422,7 @@ def _read_tensor(
             raise UnsupportedError(problem)
         if problem is not None and dynamic is not None:
             dynamic[i] = problem
+        shape = _with_dynamic_dims(shape, _int_vector(t, "ShapeSignature"), what, name)
         if t.Sparsity() is not None:
             raise UnsupportedError(
                 f"{name}: {what} is stored sparse (TFLite sparsity); sparse tensors are not supported. "
@@ -432,6 +436,8 @@ def _read_tensor(
             )
         raw = _buffer_bytes(data, model, buffer_index, name)
         is_variable = bool(t.IsVariable())
+        if any(d < 0 for d in shape) and (raw or is_variable):
+            raise _dynamic_shape_error(shape, what, name)
     constant = None
     if raw and dtype != ir.RESOURCE:  # buffer 0 and empty buffers mean "no data": filled at run time
         constant = _constant(raw, dtype, shape, what, name)
@@ -466,6 +472,32 @@ def _dynamic_shape_problem(signature: Optional[np.ndarray], what: str, name: str
             "supported. Export the model with fixed input sizes."
         )
     return None
+
+
+def _with_dynamic_dims(
+    shape: tuple[int, ...], signature: Optional[np.ndarray], what: str, name: str
+) -> tuple[int, ...]:
+    """The converter marks a free batch size with -1 in the first dimension of shape_signature;
+    `shape` then holds the batch size to compile for (1), so that is fine. -1 elsewhere means
+    the converter did not work the size out: `shape` then holds placeholders, and LiteRT
+    computes the real sizes when it prepares the operators. Such a tensor gets -1 in every
+    dimension its signature leaves free, for passes/shapes.py to compute from the input shapes
+    (a model input, constant or variable tensor like that is refused here)."""
+    if signature is None:
+        return shape
+    dims = tuple(int(d) for d in signature)
+    if not any(d < 0 for d in dims[1:]):
+        return shape
+    if len(dims) != len(shape):
+        raise _dynamic_shape_error(dims, what, name)
+    return tuple(-1 if s < 0 else d for d, s in zip(shape, dims))
+
+
+def _dynamic_shape_error(dims: Sequence[int], what: str, name: str) -> UnsupportedError:
+    return UnsupportedError(
+        f"{name}: {what} has a dynamic shape (shape_signature {list(dims)}); only static shapes are "
+        "supported. Export the model with fixed input sizes."
+    )
 
 
 def _read_quantization(q: Any, shape: tuple[int, ...], what: str, name: str) -> Optional[ir.Quantization]:

@@ -1,4 +1,4 @@
-"""SHAPE, BROADCAST_ARGS, BROADCAST_TO and EXPAND_DIMS, and the folding of shape arithmetic.
+"""SHAPE, BROADCAST_ARGS, BROADCAST_TO, TILE and EXPAND_DIMS, and the folding of shape arithmetic.
 
 Every tensor has a static shape here (the frontend rejects dynamic ones), so shape operators
 are computed at generation time (passes/fold.py):
@@ -7,7 +7,11 @@ are computed at generation time (passes/fold.py):
 - EXPAND_DIMS with a constant axis is an alias like RESHAPE: the output is the input's bytes
   (no code), and a constant input folds into a constant;
 - BROADCAST_TO with a constant shape is one strided copy whose source strides are 0 along the
-  broadcast dimensions (a small constant input is folded instead).
+  broadcast dimensions (a small constant input is folded instead);
+- TILE with constant multiples is one strided copy too: output dimension k, of size m_k * d_k,
+  is split into (m_k, d_k) whose source strides are (0, the input's stride), so the rank-2r
+  loop nest reads the input again for every repetition; like TFLite's kernel it copies bytes
+  (int8/int16 values keep their bytes whatever the output's quantization parameters).
 The shape vectors of exported models are often computed (SHAPE -> STRIDED_SLICE -> PACK ->
 RESHAPE); SHAPE, the data-movement operators (ops/slicing.py, gather.py, space.py) and, through
 FOLDS_FOR_OTHER_FAMILIES, STRIDED_SLICE and CONCATENATION fold when their operands are
@@ -16,7 +20,7 @@ run time (an axis, a shape or a block operand that depends on the model's input 
 make an output shape depend on run-time data and is rejected with UnsupportedError.
 
 Data types: SHAPE and EXPAND_DIMS of all of float32, int8, int16, int32, int64, bool; SHAPE and
-BROADCAST_ARGS give int32 or int64; BROADCAST_TO copies all six.
+BROADCAST_ARGS give int32 or int64; BROADCAST_TO and TILE copy all six.
 """
 from __future__ import annotations
 
@@ -173,6 +177,47 @@ def _eval_broadcast_to(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> 
 
 
 # --------------------------------------------------------------------------------------------
+# TILE
+
+
+def _tile_multiples(op: Operator, graph: Graph) -> list[int]:
+    (source,) = data_inputs(op, 1)
+    multiples = [int(v) for v in constant_operand(op, graph, 1, "multiples", SHAPE_DTYPES).reshape(-1)]
+    rank = len(graph.tensor(source).shape)
+    if len(multiples) != rank:
+        raise UnsupportedError(f"{len(multiples)} multiples for an input of rank {rank}; TILE needs one per dimension")
+    if any(m < 0 for m in multiples):
+        raise UnsupportedError(f"the multiples {multiples} must not be negative")
+    return multiples
+
+
+def _check_tile(op: Operator, graph: Graph) -> None:
+    check_dtypes(graph, [op.inputs[0], op.outputs[0]], ALL_DTYPES)
+    multiples = _tile_multiples(op, graph)
+    in_shape = graph.tensor(op.inputs[0]).shape
+    check_shape(graph, op.outputs[0], [m * d for m, d in zip(multiples, in_shape)])
+    _tile_copy(op, graph)  # the loop nest must fit the copy kernel
+
+
+def _tile_copy(op: Operator, graph: Graph) -> movement.StridedCopy:
+    in_shape = list(graph.tensor(op.inputs[0]).shape)
+    multiples = _tile_multiples(op, graph)
+    shape, strides = [], []
+    for m, d, stride in zip(multiples, in_shape, contiguous_strides(in_shape)):
+        shape += [m, d]
+        strides += [0, stride]
+    return block_copy(shape, strides, 0, itemsize(graph, op.inputs[0]))
+
+
+def _emit_tile(op: Operator, ctx: LowerContext) -> EmittedOp:
+    return emit_copies(ctx, [(_tile_copy(op, ctx.graph), op.inputs[0], op.outputs[0])])
+
+
+def _eval_tile(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.tile(arrays[0], _tile_multiples(op, graph))]
+
+
+# --------------------------------------------------------------------------------------------
 # EXPAND_DIMS (an alias: see ops/reshape.py)
 
 
@@ -260,6 +305,10 @@ LOWERINGS: list[OpLowering] = [
     OpLowering(
         opcode="BROADCAST_TO", check=_check_broadcast_to, emit=_emit_broadcast_to, headers=COPY_HEADERS,
         sources=COPY_SOURCES, fold=fold_when_constant(_check_broadcast_to, _eval_broadcast_to), dtypes=ALL_DTYPES,
+    ),
+    OpLowering(
+        opcode="TILE", check=_check_tile, emit=_emit_tile, headers=COPY_HEADERS,
+        sources=COPY_SOURCES, fold=fold_when_constant(_check_tile, _eval_tile), dtypes=ALL_DTYPES,
     ),
     OpLowering(opcode="EXPAND_DIMS", check=_check_expand_dims, emit=_emit_alias, alias_input=True, dtypes=ALL_DTYPES),
 ]

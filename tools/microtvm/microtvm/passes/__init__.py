@@ -14,12 +14,17 @@ from ..ir import Graph
 from .aliases import Copy, Storage, resolve_storage
 from .fold import fold_constant_aliases
 from .inplace import InPlace, in_place_candidates
+from .shapes import check_no_dynamic_shapes
 from .timeline import TIMELINE_MARK, timeline
 
 
 def run_all(graph: Graph) -> Graph:
-    """The graph rewrites, in order. Pure: the input graph is not modified."""
-    return fold_constant_aliases(graph)
+    """The graph rewrites, in order. Pure: the input graph is not modified. Folding also works
+    out the shapes the converter left dynamic (passes/shapes.py); a model with one it cannot is
+    refused here."""
+    graph = fold_constant_aliases(graph)
+    check_no_dynamic_shapes(graph)
+    return graph
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..ir import Graph, Operator, Tensor
+from .shapes import infer_output_shapes
 from .util import is_alias_op
 
 
@@ -33,7 +34,7 @@ def fold_constant_aliases(graph: Graph) -> Graph:
     }
     changed = len(kept) != len(graph.operators) or any(
         len(subgraphs[k].operators) != len(sub.operators) for k, sub in graph.subgraphs.items()
-    )
+    ) or any(new is not old for new, old in zip(tensors, graph.tensors))  # shapes inferred (passes/shapes.py)
     if not changed:
         return graph
     return dataclasses.replace(graph, tensors=tensors, operators=kept, subgraphs=subgraphs)
@@ -45,6 +46,7 @@ def _fold(operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor
 
     kept = []
     for op in operators:
+        infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
         lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
         arrays: Optional[Sequence[np.ndarray]] = None
         if is_alias_op(op):
