@@ -1,32 +1,23 @@
 """Models made by TensorFlow's own converter (models/converted/, see make_converted_models.py):
 each compiles and matches LiteRT's reference kernels on 3 seeds, or is refused with one clear
-line while its operators are still missing.
+line while its operators are still missing (microtvm/testing/converted.py has the check and its
+tolerances). The vision models (models/converted/vision/) are in test_converted_vision*.py.
 
 These are the closest stand-in for users' models this repository has: real converter output
 (fused LSTMs, WHILE loops over resource variables, 16x8 and hybrid quantization, per-channel
-weights), not models written by our own writer. Tolerances: integer outputs exact; float32 and
-hybrid models within 1e-4 relative / 1e-4 absolute (whole models: many float operators whose
-summation order may differ from LiteRT's in the last bits).
+weights), not models written by our own writer.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from microtvm.compiler import compile_model
-from microtvm.errors import UnsupportedError
-from microtvm_testing.host import build
-from microtvm_testing.reference import random_inputs, run_reference, run_reference_sequence
+from microtvm_testing.converted import check_converted_model, converted_models_dir
 
 # Under Bazel: the runfiles tree (//models:converted is a data dependency); else the checkout.
-MODELS_DIR = Path(__file__).absolute().parents[3] / "models" / "converted"
-# seq_*.tflite (make_sequence_models.py) are test_converted_sequence_models.py's.
-MODELS = sorted(p.stem for p in MODELS_DIR.glob("*.tflite") if not p.stem.startswith("seq_"))
-SEEDS = (0, 1, 2)
-STATEFUL_STEPS = 4  # a stateful model runs a sequence of invocations, matched invocation by invocation
-FLOAT_TOLERANCE = 1e-4
+MODELS_DIR = converted_models_dir(__file__)
+MODELS = sorted(p.stem for p in MODELS_DIR.glob("*.tflite"))
 
 # Inputs that are not free-form numbers: token ids index a 50-row embedding table.
 INPUT_RANGES = {"embedding_classifier": (0, 50)}
@@ -34,20 +25,8 @@ INPUT_RANGES = {"embedding_classifier": (0, 50)}
 # Models refused today, with what stops them (for the reader). A model listed here must still be
 # refused with one clear UnsupportedError line naming the model, so this list shrinks as support lands.
 NOT_YET_SUPPORTED: dict[str, str] = {
-    # int16 SQUARED_DIFFERENCE: LiteRT 2.3.0 has no int16 kernel for it (and aborts preparing this
-    # model's int16 SUB, whose rescaling exceeds 1), so there is no reference to match.
-    "transformer_block_int16x8": "SQUARED_DIFFERENCE",
+    "transformer_block_int16x8": "SQUARED_DIFFERENCE: LiteRT has no int16 version (and aborts on its int16 SUB)",
 }
-
-
-def _inputs(name: str, model: bytes, seed: int) -> list[np.ndarray]:
-    inputs = random_inputs(model, seed)
-    family = name.rsplit("_", 1)[0]
-    if family in INPUT_RANGES:
-        low, high = INPUT_RANGES[family]
-        rng = np.random.default_rng([seed, 99])
-        inputs = [rng.integers(low, high, size=x.shape).astype(x.dtype) for x in inputs]
-    return inputs
 
 
 def test_the_converted_models_are_there() -> None:
@@ -57,27 +36,4 @@ def test_the_converted_models_are_there() -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_converted_model(name: str, tmp_path: Path) -> None:
-    model = (MODELS_DIR / f"{name}.tflite").read_bytes()
-    if name in NOT_YET_SUPPORTED:
-        with pytest.raises(UnsupportedError) as info:
-            compile_model(model, f"{name}.tflite")
-        message = str(info.value)
-        assert message.startswith(f"{name}.tflite: ") and "\n" not in message
-        return
-    host = build(model, tmp_path, source_name=f"{name}.tflite")
-    for seed in SEEDS:
-        if host.stateful:
-            sequence = [_inputs(name, model, seed * 100 + step) for step in range(STATEFUL_STEPS)]
-            expected_steps = run_reference_sequence(model, sequence)
-            actual_steps = host.run_sequence(sequence)
-        else:
-            inputs = _inputs(name, model, seed)
-            expected_steps, actual_steps = [run_reference(model, inputs)], [host.run(inputs)]
-        for step, (expected, actual) in enumerate(zip(expected_steps, actual_steps)):
-            for k, (ours, theirs) in enumerate(zip(actual, expected)):
-                message = f"{name}: seed {seed}, invocation {step}, output {k}"
-                assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, message
-                if theirs.dtype.kind == "f":
-                    np.testing.assert_allclose(ours, theirs, rtol=FLOAT_TOLERANCE, atol=FLOAT_TOLERANCE, err_msg=message)
-                else:
-                    np.testing.assert_array_equal(ours, theirs, err_msg=message)
+    check_converted_model(MODELS_DIR, name, tmp_path, NOT_YET_SUPPORTED, INPUT_RANGES)
