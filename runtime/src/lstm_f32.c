@@ -5,7 +5,8 @@
  *   gate += peephole .* c; layer norm: gate = (gate - mean) / sqrt(var + 1e-8) .* L + bias;
  *   gate = sigmoid(gate) (the cell gate: the fused activation);
  *   c = f .* c; c += g .* i (CIFG: i = 1 - f); clip;
- *   output gate after the cell update (its peephole reads the new c); h = o .* act(c);
+ *   output gate after the cell update (its peephole reads the new c); h = o .* act(c)
+ *   (activation NONE: h = o .* g, LiteRT's scratch reuse, see step());
  *   projection: h = proj_bias (or 0) + dot(W_proj, h), clipped.
  * Each batch row is independent, so the kernel runs one row at a time in either layout.
  */
@@ -79,8 +80,13 @@ static void step(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t*
     c[k] = clip(ck, p->cell_clip);
   }
   gate(p, w, MTVM_LSTM_O, x, h, c, MTVM_ACT_SIGMOID, og);
-  /* h without projection, into the cell gate's scratch (no longer needed). */
-  for (int32_t k = 0; k < n_cell; ++k) gg[k] = og[k] * mtvm_activation_f32(c[k], p->activation);
+  /* h without projection, into the cell gate's scratch, as LiteRT's CalculateLstmOutputFloat:
+   * scratch = act(c) then scratch *= o. Its activation NONE writes nothing, so the scratch (the
+   * cell gate's buffer) keeps the cell gate g: h = o .* g, not o .* c. */
+  if (p->activation != MTVM_ACT_NONE) {
+    for (int32_t k = 0; k < n_cell; ++k) gg[k] = mtvm_activation_f32(c[k], p->activation);
+  }
+  for (int32_t k = 0; k < n_cell; ++k) gg[k] = og[k] * gg[k];
   if (w->projection_weights != NULL) {
     for (int32_t k = 0; k < p->n_output; ++k) {
       float acc = w->projection_bias != NULL ? w->projection_bias[k] : 0.0f;
