@@ -174,8 +174,9 @@ def _check_activation_dtypes(graph: Graph, op: Operator, table: Mapping[str, OpL
             continue
         if t.dtype == "uint8" and t.quant is not None:
             raise UnsupportedError(
-                f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}), TFLite's legacy "
-                f"quantization scheme, which is not supported. {_FIX_QUANTIZATION}"
+                f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}): TFLite's legacy asymmetric "
+                "uint8 quantization, which TFLite Micro does not run either and which is not supported. Re-convert "
+                "the model with full-integer int8 quantization (int8 weights and activations), or use the float32 model."
             )
 
 
