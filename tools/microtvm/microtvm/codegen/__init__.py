@@ -21,7 +21,6 @@ from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
-from ..passes.variables import model_state
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -91,7 +90,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, copies)
     headers |= main_headers
     sources |= main_sources
-    reset_state = _reset_state(graph, plan, constants)
+    reset_state = _reset_state(graph, storage, plan, constants)
 
     run_used_pools = set(resolver.used_pools)
     map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
@@ -250,7 +249,7 @@ def _emit_operators(
     return steps, headers, sources
 
 
-def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[str]:
+def _reset_state(graph: Graph, storage: Storage, plan: MemoryPlan, constants: Constants) -> list[str]:
     """The statements of tvmgen_<m>_reset_state: every variable tensor to its initial value.
 
     As TFLite's ResetVariableTensor (which LiteRT runs in AllocateTensors and
@@ -258,7 +257,7 @@ def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[s
     (the real value 0). A variable tensor with data in the file (which LiteRT refuses to load)
     starts from that data. An operator's own state (OpLowering.state_init) gets its initial bytes."""
     lines = []
-    owned = {s.key: s for s in model_state(graph).operators}
+    owned = {s.key: s for s in storage.operator_state}
     for b in plan.state_buffers:
         if b.key in owned:
             initial = np.frombuffer(owned[b.key].initial, np.uint8)

@@ -107,7 +107,7 @@ class OpLowering:
     # Optional: state the operator owns and keeps between runs (TFLite Micro's persistent
     # buffers: a framer's sample queue, a noise estimate), as the initial bytes of its state
     # buffer (uint8, any length > 0), which tvmgen_<m>_reset_state restores; None or empty: no
-    # state. The buffer lives in the state pool (memory/plan.py); emit() gets a pointer to it
+    # state. The buffer lives in the state pool (memory/graph_plan.py); emit() gets a pointer to it
     # with ctx.state(passes.variables.operator_state_key(op.index)), aligned like the pool. It may
     # raise UnsupportedError for operands check() rejects (such an operator then owns no state).
     state_init: Optional[Callable[[Operator, Graph], Optional[np.ndarray]]] = None

@@ -1,7 +1,7 @@
 """int8 lookup tables: the one table builder and the one emitter of `mtvm_lut_s8` (no lowerings).
 
 Every int8 operator whose output element depends on its input element alone (RELU, RELU6,
-LEAKY_RELU, HARD_SWISH in ops/elementwise.py; LOGISTIC, TANH in ops/reduce.py; ABS, SQRT,
+LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH in ops/elementwise.py; ABS, SQRT,
 RSQRT, EXP, LOG, ELU, GELU in ops/math.py; int8 -> int8 QUANTIZE in ops/movement.py) replays
 TFLite's arithmetic here at generation time for each of the 256 inputs, and the C kernel only
 looks the outputs up (runtime/src/lut_s8.c, declared in runtime/include/mtvm/unary.h). The
