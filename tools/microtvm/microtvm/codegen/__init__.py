@@ -240,10 +240,12 @@ def _emit_operators(
             source = graph.tensor(op.inputs[0])
             steps.append(_EmittedStep(op.index, op.opcode, "", "", f" (aliases tensor {source.index} \"{_comment(source.name)}\", no code)"))
         else:
-            emitted = lowering.emit(op, OpContext(resolver, op.index))
+            context = OpContext(resolver, op.index)
+            emitted = lowering.emit(op, context)
             headers.update(lowering.headers, emitted.headers)
             sources.update(lowering.sources_of(op, graph), emitted.sources)
-            steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
+            decls = "\n".join(d.strip() for d in (emitted.decls, *context.decls) if d.strip())
+            steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), decls))
         for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))
     return steps, headers, sources

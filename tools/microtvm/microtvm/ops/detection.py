@@ -22,7 +22,6 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from . import _emit as e
 from .base import EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/detection.h",)
@@ -133,14 +132,14 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         "h_scale": _f32(_number(op, "h_scale")),
         "w_scale": _f32(_number(op, "w_scale")),
     }
-    decl, params = e.params_decl(ctx, "mtvm_detection_params_t", fields)
+    params = ctx.params("mtvm_detection_params_t", fields)
     args = ", ".join([*(ctx.buf(i) for i in op.inputs), *(ctx.buf(o) for o in op.outputs), ctx.scratch()])
     call = (
         f"    if (mtvm_detection_postprocess_f32(&{params}, {args}) != 0) {{\n"
         "      return -1; /* an inverted decoded box: LiteRT fails the invocation */\n"
         "    }"
     )
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 LOWERINGS: list[OpLowering] = [

@@ -321,39 +321,6 @@ def _check_broadcast(op: Operator, graph: Graph) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# C emission helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def c_float(value: float) -> str:
-    """An exact C float literal (shortest round-trip decimal of the float32 value)."""
-    v = float(F32(value))
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    text = repr(v)
-    if "e" not in text and "." not in text:
-        text += ".0"
-    return text + "f"
-
-
-def _c_value(value: object) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f".{k} = {_c_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "{" + ", ".join(_c_value(v) for v in value) + "}"
-    if isinstance(value, str):
-        return value  # already a C expression (float literals)
-    return str(int(value))
-
-
-def _params_decl(ctx: LowerContext, c_type: str, fields: dict) -> tuple[str, str]:
-    """(`static const` definition, identifier) of one operator's parameter struct."""
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"  .{k} = {_c_value(v)},\n" for k, v in fields.items())
-    return f"static const {c_type} {name} = {{\n{body}}};\n", name
-
-
-# ---------------------------------------------------------------------------------------------
 # Binary operators
 # ---------------------------------------------------------------------------------------------
 
@@ -522,7 +489,7 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
     elif output.dtype == "float32":
         c_type = "mtvm_arith_f32_params_t"
         act_min, act_max = activation_range_f32(_activation(op))
-        fields.update(act_min=c_float(act_min), act_max=c_float(act_max))
+        fields.update(act_min=float(act_min), act_max=float(act_max))
     else:
         if op.opcode == "MUL":
             c_type = f"mtvm_mul_{suffix}_params_t"
@@ -532,11 +499,11 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
             fields.update(addsub_constants(in1, in2, output))
         act_min, act_max = activation_range_int8(_activation(op), output)
         fields.update(act_min=act_min, act_max=act_max)
-    decl, params = _params_decl(ctx, c_type, fields)
+    params = ctx.params(c_type, fields)
     # ctx.buf also resolves constant operands (ADD of a constant tensor, ...) to their array,
     # registered once however many operators read it.
     a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
-    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});")
 
 
 def _binary_macs(op: Operator, graph: Graph) -> int:
@@ -646,16 +613,14 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, graph), size, x, y)
     if op.opcode in ("RELU", "RELU6"):
         upper = math.inf if op.opcode == "RELU" else 6.0
-        decl, params = _params_decl(
-            ctx, "mtvm_relu_f32_params_t", {"size": size, "lo": c_float(0.0), "hi": c_float(upper)}
-        )
-        return EmittedOp(call=f"mtvm_relu_f32(&{params}, {x}, {y});", decls=decl)
+        params = ctx.params("mtvm_relu_f32_params_t", {"size": size, "lo": 0.0, "hi": upper})
+        return EmittedOp(call=f"mtvm_relu_f32(&{params}, {x}, {y});")
     if op.opcode == "LEAKY_RELU":
-        alpha = c_float(float(op.options.get("alpha", 0.0)))
-        decl, params = _params_decl(ctx, "mtvm_leaky_relu_f32_params_t", {"size": size, "alpha": alpha})
-        return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});", decls=decl)
-    decl, params = _params_decl(ctx, "mtvm_hard_swish_f32_params_t", {"size": size})
-    return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});", decls=decl)
+        alpha = float(op.options.get("alpha", 0.0))
+        params = ctx.params("mtvm_leaky_relu_f32_params_t", {"size": size, "alpha": alpha})
+        return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});")
+    params = ctx.params("mtvm_hard_swish_f32_params_t", {"size": size})
+    return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});")
 
 
 def relu_s16_fields(input_: Tensor, output: Tensor, upper: Optional[float]) -> dict[str, int]:
@@ -692,8 +657,8 @@ def _emit_unary_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     else:
         fields.update(relu_s16_fields(input_, output, None if op.opcode == "RELU" else 6.0))
         kernel, c_type = "mtvm_relu_s16", "mtvm_relu_s16_params_t"
-    decl, params = _params_decl(ctx, c_type, fields)
-    return EmittedOp(call=f"{kernel}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    params = ctx.params(c_type, fields)
+    return EmittedOp(call=f"{kernel}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 def sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
@@ -893,20 +858,17 @@ def _check_sigmoid(op: Operator, graph: Graph) -> None:
 def _emit_sigmoid(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
     inp, out = _sigmoid_io(op, graph)
-    name = f"{ctx.prefix}_params"
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "int16":
         multiplier, shift = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
         table = ctx.const("sigmoid_table_u16", sigmoid_table_u16())
-        fields: dict[str, int] = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
-        return EmittedOp(
-            call=f"mtvm_{op.opcode.lower()}_s16(&{name}, {table}, {src}, {dst});",
-            decls=_params_decl(ctx, "mtvm_sigmoid_s16_params_t", fields)[0],
-        )
+        fields = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
+        params = ctx.params("mtvm_sigmoid_s16_params_t", fields)
+        return EmittedOp(call=f"mtvm_{op.opcode.lower()}_s16(&{params}, {table}, {src}, {dst});")
     if inp.dtype == "int8":
         return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", sigmoid_table(op, graph), inp.num_elements, src, dst)
-    call = f"mtvm_{op.opcode.lower()}_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl(ctx, "mtvm_unary_params_t", {"size": inp.num_elements})[0])
+    params = ctx.params("mtvm_unary_params_t", {"size": inp.num_elements})
+    return EmittedOp(call=f"mtvm_{op.opcode.lower()}_f32(&{params}, {src}, {dst});")
 
 
 def _sigmoid_io(op: Operator, graph: Graph) -> tuple[Tensor, Tensor]:

@@ -73,9 +73,8 @@ def emit_lut_s8(ctx: LowerContext, hint: str, table: np.ndarray, size: int, src:
     """`mtvm_lut_s8(&params, table, src, dst);` over `size` elements, with its parameter struct,
     the table as a constant (named after `hint`) and the kernel's header and source."""
     assert table.dtype == np.int8 and table.shape == (256,), "an int8 table has 256 entries"
-    name = f"{ctx.prefix}_params"
-    decls = f"static const mtvm_unary_params_t {name} = {{\n  .size = {int(size)},\n}};\n"
+    name = ctx.params("mtvm_unary_params_t", {"size": int(size)})
     lut = ctx.const(hint, table)
     return EmittedOp(
-        call=f"mtvm_lut_s8(&{name}, {lut}, {src}, {dst});", decls=decls, headers=LUT_HEADERS, sources=LUT_SOURCES
+        call=f"mtvm_lut_s8(&{name}, {lut}, {src}, {dst});", headers=LUT_HEADERS, sources=LUT_SOURCES
     )

@@ -22,7 +22,7 @@ with its two 513-entry interpolation tables, computed here like LUTPopulate does
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -65,40 +65,6 @@ def _is_int8(op: Operator, graph: Graph) -> bool:
 
 def _is_int16(op: Operator, graph: Graph) -> bool:
     return graph.tensor(op.inputs[0]).dtype == "int16"
-
-
-def _c_int(value: int) -> str:
-    value = int(value)
-    if value == quant.INT32_MIN:
-        return f"({value + 1} - 1)"  # -2147483648 is not a C literal of type int32
-    return str(value)
-
-
-def _c_float(value: float) -> str:
-    """A float literal that round-trips the float32 value exactly."""
-    text = f"{float(np.float32(value)):.9g}"
-    if not any(c in text for c in ".en"):
-        text += ".0"
-    return text + "f"
-
-
-CValue = Union[str, int, float, Sequence[int]]
-
-
-def _c_value(value: CValue) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return _c_float(value)
-    if isinstance(value, (int, np.integer)):
-        return _c_int(int(value))
-    return "{" + ", ".join(_c_int(int(v)) for v in value) + "}"
-
-
-def _params_decl(c_type: str, name: str, fields: dict[str, CValue]) -> str:
-    """A `static const` parameter struct with designated initialisers (C99)."""
-    lines = [f"  .{key} = {_c_value(value)}," for key, value in fields.items()]
-    return f"static const {c_type} {name} = {{\n" + "\n".join(lines) + "\n};\n"
 
 
 def _suffix(op: Operator, graph: Graph) -> str:
@@ -210,13 +176,12 @@ def _emit_pool(kind: str) -> Callable[[Operator, LowerContext], EmittedOp]:
                 activation, _scale(out), _zero_point(out), _INT16_MIN, _INT16_MAX
             )
         act_min_f, act_max_f = _float_activation_range(activation)
-        fields: dict[str, CValue] = dict(_pool_geometry(op, graph))
+        fields: dict[str, object] = dict(_pool_geometry(op, graph))
         fields.update(act_min=act_min, act_max=act_max, act_min_f=act_min_f, act_max_f=act_max_f)
-        name = f"{ctx.prefix}_params"
+        name = ctx.params("mtvm_pool2d_params_t", fields)
         function = f"mtvm_{kind}_pool2d_{_suffix(op, graph)}"
         return EmittedOp(
             call=f"{function}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-            decls=_params_decl("mtvm_pool2d_params_t", name, fields),
         )
 
     return emit
@@ -307,7 +272,7 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
     def used(values: list[int]) -> list[int]:
         return values or [0]  # C zero-fills the rest of the array (and forbids empty braces)
 
-    fields: dict[str, CValue] = {
+    fields: dict[str, object] = {
         "num_outer": len(kept),
         "outer_extent": used([e for e, _ in kept]),
         "outer_stride": used([s for _, s in kept]),
@@ -320,10 +285,9 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
         multiplier, shift = _mean_multiplier(_scale(inp), _scale(out), count)
         fields.update(input_zero_point=_zero_point(inp), output_zero_point=_zero_point(out))
         fields.update(multiplier=multiplier, shift=shift)
-    name = f"{ctx.prefix}_params"
+    name = ctx.params("mtvm_mean_params_t", fields)
     return EmittedOp(
         call=f"mtvm_mean_{_suffix(op, graph)}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-        decls=_params_decl("mtvm_mean_params_t", name, fields),
     )
 
 
@@ -499,18 +463,17 @@ def _emit_softmax_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, _ = _io(op, ctx.graph)
     depth = int(inp.shape[-1])
     multiplier, shift = softmax_s16_multiplier(_scale(inp), float(op.options.get("beta", 0.0)))
-    fields: dict[str, CValue] = {
+    fields: dict[str, object] = {
         "outer": inp.num_elements // depth if depth else 0, "depth": depth,
         "input_multiplier": multiplier, "input_shift": shift,
     }
     exp_table, reciprocal_table = softmax_s16_tables()
     exp_lut = ctx.const("softmax_s16_exp", exp_table)
     reciprocal_lut = ctx.const("softmax_s16_one_over_one_plus_x", reciprocal_table)
-    name = f"{ctx.prefix}_params"
+    name = ctx.params("mtvm_softmax_s16_params_t", fields)
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     return EmittedOp(
         call=f"mtvm_softmax_s16(&{name}, {exp_lut}, {reciprocal_lut}, {src}, {dst});",
-        decls=_params_decl("mtvm_softmax_s16_params_t", name, fields),
     )
 
 
@@ -521,15 +484,15 @@ def _emit_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
         return _emit_softmax_s16(op, ctx)
     beta = float(op.options.get("beta", 0.0))
     depth = int(inp.shape[-1])
-    fields: dict[str, CValue] = {"outer": inp.num_elements // depth if depth else 0, "depth": depth, "beta": beta}
-    name = f"{ctx.prefix}_params"
+    fields: dict[str, object] = {"outer": inp.num_elements // depth if depth else 0, "depth": depth, "beta": beta}
+    name = ctx.params("mtvm_softmax_params_t", fields)
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "int8":
         table = ctx.const("softmax_exp", _softmax_exp_table(beta, _scale(inp)))
         call = f"mtvm_softmax_s8(&{name}, {table}, {src}, {dst});"
     else:
         call = f"mtvm_softmax_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params_t", name, fields))
+    return EmittedOp(call=call)
 
 
 # ---------------------------------------------------------------------------------------------
