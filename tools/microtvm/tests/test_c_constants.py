@@ -10,8 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
-
-from microtvm.ops import conv, elementwise, gather, movement, reduce, reduction, signal, space
+from microtvm.ops import (
+    conv,
+    elementwise,
+    gather,
+    movement,
+    reduce,
+    reduction,
+    signal,
+    space,
+)
 
 ROOT = Path(__file__).absolute().parents[3]
 HEADERS = ROOT / "runtime" / "include" / "mtvm"
