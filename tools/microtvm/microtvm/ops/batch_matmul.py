@@ -200,10 +200,12 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     operands = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {ctx.buf(op.outputs[0])}"
     if kind == "float32":
         name = ctx.params("mtvm_batch_matmul_f32_params_t", {"s": _shape_init(op, plan)})
-        return EmittedOp(f"mtvm_batch_matmul_f32(&{name}, {operands});", "", _HEADERS, ("batch_matmul_f32.c",))
+        call = f"mtvm_batch_matmul_f32(&{name}, {operands});"
+        return EmittedOp(call, headers=_HEADERS, sources=("batch_matmul_f32.c",))
     if kind == "int8_to_int32":
         name = ctx.params("mtvm_batch_matmul_f32_params_t", {"s": _shape_init(op, plan)})
-        return EmittedOp(f"mtvm_batch_matmul_s8_s32(&{name}, {operands});", "", _HEADERS, ("batch_matmul_s8_s32.c",))
+        call = f"mtvm_batch_matmul_s8_s32(&{name}, {operands});"
+        return EmittedOp(call, headers=_HEADERS, sources=("batch_matmul_s8_s32.c",))
     if kind in ("int8", "int16", "int16x8"):
         (ls, lz), (rs, rz), (os_, oz) = _per_tensor(lhs, "LHS"), _per_tensor(rhs, "RHS"), _per_tensor(out, "output")
         multiplier, shift = quant.quantize_multiplier(ls * rs / os_)  # double, as LiteRT
@@ -213,7 +215,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         name = ctx.params("mtvm_batch_matmul_quantized_params_t", dict(fields))
         suffix = {"int8": "s8", "int16": "s16", "int16x8": "s16_s8"}[kind]
         call = f"mtvm_batch_matmul_{suffix}(&{name}, {operands});"
-        return EmittedOp(call, "", _HEADERS, (f"batch_matmul_{suffix}.c",))
+        return EmittedOp(call, headers=_HEADERS, sources=(f"batch_matmul_{suffix}.c",))
     return _emit_hybrid(op, ctx, plan, operands)
 
 
@@ -247,8 +249,8 @@ def _emit_hybrid(op: Operator, ctx: LowerContext, plan: _Plan, operands: str) ->
         ("row_sums", row_sums),
     ]
     name = ctx.params("mtvm_batch_matmul_hybrid_params_t", dict(fields))
-    return EmittedOp(f"mtvm_batch_matmul_hybrid(&{name}, {operands}, {ctx.scratch()});", "",
-                     (*_HEADERS, "mtvm/hybrid.h"), ("batch_matmul_hybrid.c", "hybrid_quantize.c"))
+    return EmittedOp(f"mtvm_batch_matmul_hybrid(&{name}, {operands}, {ctx.scratch()});",
+                     headers=(*_HEADERS, "mtvm/hybrid.h"), sources=("batch_matmul_hybrid.c", "hybrid_quantize.c"))
 
 
 def _macs(op: Operator, graph: Graph) -> int:
