@@ -1,9 +1,12 @@
-"""Constants the lowerings share with the C headers stay equal to them, and every enum name a
-lowering writes into generated C is declared by a header (runtime/include/mtvm/*.h).
+"""Constants the lowerings share with the C headers stay equal to them, every enum name and
+parameter struct type a lowering writes into generated C is declared by a header
+(runtime/include/mtvm/*.h), and parameter structs are emitted only through `ctx.params`.
 
-The headers are parsed, not compiled: `#define MTVM_X <integer>` and enumerators
-`MTVM_X = <integer>` / `MTVM_X,` inside `enum { ... }`.
+The headers are parsed, not compiled: `#define MTVM_X <integer>`, enumerators
+`MTVM_X = <integer>` / `MTVM_X,` inside `enum { ... }`, `} mtvm_..._t;` typedefs and the
+scratch-size macros (evaluated on sample sizes against their Python twins).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,12 +15,17 @@ from pathlib import Path
 import pytest
 from microtvm.ops import (
     conv,
+    copies,
+    detection,
     elementwise,
     gather,
+    hybrid_recurrent,
     movement,
+    recurrent,
     reduce,
     reduction,
     signal,
+    slicing,
     space,
 )
 
@@ -58,6 +66,9 @@ MIRRORED = [
     (gather.MAX_ND_DEPTH, "MTVM_GATHER_ND_MAX_DEPTH"),
     (signal.MAX_FFT_STAGES, "MTVM_FFT_MAX_STAGES"),
     (space.MAX_MIRROR_RANK, "MTVM_MIRROR_PAD_MAX_RANK"),
+    (copies.MAX_COPY_RANK, "MTVM_COPY_MAX_RANK"),
+    (slicing.MAX_RANK, "MTVM_COPY_MAX_RANK"),  # SLICE, SPLIT, PACK, ... copy through mtvm_copy_params_t
+    (slicing.MAX_RANK, "MTVM_UPDATE_SLICE_MAX_RANK"),
 ]
 
 
@@ -80,3 +91,72 @@ def test_enum_names_the_lowerings_write_are_declared() -> None:
 def test_the_parser_reads_enums_and_defines() -> None:
     assert CONSTANTS["MTVM_CONV_PLAIN"] == 0 and CONSTANTS["MTVM_CONV_GATHER"] == 2
     assert CONSTANTS["MTVM_LSTM_O"] == 3 and CONSTANTS["MTVM_BCAST_MAX_DIMS"] >= 1
+
+
+def test_lstm_gate_order_equals_the_header() -> None:
+    """recurrent.GATES indexes the per-gate arrays of the LSTM parameter structs."""
+    assert [CONSTANTS[f"MTVM_LSTM_{gate}"] for gate in recurrent.GATES] == list(range(len(recurrent.GATES)))
+
+
+def _function_macro(name: str) -> tuple[list[str], str]:
+    """(parameters, body) of a function-like `#define name(...) body` (continuation lines joined)."""
+    for header in sorted(HEADERS.glob("*.h")):
+        text = header.read_text().replace("\\\n", " ")
+        match = re.search(rf"^\s*#\s*define\s+{name}\(([^)]*)\)(.*)$", text, re.MULTILINE)
+        if match:
+            return [p.strip() for p in match.group(1).split(",")], match.group(2)
+    raise AssertionError(f"{name} is not defined in runtime/include/mtvm/*.h")
+
+
+def _evaluate_macro(name: str, *args: int) -> int:
+    """The macro's value for integer arguments (size_t casts dropped: the sizes here do not wrap)."""
+    parameters, body = _function_macro(name)
+    expression = _COMMENT.sub("", body).replace("(size_t)", "")
+    assert re.fullmatch(r"[\w\s()+*-]+", expression), f"{name}: not a plain integer expression"
+    return int(eval(expression, {"__builtins__": {}}, dict(zip(parameters, args))))
+
+
+SIZES = [1, 2, 3, 7, 64, 1917]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_detection_scratch_equals_the_header(n: int) -> None:
+    for d in (1, 10, 100):
+        assert detection.scratch_bytes(n, d) == _evaluate_macro("MTVM_DETECTION_SCRATCH_BYTES", n, d)
+
+
+@pytest.mark.parametrize("n_batch", [1, 2, 5])
+def test_hybrid_lstm_scratch_equals_the_header(n_batch: int) -> None:
+    for n_input, n_cell, n_output in ((1, 1, 1), (3, 8, 4), (40, 64, 64)):
+        expected = _evaluate_macro("MTVM_LSTM_HYBRID_SCRATCH_BYTES", n_batch, n_input, n_cell, n_output)
+        assert hybrid_recurrent.lstm_scratch_bytes(n_batch, n_input, n_cell, n_output) == expected
+
+
+def _typedefs() -> set[str]:
+    names: set[str] = set()
+    for header in sorted(HEADERS.glob("*.h")):
+        names |= set(re.findall(r"\}\s*(mtvm_\w+_t)\s*;", _COMMENT.sub("", header.read_text())))
+    return names
+
+
+def test_parameter_struct_types_the_lowerings_write_are_declared() -> None:
+    """Every parameter struct type named in ops/ (ctx.params("mtvm_..._params_t", ...), and the
+    type names a lowering picks between) is a typedef of a header."""
+    used: set[str] = set()
+    for source in sorted(OPS.glob("*.py")):
+        used |= set(re.findall(r"[\"'](mtvm_\w+_params_t)[\"']", source.read_text()))
+    assert {"mtvm_conv2d_s8_params_t", "mtvm_unary_params_t", "mtvm_select_params_t"} <= used
+    missing = sorted(used - _typedefs())
+    assert not missing, f"not declared in runtime/include/mtvm/*.h: {', '.join(missing)}"
+
+
+def test_parameter_structs_are_emitted_only_through_ctx_params() -> None:
+    """No lowering writes its own `static const` declaration or file-scope decls: ctx.params
+    (codegen/params.py) is the one way, so every value is written the same way."""
+    offenders = []
+    for source in sorted(OPS.glob("*.py")):
+        for number, line in enumerate(source.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"f[\"'].*static const|\bdecls\s*=|_params_decl\b|\bparams_decl\b", code):
+                offenders.append(f"{source.name}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

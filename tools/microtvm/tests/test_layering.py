@@ -7,6 +7,7 @@ The passes get the lowering table from their caller, so they import nothing from
 codegen/; nothing below the compiler imports a part of the package inside a function (a late
 import hides a dependency the layers forbid).
 """
+
 from __future__ import annotations
 
 import ast
@@ -45,7 +46,11 @@ def _imports(path: Path) -> list[tuple[str, bool, bool]]:
                 visit(child, type_checking, True)
             elif isinstance(child, ast.ImportFrom) and child.level > 0:
                 up = child.level - 1  # levels above this module's package
-                base = list(module_parts[:package_depth])[: package_depth - up] if up else list(module_parts[:package_depth])
+                base = (
+                    list(module_parts[:package_depth])[: package_depth - up]
+                    if up
+                    else list(module_parts[:package_depth])
+                )
                 target = base + (child.module.split(".") if child.module else [])
                 names = [target] if target else [[alias.name] for alias in child.names]
                 for name in names:

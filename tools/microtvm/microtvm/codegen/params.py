@@ -19,6 +19,7 @@ and returns `op3_params`. Values are written deterministically:
 - a sequence: an array initializer `{1, 2, 3}` (`{0}` when empty; C zero-fills the rest).
 Enumerated values are always passed as their enum names, never as numbers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -13,14 +13,16 @@ operator, plus EmittedOp.sources for the files only some operands need).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, Union
 
 import numpy as np
 
 from ..ir import Graph, Operator
 
-# A C initializer value (codegen/params.py): str is C as it is (an enum name, an identifier).
-CValue = Union[str, bool, int, float, np.integer, np.floating, Sequence["CValue"], Mapping[str, "CValue"]]
+# A C initializer value (codegen/params.py): str is C as it is (an enum name, an identifier),
+# bool, int and float are written as C literals, a sequence as an array initializer and a mapping
+# as a nested struct initializer (their items again CValues).
+CValue = Union[str, bool, int, float, np.integer, np.floating, Sequence[Any], Mapping[str, Any]]
 
 
 class LowerContext(Protocol):
@@ -49,7 +51,7 @@ class LowerContext(Protocol):
         resource variable "var<k>", a CALL_ONCE flag "once<op>" or an operator's own state
         "op<op>", see OpLowering.state_init), persistent between runs."""
 
-    def params(self, c_type: str, fields: Mapping[str, CValue], name: str = "params") -> str:
+    def params(self, c_type: str, fields: Mapping[str, object], name: str = "params") -> str:
         """Declare `static const <c_type> <prefix>_<name> = {.field = value, ...};` at file scope
         (in flash) and return its identifier: the one way a lowering emits C parameters (see
         codegen/params.py for how values are written). Enumerated fields take their enum names

@@ -47,14 +47,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
 from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from .base import CValue, EmittedOp, LowerContext, OpLowering
+from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/conv.h",)
 # Each call names its kernel's file (EmittedOp.sources): one file per kernel variant, so a model
@@ -370,7 +370,7 @@ def _as_int32(values: np.ndarray) -> np.ndarray:
 # ---- C emission helpers --------------------------------------------------------------------------
 
 
-def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, CValue]],
+def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: Sequence[tuple[str, object]],
           source: Optional[str] = None, data_input: int = 0) -> EmittedOp:
     """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`.
     Activation bounds of the float kernels may be infinite (INFINITY: conv.h includes <math.h>)."""
@@ -405,7 +405,7 @@ def s16_requant(ctx: LowerContext, scales: np.ndarray, hint: str) -> str:
     return ctx.const(f"{hint}_requant", np.stack([multipliers, shifts], axis=1).astype(np.int32))
 
 
-def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) -> list[tuple[str, CValue]]:
+def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) -> list[tuple[str, object]]:
     """Fields shared by the three float32 parameter structs."""
     lo, hi = quant.activation_range_float(_activation(op))
     bias = "NULL"
@@ -421,7 +421,7 @@ def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) ->
 
 def _int8_window_fields(op: Operator, ctx: LowerContext, ops: _Operands, g: _Geometry, rows: np.ndarray,
                         layout: str, arranged: np.ndarray, pad_bytes: int, hint: str,
-                        weights_field: str = "weights") -> tuple[list[tuple[str, CValue]], bool]:
+                        weights_field: str = "weights") -> tuple[list[tuple[str, object]], bool]:
     """Fields shared by the int8 CONV_2D and DEPTHWISE_CONV_2D parameter structs, from `rows`
     (each output channel's weights, [out_c][taps]) and the weights as the kernel reads them; and
     whether the kernels' short requantization applies (_fast_requantization)."""
@@ -570,7 +570,7 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     out_c, fh, fw, fic = ops.filter.shape
     g = _geometry(op, ops, fh, fw)
-    fields = [("g", g.c_fields()), ("filter_in_c", fic)]
+    fields: list[tuple[str, object]] = [("g", g.c_fields()), ("filter_in_c", fic)]
     if ops.is_16x8:
         act_min, act_max = _output_activation_range(op, ops)
         mode = check_16x8_bias(op, ops.bias, option_allowed=True)
@@ -633,7 +633,7 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     _, fh, fw, out_c = ops.filter.shape
     g = _geometry(op, ops, fh, fw)
     # Like LiteRT, the depth multiplier follows from the shapes, not from the (redundant) option.
-    fields = [("g", g.c_fields()), ("depth_multiplier", out_c // g.in_c)]
+    fields: list[tuple[str, object]] = [("g", g.c_fields()), ("depth_multiplier", out_c // g.in_c)]
     if ops.is_16x8:
         act_min, act_max = _output_activation_range(op, ops)
         fields += [
@@ -692,7 +692,7 @@ def _fc_check(op: Operator, graph: Graph) -> None:
 def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     batches, depth, units = _fc_dims(ops)
-    fields = [("batches", int(batches)), ("accum_depth", int(depth)), ("out_c", int(units))]
+    fields: list[tuple[str, object]] = [("batches", int(batches)), ("accum_depth", int(depth)), ("out_c", int(units))]
     if ops.is_16x8:
         return _fc_emit_s16(op, ctx, ops, units, fields)
     if not ops.is_int8:
@@ -724,7 +724,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
-                 fields: list[tuple[str, CValue]]) -> EmittedOp:
+                 fields: list[tuple[str, object]]) -> EmittedOp:
     """16x8: LiteRT rounds round(acc * scale) in double, the int8 kernel's rounding; we do the
     same double arithmetic in C (once per output, so its cost is small next to the dot product)."""
     wq = ops.filter.quant
@@ -745,7 +745,7 @@ def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
                  _S16_SOURCES[op.opcode])
 
 
-def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, CValue]]:
+def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, object]]:
     """The integer multiplier and shift of each scale (one per channel, or one per tensor), or,
     if some scale has none, the double scales themselves (the first field is then `scales`)."""
     pairs = [fc_integer_rounding(float(s), lo, hi) for s in scales]

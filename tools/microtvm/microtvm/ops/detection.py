@@ -109,9 +109,13 @@ def _check(op: Operator, graph: Graph) -> None:
     _shape(op, num, "number of detections output", (1,))
 
 
+def scratch_bytes(n: int, d: int) -> int:
+    """MTVM_DETECTION_SCRATCH_BYTES(N, D) of mtvm/detection.h (tests/test_c_constants.py)."""
+    return 4 * (9 * n + 6 * (n + d)) + n
+
+
 def _scratch(op: Operator, graph: Graph) -> int:
-    n, d = graph.tensor(op.inputs[0]).shape[1], _int(op, "max_detections")
-    return 4 * (9 * n + 6 * (n + d)) + n  # MTVM_DETECTION_SCRATCH_BYTES
+    return scratch_bytes(int(graph.tensor(op.inputs[0]).shape[1]), _int(op, "max_detections"))
 
 
 def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:

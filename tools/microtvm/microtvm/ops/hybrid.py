@@ -30,7 +30,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from . import conv
-from .base import CValue, EmittedOp, LowerContext, OpLowering
+from .base import EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/hybrid.h",)
 _QUANTIZE = "hybrid_quantize.c"
@@ -89,7 +89,7 @@ def _per_channel_scales(op: Operator, w: Tensor, out_channels: int, axis: int) -
     return np.asarray(q.scale, dtype=np.float32)
 
 
-def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, CValue]],
+def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, object]],
           source: str) -> EmittedOp:
     name = ctx.params(ctype, dict(fields))
     call = f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.scratch()});"
@@ -97,7 +97,7 @@ def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list
 
 
 def _common_fields(op: Operator, ctx: LowerContext, ops: conv._Operands, hint: str,
-                   weights: np.ndarray) -> list[tuple[str, CValue]]:
+                   weights: np.ndarray) -> list[tuple[str, object]]:
     lo, hi = quant.activation_range_float(conv._activation(op))
     bias = "NULL"
     if ops.bias is not None:

@@ -188,11 +188,15 @@ def _lstm_check(op: Operator, graph: Graph) -> None:
             raise UnsupportedError(f"{where}: {clip} must not be negative (0 means no clipping), as TFLite requires")
 
 
-def _lstm_scratch(op: Operator, graph: Graph) -> int:
-    """mtvm/hybrid_recurrent.h MTVM_LSTM_HYBRID_SCRATCH_BYTES."""
-    d = rec._lstm_dims(op, graph)
-    nb, ni, nc, no = d["n_batch"], d["n_input"], d["n_cell"], d["n_output"]
+def lstm_scratch_bytes(nb: int, ni: int, nc: int, no: int) -> int:
+    """MTVM_LSTM_HYBRID_SCRATCH_BYTES(n_batch, n_input, n_cell, n_output) of mtvm/hybrid_recurrent.h
+    (tests/test_c_constants.py)."""
     return (4 * nb * nc + 3 * nb) * 4 + 3 * nb * 4 + nb * (ni + no + nc)
+
+
+def _lstm_scratch(op: Operator, graph: Graph) -> int:
+    d = rec._lstm_dims(op, graph)
+    return lstm_scratch_bytes(d["n_batch"], d["n_input"], d["n_cell"], d["n_output"])
 
 
 def _lstm_emit(op: Operator, ctx: LowerContext) -> EmittedOp:

@@ -35,7 +35,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from . import _emit as e
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/quant.h", "mtvm/reduction.h")
 MAX_DIMS = 8  # MTVM_REDUCE_MAX_DIMS in mtvm/reduction.h
@@ -95,7 +95,7 @@ def reduce_groups(shape: Sequence[int], axes: Sequence[int]) -> tuple[list[tuple
     return outer, inner
 
 
-def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict[str, e.CValue]:
+def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict[str, CValue]:
     """The mtvm_reduce_walk_t fields of a reduction of `shape` over `axes` (resolved)."""
     outer, inner = reduce_groups(shape, axes)
     return {
@@ -208,7 +208,7 @@ def _emit_reduce(op: Operator, ctx: LowerContext) -> EmittedOp:
         else:
             multiplier, shift = prod_scaling(s_in, s_out, inp.num_elements // out.num_elements)
             kernel = f"mtvm_reduce_prod_{_SUFFIX[inp.dtype]}"
-        fields: dict[str, e.CValue] = {
+        fields: dict[str, CValue] = {
             "walk": walk, "input_zero_point": zp_in, "output_zero_point": zp_out,
             "multiplier": multiplier, "shift": shift,
         }

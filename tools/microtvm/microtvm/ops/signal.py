@@ -44,7 +44,7 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from ..passes.variables import operator_state_key
 from . import _emit as e
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/signal.h",)
 MAX_FFT_STAGES = 32  # MTVM_FFT_MAX_STAGES in runtime/include/mtvm/signal.h
@@ -645,7 +645,7 @@ def _spectral_subtraction_state(op: Operator, graph: Graph) -> np.ndarray:
 
 
 def _emit_spectral_subtraction(op: Operator, ctx: LowerContext) -> EmittedOp:
-    fields: dict[str, e.CValue] = {"num_channels": _option(op, "num_channels")}
+    fields: dict[str, CValue] = {"num_channels": _option(op, "num_channels")}
     for name in _SPECTRAL_WEIGHTS:
         fields[name] = f"{_option(op, name) & 0xFFFFFFFF}u"
     fields["smoothing_bits"] = _option(op, "smoothing_bits")
