@@ -7,6 +7,7 @@ the same model and options always give the same bytes. `analyze` runs the same s
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,14 +110,14 @@ def _prepare(graph: Graph, data: bytes, options: CompileOptions) -> Graph:
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
-    return run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
+    return run_all(graph, LOWERINGS_BY_OPCODE)  # folds shape arithmetic first: folded operators are never lowered
 
 
 def _plan(
     graph: Graph, options: CompileOptions, lowerings: Mapping[str, OpLowering], scratch: Mapping[int, int]
 ) -> tuple[Storage, MemoryPlan]:
     pools = parse_pools(options.workspace_pools)
-    storage = resolve_storage(graph)
+    storage = resolve_storage(graph, lowerings)
     plan = plan_memory(
         graph,
         storage,
@@ -199,6 +200,4 @@ def _check_options(options: CompileOptions) -> None:
 
 
 def _with_sha256(graph: Graph, data: bytes) -> Graph:
-    import dataclasses
-
     return dataclasses.replace(graph, source_sha256=hashlib.sha256(data).hexdigest())

@@ -26,6 +26,21 @@ import numpy as np
 
 RESOURCE = "resource"  # dtype of resource handles (TFLite TensorType RESOURCE); not a numpy dtype
 
+# The C type of each dtype a tensor may have in generated code (model inputs and outputs too).
+C_TYPES: dict[str, str] = {
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+    "int16": "int16_t",
+    "uint16": "uint16_t",
+    "int32": "int32_t",
+    "uint32": "uint32_t",
+    "int64": "int64_t",
+    "uint64": "uint64_t",
+    "float32": "float",
+    "float64": "double",
+    "bool": "uint8_t",
+}
+
 
 @dataclass(frozen=True)
 class Quantization:

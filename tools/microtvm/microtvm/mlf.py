@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from .codegen import GENERATED_FILES, GeneratedCode, environment
-from .codegen.arrays import C_TYPES
 from .errors import UserError
-from .ir import Graph
+from .ir import C_TYPES, Graph
 from .memory import MemoryPlan, PlannedBuffer
 
 MLF_VERSION = 7

@@ -5,8 +5,8 @@ The library is an input of the compiler, never found relative to this file. In o
    declared `//runtime:sources` (rules/private/model_library.bzl);
 2. the environment variable MICROTVM_RUNTIME_DIR (set by the test configuration, conftest.py);
 3. the runfiles of a Bazel binary or test that declares `//runtime:sources` as data (e.g.
-   `bazel run //tools/microtvm:microtvmc`): `<runfiles>/<repository>/runtime`, where <repository>
-   is the runfiles directory of the repository that holds this package.
+   `bazel run //tools/microtvm:microtvmc`): `$RUNFILES_DIR/<repository>/runtime`, where
+   <repository> is the runfiles directory of the repository that also holds this package.
 """
 from __future__ import annotations
 
@@ -22,19 +22,26 @@ RUNTIME_DIR_ENV = "MICROTVM_RUNTIME_DIR"
 _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
 
+# Below a repository's directory in Bazel runfiles: the kernel library (//runtime:sources) and this
+# file (//tools/microtvm:microtvm), which together identify the repository that ships both.
+_RUNFILES_RUNTIME = "runtime"
+_RUNFILES_THIS_FILE = "tools/microtvm/microtvm/runtime_files.py"
+
+
 def runfiles_runtime_dir() -> Optional[Path]:
-    """runtime/ in the runfiles of the running Bazel binary or test, if it has one there."""
+    """runtime/ in the runfiles of the running Bazel binary or test, if they hold it: in the
+    repository directory that also holds this package (its name depends on how the repository is
+    used: "_main" as the main module, its canonical name as a dependency)."""
     root = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR") or _enclosing_runfiles()
-    if not root:
+    if not root or not os.path.isdir(root):
         return None
-    # Not .resolve(): the runfiles tree is made of symlinks into the source tree, and following
-    # them would leave the declared inputs (and Bazel's sandbox).
-    try:
-        repository = Path(os.path.abspath(__file__)).relative_to(os.path.abspath(root)).parts[0]
-    except ValueError:  # this package is not in those runfiles
-        return None
-    candidate = Path(root) / repository / "runtime"
-    return candidate if (candidate / "include" / "mtvm").is_dir() else None
+    # Not .resolve(): the runfiles tree is made of symlinks, and following them would leave the
+    # declared inputs (and Bazel's sandbox).
+    for repository in sorted(Path(root).iterdir()):
+        candidate = repository / _RUNFILES_RUNTIME
+        if (repository / _RUNFILES_THIS_FILE).is_file() and (candidate / "include" / "mtvm").is_dir():
+            return candidate
+    return None
 
 
 def _enclosing_runfiles() -> Optional[str]:

@@ -473,6 +473,7 @@ def test_bias_with_a_stale_quantized_dimension_is_accepted() -> None:
 
 
 def test_a_stale_weight_axis_is_the_lowerings_verdict_not_corrupt() -> None:
+    from microtvm.ops import LOWERINGS_BY_OPCODE
     from microtvm.passes.validate import validate
 
     scales = [0.01, 0.02, 0.03]
@@ -481,7 +482,7 @@ def test_a_stale_weight_axis_is_the_lowerings_verdict_not_corrupt() -> None:
                             [_q((1, 4, 4, 3), 0.1, 0)], {"padding": "VALID"})
     graph = read_tflite(model, "w.tflite")  # reads: per-channel layout is each kernel's business
     with pytest.raises(UnsupportedError, match="per output channel .3. along axis 0; got 3 scales along axis 3"):
-        validate(graph)
+        validate(graph, LOWERINGS_BY_OPCODE)
 
 
 def _patch_operator_options_type(model: bytes, value: int) -> bytes:

@@ -19,7 +19,7 @@ import pytest
 from microtvm import ops
 from microtvm.compiler import CompileOptions, compile_graph, read_model
 from microtvm.memory import BufferRequest, Placement, PoolSpec, align_up
-from microtvm.memory.planner import blocked_offsets
+from microtvm.memory.placement import blocked_offsets
 from microtvm_testing.host import assert_matches_reference
 from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model
 
@@ -232,7 +232,7 @@ def test_a_false_declaration_is_caught(tmp_path, monkeypatch):
 
 
 # ----------------------------------------------------------------------------------------------
-# Pools: the output may overlap the input from below, by memory/overlap.py's D.
+# Pools: the output may overlap the input from below, by ops/overlap.py's D.
 
 
 def _simulated_delta(in_shape, out_shape, filter_hw, stride_hw, pad_hw, dilation_hw, multiplier, in_size, out_size):
@@ -263,7 +263,7 @@ def _simulated_delta(in_shape, out_shape, filter_hw, stride_hw, pad_hw, dilation
 
 @pytest.mark.parametrize("seed", range(12))
 def test_window_delta_matches_a_replay_of_the_loops(seed):
-    from microtvm.memory.overlap import raster_window_delta
+    from microtvm.ops.overlap import raster_window_delta
 
     rng = np.random.default_rng(seed)
     kh, kw = (int(v) for v in rng.integers(1, 4, 2))

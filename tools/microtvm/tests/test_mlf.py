@@ -143,16 +143,21 @@ def test_failure_leaves_nothing_behind(files, tmp_path, monkeypatch):
 
 def test_the_runtime_is_an_input(monkeypatch, tmp_path):
     """The kernel library comes from --runtime-dir, $MICROTVM_RUNTIME_DIR or the runfiles of a Bazel
-    binary that declares it (<runfiles>/<repository>/runtime), never from where the compiler lies."""
-    module = Path(os.path.abspath(runtime_files.__file__))  # <root>/<repository>/tools/microtvm/microtvm/...
+    binary that declares it ($RUNFILES_DIR/<repository>/runtime), never from where the compiler lies."""
+    checkout = Path(os.path.abspath(runtime_files.__file__)).parents[3]  # a checkout, or <runfiles>/<repo>
+    runfiles = tmp_path / "runfiles"  # a runfiles tree as Bazel makes it: symlinks to the files
+    for relative in ("tools/microtvm/microtvm/runtime_files.py", "runtime/include/mtvm/platform.h"):
+        (runfiles / "some_repo" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (runfiles / "some_repo" / relative).symlink_to(checkout / relative)
+    (runfiles / "other_repo" / "runtime").mkdir(parents=True)  # not the repository of this package
     monkeypatch.delenv(runtime_files.RUNTIME_DIR_ENV, raising=False)
     monkeypatch.delenv("TEST_SRCDIR", raising=False)
-    monkeypatch.setenv("RUNFILES_DIR", str(module.parents[4]))
-    assert runtime_files.runtime_dir() == module.parents[3] / "runtime"
-    monkeypatch.setenv("RUNFILES_DIR", str(tmp_path))  # runfiles without this package
+    monkeypatch.setenv("RUNFILES_DIR", str(runfiles))
+    assert runtime_files.runtime_dir() == runfiles / "some_repo" / "runtime"
+    monkeypatch.setenv("RUNFILES_DIR", str(tmp_path / "elsewhere"))  # runfiles without the runtime
     with pytest.raises(UserError, match="--runtime-dir"):
         runtime_files.runtime_dir()
-    monkeypatch.setenv(runtime_files.RUNTIME_DIR_ENV, str(module.parents[3] / "runtime"))
-    assert runtime_files.runtime_dir() == module.parents[3] / "runtime"
+    monkeypatch.setenv(runtime_files.RUNTIME_DIR_ENV, str(checkout / "runtime"))
+    assert runtime_files.runtime_dir() == checkout / "runtime"
     with pytest.raises(UserError, match="not found at"):
         runtime_files.runtime_dir(tmp_path)

@@ -17,6 +17,7 @@ import pytest
 from microtvm.compiler import compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
+from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.passes.validate import validate
 from microtvm_testing.host import assert_matches_reference
 from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
@@ -128,7 +129,7 @@ def test_ships_only_the_variant_it_calls() -> None:
 
 
 def _check(specs: list[Optional[TensorSpec]], options: Optional[dict] = None) -> None:
-    validate(read_tflite(single_op_model("BATCH_MATMUL", specs[:2], specs[2:], options or {}), "bmm.tflite"))
+    validate(read_tflite(single_op_model("BATCH_MATMUL", specs[:2], specs[2:], options or {}), "bmm.tflite"), LOWERINGS_BY_OPCODE)
 
 
 def test_error_paths() -> None:

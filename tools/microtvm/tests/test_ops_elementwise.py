@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from microtvm.codegen.arrays import array_body, c_type
+from microtvm.codegen.params import declaration
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -255,6 +256,7 @@ class _InPlaceContext:
         self.prefix = "op0"
         self.constants: list[tuple[str, np.ndarray]] = []
         self.storage = {op.outputs[0]: op.inputs[0]}
+        self.decls: list[str] = []  # parameter structs, as the code generator declares them
 
     def buf(self, tensor_index: int) -> str:
         tensor = self.graph.tensor(tensor_index)
@@ -269,6 +271,11 @@ class _InPlaceContext:
 
     def scratch(self) -> str:
         raise AssertionError("elementwise kernels need no scratch")
+
+    def params(self, c_type: str, fields: dict, name: str = "params") -> str:
+        identifier = f"{self.prefix}_{name}"
+        self.decls.append(declaration(c_type, identifier, fields))
+        return identifier
 
 
 def _run_in_place(model: bytes, inputs: list[np.ndarray], workdir: Path) -> np.ndarray:
@@ -285,7 +292,7 @@ def _run_in_place(model: bytes, inputs: list[np.ndarray], workdir: Path) -> np.n
         lines.append(f"static uint8_t t{i}[{graph.tensor(i).nbytes}];")
     for name, array in ctx.constants:
         lines.append(f"static const {c_type(str(array.dtype))} {name}[{max(array.size, 1)}] = {{\n{array_body(array)}\n}};")
-    lines += [emitted.decls, "int main(int argc, char **argv) {", "  FILE *f;", "  (void)argc;"]
+    lines += [emitted.decls, *ctx.decls, "int main(int argc, char **argv) {", "  FILE *f;", "  (void)argc;"]
     for k, i in enumerate(graph.inputs):
         lines += [f'  f = fopen(argv[{k + 1}], "rb");', f"  if (fread(t{i}, 1, sizeof t{i}, f) != sizeof t{i}) return 1;", "  fclose(f);"]
     lines += [f"  {emitted.call}", f'  f = fopen(argv[{len(graph.inputs) + 1}], "wb");']

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from microtvm.compiler import compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -124,7 +125,7 @@ def test_hybrid_embedding_lookup(tmp_path: Path):
     folded = build_model([const([5, 1]), tensors[3], TensorSpec([2, 6], "float32"), TensorSpec([1], "float32"),
                           TensorSpec([1], "float32")],
                          [OpSpec("EMBEDDING_LOOKUP", [0, 1], [2]), OpSpec("ABS", [3], [4])], [3], [2, 4])
-    graph = run_all(read_model(folded, "fold.tflite"))
+    graph = run_all(read_model(folded, "fold.tflite"), LOWERINGS_BY_OPCODE)
     assert [op.opcode for op in graph.operators] == ["ABS"]
     np.testing.assert_array_equal(graph.tensor(2).data, run_reference(folded, [np.zeros(1, np.float32)])[0])
 
@@ -144,7 +145,7 @@ def test_constant_operands_are_folded_like_litert():
         OpSpec("EMBEDDING_LOOKUP", [6, 1], [7]),
     ]
     model = build_model(tensors, ops, [0], [3, 5, 7])
-    graph = run_all(read_model(model, "fold.tflite"))
+    graph = run_all(read_model(model, "fold.tflite"), LOWERINGS_BY_OPCODE)
     assert graph.operators == []
     for index, value in zip([3, 5, 7], run_reference(model, [np.zeros(1, np.int32)])):
         np.testing.assert_array_equal(graph.tensor(index).data, value)

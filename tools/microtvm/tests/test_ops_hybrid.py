@@ -124,7 +124,7 @@ def _dw(rng, in_shape: Sequence[int], multiplier: int, kernel: tuple[int, int], 
 
 def _check(model: bytes) -> None:
     graph = read_tflite(model, "hybrid.tflite")
-    validate(graph)
+    validate(graph, LOWERINGS_BY_OPCODE)
 
 
 # ---- grids against LiteRT --------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_constant_one_hot_folds(tmp_path: Path) -> None:
     ]
     ops = [OpSpec("ONE_HOT", [1, 2, 3, 4], [5], {"axis": 1}), OpSpec("ADD", [5, 0], [6])]
     model = build_model(tensors, ops, inputs=[0], outputs=[6])
-    graph = run_all(read_model(model, "m.tflite"))
+    graph = run_all(read_model(model, "m.tflite"), LOWERINGS_BY_OPCODE)
     assert [op.opcode for op in graph.operators] == ["ADD"]
     host = build(model, tmp_path)
     x = [np.array([0.5], np.float32)]

@@ -15,11 +15,11 @@ from typing import Any, Optional
 
 import numpy as np
 import pytest
-
 from microtvm.errors import UnsupportedError, UserError
 from microtvm.frontend import read_tflite
 from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops import lut
+from microtvm.ops import elementwise as elementwise_ops
 from microtvm.ops import reduce as reduce_ops
 from microtvm_testing.host import assert_matches_reference, build
 from microtvm_testing.reference import run_reference
@@ -249,7 +249,7 @@ def test_unary_int8_tables_match_reference_for_many_quantizations() -> None:
     # The generation-time tables alone (no C build), for 40 random input quantizations per op.
     rng = np.random.default_rng(3)
     for opcode, out_q in (("LOGISTIC", (1 / 256, -128)), ("TANH", (1 / 128, 0))):
-        function = reduce_ops._UNARY_FUNCTIONS[opcode]
+        function = elementwise_ops.SIGMOID_FUNCTIONS[opcode]
         for _ in range(40):
             in_q = (float(np.float32(rng.uniform(0.001, 2.0))), int(rng.integers(-128, 128)))
             model = single_op_model(opcode, [_spec((1, 256), "int8", in_q)], [_spec((1, 256), "int8", out_q)])

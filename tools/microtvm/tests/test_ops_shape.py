@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from microtvm.compiler import compile_graph, compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -60,7 +61,7 @@ def cases_for(d: str) -> list[Case]:
 def test_every_operator_of_the_family_matches_litert(dtype: str, tmp_path: Path):
     cases = cases_for(dtype)
     model = batched_model(cases)
-    graph = run_all(read_model(model, "shape.tflite"))
+    graph = run_all(read_model(model, "shape.tflite"), LOWERINGS_BY_OPCODE)
     assert {op.opcode for op in graph.operators} == {"BROADCAST_TO", "EXPAND_DIMS", "TILE"}  # SHAPE folded
     assert_batch_matches_reference(model, cases, workdir=tmp_path)
 
@@ -156,7 +157,7 @@ def test_folded_shape_values_equal_litert():
         OpSpec("TILE", [4, 7], [8]),
     ]
     model = build_model(tensors, ops, [0], [1, 3, 6, 8])
-    graph = run_all(read_model(model, "fold.tflite"))
+    graph = run_all(read_model(model, "fold.tflite"), LOWERINGS_BY_OPCODE)
     assert graph.operators == []
     expected = run_reference(model, [np.zeros([2, 1, 5], np.int8)])
     for index, value in zip([1, 3, 6, 8], expected):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from microtvm.compiler import compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -149,7 +150,7 @@ def test_constant_operands_are_folded_like_litert():
     ]
     outputs = [3, 4, 7, 9, 10, 11, 12, 13]
     model = build_model(tensors, ops, [0], outputs)
-    graph = run_all(read_model(model, "fold.tflite"))
+    graph = run_all(read_model(model, "fold.tflite"), LOWERINGS_BY_OPCODE)
     assert graph.operators == []
     expected = run_reference(model, [np.zeros(1, np.int32)])
     for index, value in zip(outputs, expected):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from microtvm.compiler import compile_model, read_model
 from microtvm.errors import UnsupportedError
 from microtvm.ops import LOWERINGS_BY_OPCODE
@@ -118,7 +119,7 @@ def test_constant_operands_are_folded_like_litert():
         OpSpec("MIRROR_PAD", [1, 6], [7], {"mode": "SYMMETRIC"}),
     ]
     model = build_model(tensors, ops, [0], [2, 5, 7])
-    graph = run_all(read_model(model, "fold.tflite"))
+    graph = run_all(read_model(model, "fold.tflite"), LOWERINGS_BY_OPCODE)
     assert graph.operators == []
     for index, value in zip([2, 5, 7], run_reference(model, [np.zeros(1, np.int32)])):
         np.testing.assert_array_equal(graph.tensor(index).data, value)

@@ -25,6 +25,7 @@ from microtvm.memory import (
     place_in_order,
     plan_memory,
 )
+from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.passes import in_place_candidates, resolve_storage, run_all
 
 
@@ -115,7 +116,7 @@ def _graph():
 
 def test_aliases_share_one_buffer_live_over_the_whole_group():
     graph = _graph()
-    storage = resolve_storage(graph)
+    storage = resolve_storage(graph, LOWERINGS_BY_OPCODE)
     assert storage.home[2] == storage.home[3] == 1
     plan = plan_memory(graph, storage, {})
     keys = {b.key: b for b in plan.buffers}
@@ -129,7 +130,7 @@ def test_alias_to_output_moves_the_group_into_the_output():
     """FC -> RESHAPE -> graph output: the FC writes straight into the caller's output buffer."""
     graph = _graph()
     graph = ir.Graph(graph.tensors, graph.operators[:3], (0,), (3,), "g.tflite")
-    storage = resolve_storage(graph)
+    storage = resolve_storage(graph, LOWERINGS_BY_OPCODE)
     assert storage.home[1] == storage.home[2] == 3 and not storage.copies
     plan = plan_memory(graph, storage, {})
     assert plan.tensor_buffer(1).pool is None and plan.workspace_size == 0
@@ -138,21 +139,21 @@ def test_alias_to_output_moves_the_group_into_the_output():
 def test_input_reshaped_to_output_needs_a_copy():
     tensors = [_t(0, (2, 4)), _t(1, (8,))]
     graph = ir.Graph(tensors, [ir.Operator(0, "RESHAPE", (0,), (1,))], (0,), (1,), "g.tflite")
-    storage = resolve_storage(graph)
+    storage = resolve_storage(graph, LOWERINGS_BY_OPCODE)
     assert [(c.src, c.dst) for c in storage.copies] == [(0, 1)]
 
 
 def test_constant_reshape_is_folded():
     tensors = [_t(0, (2, 4), data=np.arange(8, dtype=np.int8)), _t(1, (8,)), _t(2, (8,)), _t(3, (8,))]
     ops = [ir.Operator(0, "RESHAPE", (0,), (1,)), ir.Operator(1, "ADD", (2, 1), (3,))]
-    folded = run_all(ir.Graph(tensors, ops, (2,), (3,), "g.tflite"))
+    folded = run_all(ir.Graph(tensors, ops, (2,), (3,), "g.tflite"), LOWERINGS_BY_OPCODE)
     assert [op.opcode for op in folded.operators] == ["ADD"]
     np.testing.assert_array_equal(folded.tensor(1).data, np.arange(8))
 
 
 def test_scratch_lives_during_its_operator_only():
     graph = _graph()
-    plan = plan_memory(graph, resolve_storage(graph), {0: 100, 3: 40})
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {0: 100, 3: 40})
     scratch0, scratch3 = plan.scratch_buffer(0), plan.scratch_buffer(3)
     assert (scratch0.start, scratch0.end, scratch0.size) == (0, 0, 100)
     assert (scratch3.start, scratch3.end) == (3, 3)
@@ -164,7 +165,7 @@ def test_scratch_lives_during_its_operator_only():
 
 def test_workspace_io_plans_inputs_and_outputs_in_the_pool():
     graph = _graph()
-    plan = plan_memory(graph, resolve_storage(graph), {}, use_workspace_io=True, alignment=8)
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {}, use_workspace_io=True, alignment=8)
     keys = {b.key: b for b in plan.buffers}
     assert keys["t0"].pool == keys["t4"].pool == "default"
     assert (keys["t0"].start, keys["t0"].end) == (0, 0)  # free after its last reader...
@@ -186,7 +187,7 @@ def test_a_different_planner_drops_in():
         return result
 
     graph = _graph()
-    plan = plan_memory(graph, resolve_storage(graph), {0: 16}, planner=bump)
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {0: 16}, planner=bump)
     assert plan.workspace_size == 32 + 16
 
 
@@ -389,14 +390,14 @@ def _elementwise_graph(outputs=(4,), extra_reader=False):
 
 def test_in_place_candidates_follow_the_declarations():
     graph = _elementwise_graph()
-    found = in_place_candidates(graph, resolve_storage(graph))
+    found = in_place_candidates(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), LOWERINGS_BY_OPCODE)
     # The broadcast constant of the ADD is not a candidate; the full-size intermediate is.
     assert [(c.step, c.output, c.input, c.max_delta) for c in found] == [(0, 1, 0, 0), (1, 3, 1, 0), (2, 4, 3, 0)]
 
 
 def test_plan_shares_dead_inputs_only():
     graph = _elementwise_graph(outputs=(5,), extra_reader=True)
-    plan = plan_memory(graph, resolve_storage(graph), {}, use_workspace_io=True)
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {}, use_workspace_io=True)
     keys = {b.key: b for b in plan.buffers}
     # a (t1) is read again by op3, so b (t3) may not overlap it; the others may overlap their
     # dead inputs (t1 over the model input t0: workspace I/O), which the bound counts on.
@@ -405,21 +406,21 @@ def test_plan_shares_dead_inputs_only():
     assert a.offset + a.size <= b.offset or b.offset + b.size <= a.offset
     assert any(b.in_place_of for b in plan.buffers)
     assert plan.lower_bound_bytes == plan.workspace_size == 2 * 32  # a and one more, at every step
-    no_sharing = plan_memory(graph, resolve_storage(graph), {}, use_workspace_io=True, in_place=False)
+    no_sharing = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {}, use_workspace_io=True, in_place=False)
     assert all(b.in_place_of is None for b in no_sharing.buffers) and no_sharing.lower_bound_bytes == no_sharing.peak_live_bytes
 
 
 def test_graph_outputs_and_caller_buffers_are_never_overwritten():
     graph = _elementwise_graph()
     # Without workspace I/O the input and output are the caller's: op0 and op2 cannot run in place.
-    plan = plan_memory(graph, resolve_storage(graph), {})
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {})
     assert [b.key for b in plan.buffers if b.pool is not None] == ["t1", "t3"]
     assert all(b.in_place_of is None for b in plan.buffers if b.key != "t3")
     # A graph output read by a later operator (at the last step) stays intact.
     tensors = [_q(0, (4, 8)), _q(1, (4, 8)), _q(2, (4, 8))]
     ops = [ir.Operator(0, "RELU", (0,), (1,)), ir.Operator(1, "RELU", (1,), (2,))]
     graph = ir.Graph(tensors, ops, (0,), (1, 2), "g.tflite")
-    plan = plan_memory(graph, resolve_storage(graph), {}, use_workspace_io=True)
+    plan = plan_memory(graph, resolve_storage(graph, LOWERINGS_BY_OPCODE), {}, use_workspace_io=True)
     keys = {b.key: b for b in plan.buffers}
     assert keys["t2"].in_place_of is None
     assert keys["t2"].offset + 32 <= keys["t1"].offset or keys["t1"].offset + 32 <= keys["t2"].offset

@@ -14,6 +14,7 @@ import microtvm.ops
 from microtvm.errors import ModelFormatError, UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ir import Graph, Operator
+from microtvm.ops import LOWERINGS_BY_OPCODE
 from microtvm.ops.base import EmittedOp, OpLowering
 from microtvm.passes.validate import validate
 from microtvm_testing.tflite_writer import OpSpec, TensorSpec, build_model, single_op_model
@@ -79,13 +80,12 @@ def test_all_unsupported_operators_in_one_message() -> None:
     assert "Replace or remove ABS, FLOOR" in message
 
 
-def test_default_table_is_looked_up_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lowering_table_is_the_callers() -> None:
+    """The passes import no lowerings: validate checks against the table it is given."""
     graph = _graph(single_op_model("RELU", [_q((2,))], [_q((2,))]))
-    monkeypatch.setattr(microtvm.ops, "LOWERINGS_BY_OPCODE", {})
     with pytest.raises(UnsupportedError, match=r"Supported operators: \(none\)"):
-        validate(graph)
-    monkeypatch.setattr(microtvm.ops, "LOWERINGS_BY_OPCODE", _fake_table())
-    validate(graph)
+        validate(graph, {})
+    validate(graph, _fake_table())
 
 
 def test_hybrid_model() -> None:
@@ -105,7 +105,7 @@ def test_hybrid_is_each_lowerings_decision() -> None:
     table["FULLY_CONNECTED"] = dataclasses.replace(table["FULLY_CONNECTED"], dtypes=("float32", "hybrid"))
     validate(graph, table)
     # With the real table, FULLY_CONNECTED has a hybrid kernel; MUL has none and says so.
-    validate(graph)
+    validate(graph, LOWERINGS_BY_OPCODE)
     weights = TensorSpec((4,), "int8", 0.1, 0, data=np.ones(4))
     mul = _graph(single_op_model("MUL", [TensorSpec((1, 4), "float32"), weights], [TensorSpec((1, 4), "float32")]))
     message = _rejected(mul, microtvm.ops.LOWERINGS_BY_OPCODE)
@@ -151,23 +151,23 @@ def test_unsupported_operator_is_reported_before_dtype_problems() -> None:
 def test_operator_without_outputs_is_a_damaged_model() -> None:
     model = build_model([_q((4,)), _q((4,))], [OpSpec("RELU", [0], [])], [0], [1])
     with pytest.raises(ModelFormatError, match="operator 0 \\(RELU\\) in subgraph 0 has no outputs"):
-        validate(read_tflite(model, "m.tflite"))
+        validate(read_tflite(model, "m.tflite"), LOWERINGS_BY_OPCODE)
 
 
 @pytest.mark.parametrize("scale", [float("nan"), float("inf")])
 def test_non_finite_scale_is_a_damaged_model(scale: float) -> None:
     model = single_op_model("RELU", [TensorSpec((4,), "int8", scale, 0)], [_q((4,))])
     with pytest.raises(ModelFormatError, match="non-finite quantization scale"):
-        validate(read_tflite(model, "m.tflite"))
+        validate(read_tflite(model, "m.tflite"), LOWERINGS_BY_OPCODE)
 
 
 def test_zero_activation_scale_and_out_of_range_zero_point_are_damaged_models() -> None:
     zero = single_op_model("RELU", [TensorSpec((4,), "int8", 0.0, 0)], [_q((4,))])
     with pytest.raises(ModelFormatError, match="must be positive"):
-        validate(read_tflite(zero, "m.tflite"))
+        validate(read_tflite(zero, "m.tflite"), LOWERINGS_BY_OPCODE)
     far = single_op_model("RELU", [TensorSpec((4,), "int8", 0.5, 300)], [_q((4,))])
     with pytest.raises(ModelFormatError, match="zero point outside"):
-        validate(read_tflite(far, "m.tflite"))
+        validate(read_tflite(far, "m.tflite"), LOWERINGS_BY_OPCODE)
 
 
 def test_legacy_all_uint8_model_is_refused_in_one_line() -> None:

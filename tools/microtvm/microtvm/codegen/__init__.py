@@ -21,7 +21,6 @@ from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
-from ..passes.variables import model_state
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -91,7 +90,7 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
     steps, main_headers, main_sources = _emit_operators(graph, graph.operators, resolver, copies)
     headers |= main_headers
     sources |= main_sources
-    reset_state = _reset_state(graph, plan, constants)
+    reset_state = _reset_state(graph, storage, plan, constants)
 
     run_used_pools = set(resolver.used_pools)
     map_inputs, map_inputs_locals = _map_function(iface.inputs, resolver, iface)
@@ -241,16 +240,18 @@ def _emit_operators(
             source = graph.tensor(op.inputs[0])
             steps.append(_EmittedStep(op.index, op.opcode, "", "", f" (aliases tensor {source.index} \"{_comment(source.name)}\", no code)"))
         else:
-            emitted = lowering.emit(op, OpContext(resolver, op.index))
+            context = OpContext(resolver, op.index)
+            emitted = lowering.emit(op, context)
             headers.update(lowering.headers, emitted.headers)
             sources.update(lowering.sources_of(op, graph), emitted.sources)
-            steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), emitted.decls.strip()))
+            decls = "\n".join(d.strip() for d in (emitted.decls, *context.decls) if d.strip())
+            steps.append(_EmittedStep(op.index, op.opcode, _indent(emitted.call, "    "), decls))
         for copy in copies_after.get(op.index, []):
             steps.append(_copy_step(graph, copy, resolver))
     return steps, headers, sources
 
 
-def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[str]:
+def _reset_state(graph: Graph, storage: Storage, plan: MemoryPlan, constants: Constants) -> list[str]:
     """The statements of tvmgen_<m>_reset_state: every variable tensor to its initial value.
 
     As TFLite's ResetVariableTensor (which LiteRT runs in AllocateTensors and
@@ -258,7 +259,7 @@ def _reset_state(graph: Graph, plan: MemoryPlan, constants: Constants) -> list[s
     (the real value 0). A variable tensor with data in the file (which LiteRT refuses to load)
     starts from that data. An operator's own state (OpLowering.state_init) gets its initial bytes."""
     lines = []
-    owned = {s.key: s for s in model_state(graph).operators}
+    owned = {s.key: s for s in storage.operator_state}
     for b in plan.state_buffers:
         if b.key in owned:
             initial = np.frombuffer(owned[b.key].initial, np.uint8)

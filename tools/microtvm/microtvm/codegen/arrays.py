@@ -10,19 +10,7 @@ import math
 
 import numpy as np
 
-C_TYPES = {
-    "int8": "int8_t",
-    "uint8": "uint8_t",
-    "int16": "int16_t",
-    "uint16": "uint16_t",
-    "int32": "int32_t",
-    "uint32": "uint32_t",
-    "int64": "int64_t",
-    "uint64": "uint64_t",
-    "float32": "float",
-    "float64": "double",
-    "bool": "uint8_t",
-}
+from ..ir import C_TYPES
 
 _PER_LINE = {1: 16, 2: 12, 4: 8, 8: 4}
 

@@ -2,6 +2,7 @@
 constant registration and scratch pointers, all resolved against the memory plan."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,7 @@ from ..memory import MemoryPlan
 from .arrays import c_type
 from .interface import Interface
 from .names import sanitize
+from .params import declaration
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,16 @@ class OpContext:
         self._op_index = op_index
         self.graph = resolver.graph
         self.prefix = f"op{op_index}"
+        self.decls: list[str] = []  # file-scope declarations made through params(), in order
+        self._names: set[str] = set()
+
+    def params(self, c_type: str, fields: Mapping[str, object], name: str = "params") -> str:
+        identifier = f"{self.prefix}_{name}"
+        if identifier in self._names:
+            raise AssertionError(f"operator {self._op_index} declared {identifier} twice")
+        self._names.add(identifier)
+        self.decls.append(declaration(c_type, identifier, fields))
+        return identifier
 
     def buf(self, tensor_index: int) -> str:
         return self._resolver.typed(tensor_index)

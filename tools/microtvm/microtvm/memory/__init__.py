@@ -1,5 +1,6 @@
-"""Static memory planning (see plan.py for what is planned, planner.py and search.py for how)."""
-from .plan import (
+"""Static memory planning: graph_plan.py says what is planned (buffers, lifetimes, the MemoryPlan),
+placement.py and search.py where each buffer goes (the placement algorithms)."""
+from .graph_plan import (
     INPUT,
     INTERMEDIATE,
     OUTPUT,
@@ -12,7 +13,7 @@ from .plan import (
     check_placements,
     plan_memory,
 )
-from .planner import (
+from .placement import (
     BufferRequest,
     Placement,
     Planner,

@@ -1,6 +1,6 @@
 """The default planner: several greedy orders, then hill climbing over the order of the best.
 
-Placing buffers one at a time at the lowest free offset (planner.place_in_order) is only as good
+Placing buffers one at a time at the lowest free offset (placement.place_in_order) is only as good
 as the order: greedy by size is TFLite Micro's choice, but on chains of equal-size buffers its
 tie-breaking can leave a gap that another order avoids (ad01: 272 bytes where 256 suffice).
 So `hill_climb`
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable, Mapping, Optional, Sequence
 
 from ..errors import UserError
-from .planner import (
+from .placement import (
     BEST_FIT,
     FIRST_FIT,
     SNUG_FIT,

@@ -1,58 +1,14 @@
 """Small helpers shared by the reduction, normalization and resize lowerings (ops/reduction.py,
-ops/normalize.py, ops/resize.py): C literals for parameter structs, operand checks and the
-reading of constant axis operands. Pure functions, no state."""
+ops/normalize.py, ops/resize.py, ...): operand checks and the reading of constant axis operands.
+Pure functions, no state. (Parameter structs are emitted with `ctx.params`, ops/base.py.)"""
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from .base import LowerContext
-
-CValue = str | bool | int | float | np.integer | np.floating | Sequence["CValue"] | Mapping[str, "CValue"]
-
-
-def c_float(value: float) -> str:
-    """A float literal that round-trips the float32 value exactly (FLT_MAX spelled out)."""
-    v = float(np.float32(value))
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    text = f"{v:.9g}"
-    if not any(c in text for c in ".en"):
-        text += ".0"
-    return text + "f"
-
-
-def c_int(value: int) -> str:
-    value = int(value)
-    if value == -(1 << 31):
-        return "(-2147483647 - 1)"  # -2147483648 is not an int literal
-    return str(value)
-
-
-def c_value(value: CValue) -> str:
-    if isinstance(value, str):
-        return value  # already C (an enum name, a literal)
-    if isinstance(value, (bool, np.bool_)):
-        return "1" if value else "0"
-    if isinstance(value, (float, np.floating)):
-        return c_float(float(value))
-    if isinstance(value, (int, np.integer)):
-        return c_int(int(value))
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f".{k} = {c_value(v)}" for k, v in value.items()) + "}"
-    items = list(value)
-    return "{" + ", ".join(c_value(v) for v in items) + "}" if items else "{0}"
-
-
-def params_decl(ctx: LowerContext, c_type: str, fields: Mapping[str, CValue]) -> tuple[str, str]:
-    """(`static const` definition with designated initializers, identifier) of a parameter struct."""
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"  .{k} = {c_value(v)},\n" for k, v in fields.items())
-    return f"static const {c_type} {name} = {{\n{body}}};\n", name
 
 
 def io(op: Operator, graph: Graph) -> tuple[Tensor, Tensor]:

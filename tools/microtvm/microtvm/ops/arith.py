@@ -40,11 +40,9 @@ from .elementwise import (
     _activation,
     _binary_fields,
     _check_broadcast,
-    _params_decl,
     _tensors,
     _where,
     activation_range_f32,
-    c_float,
 )
 
 HEADERS = ("mtvm/arith.h",)
@@ -222,7 +220,7 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
         if dtype == "float32":
             c_type = "mtvm_div_f32_params_t"
             lo, hi = activation_range_f32(activation)
-            fields.update(act_min=c_float(lo), act_max=c_float(hi))
+            fields.update(act_min=float(lo), act_max=float(hi))
         elif dtype in ("int8", "int16"):
             c_type = "mtvm_div_q_params_t"
             fields.update(div_constants(in1, in2, output, activation))
@@ -236,10 +234,10 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
     elif op.opcode == "PRELU" and dtype == "int8":
         c_type = "mtvm_prelu_s8_params_t"
         fields.update(prelu_constants(in1, in2, output))
-    decl, params = _params_decl(ctx, c_type, fields)
+    params = ctx.params(c_type, fields)
     a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
     sources = ("div_q.c",) if c_type == "mtvm_div_q_params_t" else ()
-    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl, sources=sources)
+    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", sources=sources)
 
 
 def _check_add_n(op: Operator, graph: Graph) -> None:
@@ -259,14 +257,14 @@ def _emit_add_n(op: Operator, ctx: LowerContext) -> EmittedOp:
     output = ctx.graph.tensor(op.outputs[0])
     suffix = _SUFFIX[output.dtype]
     c_elem = "float" if output.dtype == "float32" else "int32_t"
-    decl, params = _params_decl(ctx, "mtvm_add_n_params_t", {"size": output.num_elements, "count": len(op.inputs)})
+    params = ctx.params("mtvm_add_n_params_t", {"size": output.num_elements, "count": len(op.inputs)})
     pointers = ", ".join(ctx.buf(i) for i in op.inputs)
     operands = f"{ctx.prefix}_operands"  # a local name that cannot shadow the run function's parameters
     call = (
         f"{{\n  const {c_elem} *const {operands}[{len(op.inputs)}] = {{{pointers}}};\n"
         f"  mtvm_add_n_{suffix}(&{params}, {operands}, {ctx.buf(op.outputs[0])});\n}}"
     )
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _macs(op: Operator, graph: Graph) -> int:

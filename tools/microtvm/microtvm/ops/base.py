@@ -4,7 +4,7 @@ Each operator family (ops/conv.py, ops/reduce.py, ...) exports LOWERINGS, a list
 For one operator the generator calls, in order:
   check(op, graph)          -> raise UnsupportedError(reason) if these operands are not supported
   scratch_bytes(op, graph)  -> bytes of kernel scratch the memory planner must provide
-  emit(op, ctx)             -> EmittedOp: C declarations (file scope) and the C call (in _run)
+  emit(op, ctx)             -> EmittedOp: the C call (in _run); parameter structs through ctx.params
 
 C kernels live in runtime/include/mtvm/<family>.h (+ runtime/src/<family>*.c); a lowering names
 the headers and sources it needs so the MLF ships exactly those (OpLowering.sources for every
@@ -13,11 +13,16 @@ operator, plus EmittedOp.sources for the files only some operands need).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Protocol, Sequence
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, Union
 
 import numpy as np
 
 from ..ir import Graph, Operator
+
+# A C initializer value (codegen/params.py): str is C as it is (an enum name, an identifier),
+# bool, int and float are written as C literals, a sequence as an array initializer and a mapping
+# as a nested struct initializer (their items again CValues).
+CValue = Union[str, bool, int, float, np.integer, np.floating, Sequence[Any], Mapping[str, Any]]
 
 
 class LowerContext(Protocol):
@@ -46,11 +51,19 @@ class LowerContext(Protocol):
         resource variable "var<k>", a CALL_ONCE flag "once<op>" or an operator's own state
         "op<op>", see OpLowering.state_init), persistent between runs."""
 
+    def params(self, c_type: str, fields: Mapping[str, object], name: str = "params") -> str:
+        """Declare `static const <c_type> <prefix>_<name> = {.field = value, ...};` at file scope
+        (in flash) and return its identifier: the one way a lowering emits C parameters (see
+        codegen/params.py for how values are written). Enumerated fields take their enum names
+        as str (e.g. "MTVM_CONV_PAIRS"), never numbers."""
+
 
 @dataclass(frozen=True)
 class EmittedOp:
     call: str  # one or more C statements executed in order inside tvmgen_<name>_run
-    decls: str = ""  # file-scope C declarations (e.g. a `static const` parameter struct)
+    # File-scope C declarations other than parameter structs (those go through ctx.params),
+    # placed before them.
+    decls: str = ""
     # Runtime files this call needs beyond OpLowering.headers/sources (a lowering with several
     # kernel variants names each call's own files here, so a model ships only what it calls).
     headers: tuple[str, ...] = ()
@@ -107,7 +120,7 @@ class OpLowering:
     # Optional: state the operator owns and keeps between runs (TFLite Micro's persistent
     # buffers: a framer's sample queue, a noise estimate), as the initial bytes of its state
     # buffer (uint8, any length > 0), which tvmgen_<m>_reset_state restores; None or empty: no
-    # state. The buffer lives in the state pool (memory/plan.py); emit() gets a pointer to it
+    # state. The buffer lives in the state pool (memory/graph_plan.py); emit() gets a pointer to it
     # with ctx.state(passes.variables.operator_state_key(op.index)), aligned like the pool. It may
     # raise UnsupportedError for operands check() rejects (such an operator then owns no state).
     state_init: Optional[Callable[[Operator, Graph], Optional[np.ndarray]]] = None

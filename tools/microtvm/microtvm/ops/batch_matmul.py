@@ -34,7 +34,7 @@ import numpy as np
 from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/batch_matmul.h",)
 _TYPES = (
@@ -108,20 +108,20 @@ def _batch_strides(dims: tuple[int, int, int], matrix: int) -> list[int]:
     return strides
 
 
-def _shape_init(op: Operator, plan: _Plan, hybrid: bool = False) -> str:
+def _shape_init(op: Operator, plan: _Plan, hybrid: bool = False) -> dict[str, CValue]:
+    """The fields of the shape struct every BATCH_MATMUL parameter struct starts with."""
     adj_x, adj_y = _adj(op)
     m, n, k = plan.rows, plan.cols, plan.depth
     lhs_rs, lhs_ds = (k, 1) if (hybrid or not adj_x) else (1, m)
     rhs_ds, rhs_cs = (1, k) if adj_y else (n, 1)
-    fields = {
-        "batch": "{" + ", ".join(map(str, plan.batch)) + "}",
-        "lhs_batch_stride": "{" + ", ".join(map(str, _batch_strides(plan.lhs_batch, m * k))) + "}",
-        "rhs_batch_stride": "{" + ", ".join(map(str, _batch_strides(plan.rhs_batch, k * n))) + "}",
+    return {
+        "batch": list(plan.batch),
+        "lhs_batch_stride": list(_batch_strides(plan.lhs_batch, m * k)),
+        "rhs_batch_stride": list(_batch_strides(plan.rhs_batch, k * n)),
         "rows": m, "cols": n, "depth": k,
         "lhs_row_stride": lhs_rs, "lhs_depth_stride": lhs_ds,
         "rhs_depth_stride": rhs_ds, "rhs_col_stride": rhs_cs,
     }
-    return "{" + ", ".join(f".{key} = {value}" for key, value in fields.items()) + "}"
 
 
 def _kind(lhs: Tensor, rhs: Tensor, out: Tensor) -> str:
@@ -197,28 +197,29 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     lhs, rhs, out = _operands(op, graph)
     kind = _kind(lhs, rhs, out)
     plan = _plan(op, graph)
-    name = f"{ctx.prefix}_params"
-    args = f"&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {ctx.buf(op.outputs[0])}"
+    operands = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {ctx.buf(op.outputs[0])}"
     if kind == "float32":
-        decls = f"static const mtvm_batch_matmul_f32_params_t {name} = {{.s = {_shape_init(op, plan)}}};\n"
-        return EmittedOp(f"mtvm_batch_matmul_f32({args});", decls, _HEADERS, ("batch_matmul_f32.c",))
+        name = ctx.params("mtvm_batch_matmul_f32_params_t", {"s": _shape_init(op, plan)})
+        call = f"mtvm_batch_matmul_f32(&{name}, {operands});"
+        return EmittedOp(call, headers=_HEADERS, sources=("batch_matmul_f32.c",))
     if kind == "int8_to_int32":
-        decls = f"static const mtvm_batch_matmul_f32_params_t {name} = {{.s = {_shape_init(op, plan)}}};\n"
-        return EmittedOp(f"mtvm_batch_matmul_s8_s32({args});", decls, _HEADERS, ("batch_matmul_s8_s32.c",))
+        name = ctx.params("mtvm_batch_matmul_f32_params_t", {"s": _shape_init(op, plan)})
+        call = f"mtvm_batch_matmul_s8_s32(&{name}, {operands});"
+        return EmittedOp(call, headers=_HEADERS, sources=("batch_matmul_s8_s32.c",))
     if kind in ("int8", "int16", "int16x8"):
         (ls, lz), (rs, rz), (os_, oz) = _per_tensor(lhs, "LHS"), _per_tensor(rhs, "RHS"), _per_tensor(out, "output")
         multiplier, shift = quant.quantize_multiplier(ls * rs / os_)  # double, as LiteRT
         info = np.iinfo(np.int8 if kind == "int8" else np.int16)
         fields = [("s", _shape_init(op, plan)), ("lhs_offset", -lz), ("rhs_offset", -rz), ("output_offset", oz),
                   ("multiplier", multiplier), ("shift", shift), ("act_min", int(info.min)), ("act_max", int(info.max))]
-        body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-        decls = f"static const mtvm_batch_matmul_quantized_params_t {name} = {{\n{body}}};\n"
+        name = ctx.params("mtvm_batch_matmul_quantized_params_t", dict(fields))
         suffix = {"int8": "s8", "int16": "s16", "int16x8": "s16_s8"}[kind]
-        return EmittedOp(f"mtvm_batch_matmul_{suffix}({args});", decls, _HEADERS, (f"batch_matmul_{suffix}.c",))
-    return _emit_hybrid(op, ctx, plan, args)
+        call = f"mtvm_batch_matmul_{suffix}(&{name}, {operands});"
+        return EmittedOp(call, headers=_HEADERS, sources=(f"batch_matmul_{suffix}.c",))
+    return _emit_hybrid(op, ctx, plan, operands)
 
 
-def _emit_hybrid(op: Operator, ctx: LowerContext, plan: _Plan, args: str) -> EmittedOp:
+def _emit_hybrid(op: Operator, ctx: LowerContext, plan: _Plan, operands: str) -> EmittedOp:
     lhs, rhs, _ = _operands(op, ctx.graph)
     adj_x, adj_y = _adj(op)
     m, n, k = plan.rows, plan.cols, plan.depth
@@ -240,18 +241,16 @@ def _emit_hybrid(op: Operator, ctx: LowerContext, plan: _Plan, args: str) -> Emi
         ("lhs_rows", lhs.num_elements // k),
         ("lhs_in_row_stride", 1 if adj_x else k),
         ("lhs_in_depth_stride", m if adj_x else 1),
-        ("scale_stride", "{" + ", ".join(map(str, scale_stride)) + "}"),
-        ("row_sum_stride", "{" + ", ".join(map(str, row_sum_stride)) + "}"),
-        ("asymmetric", 1 if asymmetric else 0),
-        ("weight_scale", repr(float(np.float32(q.scale[0]))) + "f"),
+        ("scale_stride", scale_stride),
+        ("row_sum_stride", row_sum_stride),
+        ("asymmetric", asymmetric),
+        ("weight_scale", float(q.scale[0])),
         ("channel_scales", channel_scales),
         ("row_sums", row_sums),
     ]
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-    decls = f"static const mtvm_batch_matmul_hybrid_params_t {name} = {{\n{body}}};\n"
-    return EmittedOp(f"mtvm_batch_matmul_hybrid({args}, {ctx.scratch()});", decls,
-                     (*_HEADERS, "mtvm/hybrid.h"), ("batch_matmul_hybrid.c", "hybrid_quantize.c"))
+    name = ctx.params("mtvm_batch_matmul_hybrid_params_t", dict(fields))
+    return EmittedOp(f"mtvm_batch_matmul_hybrid(&{name}, {operands}, {ctx.scratch()});",
+                     headers=(*_HEADERS, "mtvm/hybrid.h"), sources=("batch_matmul_hybrid.c", "hybrid_quantize.c"))
 
 
 def _macs(op: Operator, graph: Graph) -> int:

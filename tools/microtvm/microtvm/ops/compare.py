@@ -34,7 +34,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
-from .elementwise import MAX_BROADCAST_DIMS, _params_decl, _tensors, _where
+from .elementwise import MAX_BROADCAST_DIMS, _tensors, _where
 
 HEADERS = ("mtvm/compare.h",)
 COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
@@ -190,9 +190,9 @@ def _emit_compare(op: Operator, ctx: LowerContext) -> EmittedOp:
         c_type, kernel = "mtvm_compare_scaled_params_t", f"mtvm_{name}_{_SUFFIX[a.dtype]}_scaled"
     else:
         c_type, kernel = "mtvm_compare_params_t", f"mtvm_{name}_{_SUFFIX[a.dtype]}"
-    decl, params = _params_decl(ctx, c_type, fields)
+    params = ctx.params(c_type, fields)
     x, y, out = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1]), ctx.buf(op.outputs[0])
-    return EmittedOp(call=f"{kernel}(&{params}, {x}, {y}, {out});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{params}, {x}, {y}, {out});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,11 +219,11 @@ def _emit_logical(op: Operator, ctx: LowerContext) -> EmittedOp:
     out = ctx.buf(op.outputs[0])
     name = op.opcode.lower()
     if op.opcode == "LOGICAL_NOT":
-        decl, params = _params_decl(ctx, "mtvm_logical_not_params_t", {"size": output.num_elements})
-        return EmittedOp(call=f"mtvm_{name}(&{params}, {ctx.buf(op.inputs[0])}, {out});", decls=decl)
-    decl, params = _params_decl(ctx, "mtvm_compare_params_t", _bcast_fields(inputs, output))
+        params = ctx.params("mtvm_logical_not_params_t", {"size": output.num_elements})
+        return EmittedOp(call=f"mtvm_{name}(&{params}, {ctx.buf(op.inputs[0])}, {out});")
+    params = ctx.params("mtvm_compare_params_t", _bcast_fields(inputs, output))
     a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
-    return EmittedOp(call=f"mtvm_{name}(&{params}, {a}, {b}, {out});", decls=decl)
+    return EmittedOp(call=f"mtvm_{name}(&{params}, {a}, {b}, {out});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,10 +252,10 @@ def _check_select_types(op: Operator, graph: Graph) -> None:
 
 def _emit_select(op: Operator, ctx: LowerContext) -> EmittedOp:
     inputs, output = _tensors(op, ctx.graph)
-    decl, params = _params_decl(ctx, "mtvm_select_params_t", _bcast_fields(inputs, output))
+    params = ctx.params("mtvm_select_params_t", _bcast_fields(inputs, output))
     width = np.dtype(output.dtype).itemsize * 8
     c, x, y = (ctx.buf(i) for i in op.inputs)
-    return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {x}, {y}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {x}, {y}, {ctx.buf(op.outputs[0])});")
 
 
 def _select_v1_condition(op: Operator, graph: Graph) -> Tensor:
@@ -285,10 +285,10 @@ def _check_select_v1(op: Operator, graph: Graph) -> None:
 def _emit_select_v1(op: Operator, ctx: LowerContext) -> EmittedOp:
     (_, x, y), output = _tensors(op, ctx.graph)
     inputs = [_select_v1_condition(op, ctx.graph), x, y]
-    decl, params = _params_decl(ctx, "mtvm_select_params_t", _bcast_fields(inputs, output))
+    params = ctx.params("mtvm_select_params_t", _bcast_fields(inputs, output))
     width = np.dtype(output.dtype).itemsize * 8
     c, xb, yb = (ctx.buf(i) for i in op.inputs)
-    return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {xb}, {yb}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_select_{width}(&{params}, {c}, {xb}, {yb}, {ctx.buf(op.outputs[0])});")
 
 
 def _binary_macs(op: Operator, graph: Graph) -> int:

@@ -47,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -275,8 +275,9 @@ class _Geometry:
         last_x = (self.out_w - 1) * self.stride_w - self.pad_left + (self.filter_w - 1) * self.dilation_w
         return self.pad_top > 0 or self.pad_left > 0 or last_y >= self.in_h or last_x >= self.in_w
 
-    def c_initializer(self) -> str:
-        return "{" + ", ".join(f".{f.name} = {getattr(self, f.name)}" for f in dataclasses.fields(self)) + "}"
+    def c_fields(self) -> dict[str, int]:
+        """The fields of mtvm_conv_geometry (ctx.params writes the nested initializer)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -369,21 +370,13 @@ def _as_int32(values: np.ndarray) -> np.ndarray:
 # ---- C emission helpers --------------------------------------------------------------------------
 
 
-def _c_f32(v: float) -> str:
-    """A float literal for an activation bound (INFINITY comes from <math.h>, which conv.h includes)."""
-    if np.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    return repr(_f32(v)) + "f"
-
-
-def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
+def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: Sequence[tuple[str, object]],
           source: Optional[str] = None, data_input: int = 0) -> EmittedOp:
-    """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`."""
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-    decls = f"static const {ctype} {name} = {{\n{body}}};\n"
+    """A `static const` parameter struct (it lives in flash) and `kernel(&params, input, output);`.
+    Activation bounds of the float kernels may be infinite (INFINITY: conv.h includes <math.h>)."""
+    name = ctx.params(ctype, dict(fields))
     call = f"{kernel}(&{name}, {ctx.buf(op.inputs[data_input])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decls, sources=(source or _KERNEL_SOURCES[kernel],))
+    return EmittedOp(call=call, sources=(source or _KERNEL_SOURCES[kernel],))
 
 
 emit_call = _emit
@@ -412,23 +405,23 @@ def s16_requant(ctx: LowerContext, scales: np.ndarray, hint: str) -> str:
     return ctx.const(f"{hint}_requant", np.stack([multipliers, shifts], axis=1).astype(np.int32))
 
 
-def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) -> list[tuple[str, str]]:
+def _float_fields(op: Operator, ctx: LowerContext, ops: _Operands, hint: str) -> list[tuple[str, object]]:
     """Fields shared by the three float32 parameter structs."""
     lo, hi = quant.activation_range_float(_activation(op))
     bias = "NULL"
     if ops.bias is not None:
         bias = ctx.const(f"{hint}_bias", np.asarray(ops.bias.data, dtype=np.float32).reshape(-1))
     return [
-        ("act_min", _c_f32(lo)),
-        ("act_max", _c_f32(hi)),
+        ("act_min", float(lo)),
+        ("act_max", float(hi)),
         ("weights", ctx.const(f"{hint}_weights", np.ascontiguousarray(ops.filter.data, dtype=np.float32))),
         ("bias", bias),
     ]
 
 
 def _int8_window_fields(op: Operator, ctx: LowerContext, ops: _Operands, g: _Geometry, rows: np.ndarray,
-                        layout: int, arranged: np.ndarray, pad_bytes: int, hint: str,
-                        weights_field: str = "weights") -> tuple[list[tuple[str, str]], bool]:
+                        layout: str, arranged: np.ndarray, pad_bytes: int, hint: str,
+                        weights_field: str = "weights") -> tuple[list[tuple[str, object]], bool]:
     """Fields shared by the int8 CONV_2D and DEPTHWISE_CONV_2D parameter structs, from `rows`
     (each output channel's weights, [out_c][taps]) and the weights as the kernel reads them; and
     whether the kernels' short requantization applies (_fast_requantization)."""
@@ -445,11 +438,11 @@ def _int8_window_fields(op: Operator, ctx: LowerContext, ops: _Operands, g: _Geo
         pad = ctx.const(f"{hint}_pad", np.full(pad_bytes, -input_offset, dtype=np.int8))
     fast = _fast_requantization(rows, folded, multipliers, shifts, input_offset) and (act_min, act_max) == (-128, 127)
     return [
-        ("input_offset", str(input_offset)),
-        ("output_offset", str(int(ops.output.quant.zero_point[0]))),
-        ("act_min", str(act_min)),
-        ("act_max", str(act_max)),
-        ("layout", str(layout)),
+        ("input_offset", int(input_offset)),
+        ("output_offset", int(int(ops.output.quant.zero_point[0]))),
+        ("act_min", int(act_min)),
+        ("act_max", int(act_max)),
+        ("layout", layout),
         (weights_field, ctx.const(f"{hint}_weights", arranged)),
         ("folded_bias", ctx.const(f"{hint}_folded_bias", _as_int32(folded))),
         ("requant", ctx.const(f"{hint}_requant", np.stack([multipliers, shifts], axis=1).astype(np.int32))),
@@ -491,15 +484,15 @@ def _fast_requantization(rows: np.ndarray, folded: np.ndarray, multipliers: np.n
 
 MAX_TAPS = 25  # MTVM_CONV_MAX_TAPS (5x5)
 MAX_GATHER = 160  # MTVM_CONV_MAX_GATHER
-CONV_PLAIN, CONV_PAIRS, CONV_GATHER = 0, 1, 2
-DW_PLAIN, DW_QUADS = 0, 1
+CONV_PLAIN, CONV_PAIRS, CONV_GATHER = "MTVM_CONV_PLAIN", "MTVM_CONV_PAIRS", "MTVM_CONV_GATHER"
+DW_PLAIN, DW_QUADS = "MTVM_DW_PLAIN", "MTVM_DW_QUADS"
 
 
 def _round_up4(n: int) -> int:
     return (n + 3) // 4 * 4
 
 
-def _conv_layout(g: _Geometry, fic: int) -> int:
+def _conv_layout(g: _Geometry, fic: int) -> str:
     """The fast loop when the window fits it: taps read in place for channel counts that are
     multiples of 4, windows copied to the stack for other (small) ones; else the general loop."""
     taps = g.filter_h * g.filter_w
@@ -577,14 +570,14 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     out_c, fh, fw, fic = ops.filter.shape
     g = _geometry(op, ops, fh, fw)
-    fields = [("g", g.c_initializer()), ("filter_in_c", str(fic))]
+    fields: list[tuple[str, object]] = [("g", g.c_fields()), ("filter_in_c", fic)]
     if ops.is_16x8:
         act_min, act_max = _output_activation_range(op, ops)
         mode = check_16x8_bias(op, ops.bias, option_allowed=True)
         rows = np.asarray(ops.filter.data, dtype=np.int8).reshape(out_c * fh * fw, fic)
         fields += [
-            ("act_min", str(act_min)),
-            ("act_max", str(act_max)),
+            ("act_min", int(act_min)),
+            ("act_max", int(act_max)),
             ("requant_mode", "MTVM_S16_REQUANT_INT32" if mode == "int32" else "MTVM_S16_REQUANT_INT64"),
             ("weights", ctx.const("conv_weights", quad_order(rows).reshape(-1))),
             ("bias", s16_bias(ctx, ops.bias, out_c, "conv")),
@@ -640,12 +633,12 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     _, fh, fw, out_c = ops.filter.shape
     g = _geometry(op, ops, fh, fw)
     # Like LiteRT, the depth multiplier follows from the shapes, not from the (redundant) option.
-    fields = [("g", g.c_initializer()), ("depth_multiplier", str(out_c // g.in_c))]
+    fields: list[tuple[str, object]] = [("g", g.c_fields()), ("depth_multiplier", out_c // g.in_c)]
     if ops.is_16x8:
         act_min, act_max = _output_activation_range(op, ops)
         fields += [
-            ("act_min", str(act_min)),
-            ("act_max", str(act_max)),
+            ("act_min", int(act_min)),
+            ("act_max", int(act_max)),
             ("weights", ctx.const("dwconv_weights", np.asarray(ops.filter.data, dtype=np.int8).reshape(-1))),
             ("bias", s16_bias(ctx, ops.bias, out_c, "dwconv")),
             ("requant", s16_requant(ctx, _effective_scales(ops, out_c), "dwconv")),
@@ -699,7 +692,7 @@ def _fc_check(op: Operator, graph: Graph) -> None:
 def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     batches, depth, units = _fc_dims(ops)
-    fields = [("batches", str(batches)), ("accum_depth", str(depth)), ("out_c", str(units))]
+    fields: list[tuple[str, object]] = [("batches", int(batches)), ("accum_depth", int(depth)), ("out_c", int(units))]
     if ops.is_16x8:
         return _fc_emit_s16(op, ctx, ops, units, fields)
     if not ops.is_int8:
@@ -716,10 +709,10 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     act_min, act_max = _output_activation_range(op, ops)
     zero_point = int(ops.output.quant.zero_point[0])
     fields += [
-        ("filter_offset", str(filter_offset)),
-        ("output_offset", str(zero_point)),
-        ("act_min", str(act_min)),
-        ("act_max", str(act_max)),
+        ("filter_offset", int(filter_offset)),
+        ("output_offset", int(zero_point)),
+        ("act_min", int(act_min)),
+        ("act_max", int(act_max)),
         ("weights", ctx.const("fc_weights", _fc_row_groups(np.asarray(ops.filter.data, dtype=np.int8)))),
         ("folded_bias", ctx.const("fc_folded_bias", _as_int32(folded))),
     ]
@@ -731,7 +724,7 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
-                 fields: list[tuple[str, str]]) -> EmittedOp:
+                 fields: list[tuple[str, object]]) -> EmittedOp:
     """16x8: LiteRT rounds round(acc * scale) in double, the int8 kernel's rounding; we do the
     same double arithmetic in C (once per output, so its cost is small next to the dot product)."""
     wq = ops.filter.quant
@@ -739,28 +732,28 @@ def _fc_emit_s16(op: Operator, ctx: LowerContext, ops: _Operands, units: int,
     accumulator = check_16x8_bias(op, ops.bias, option_allowed=True)
     scales = _effective_scales(ops, units)
     fields += [
-        ("filter_offset", str(0 if wq.per_channel else -int(wq.zero_point[0]))),
-        ("act_min", str(act_min)),
-        ("act_max", str(act_max)),
-        ("wrap_s32", "1" if accumulator == "int32" else "0"),
+        ("filter_offset", int(0 if wq.per_channel else -int(wq.zero_point[0]))),
+        ("act_min", int(act_min)),
+        ("act_max", int(act_max)),
+        ("wrap_s32", accumulator == "int32"),
         ("weights", ctx.const("fc_weights", quad_order(np.asarray(ops.filter.data, dtype=np.int8)).reshape(-1))),
         ("bias", s16_bias(ctx, ops.bias, units, "fc")),
         ("scales", ctx.const("fc_scales", np.asarray(scales if wq.per_channel else scales[:1], dtype=np.float64))),
-        ("per_channel_scales", "1" if wq.per_channel else "0"),
+        ("per_channel_scales", bool(wq.per_channel)),
     ]
     return _emit(op, ctx, "mtvm_fully_connected_s16", "mtvm_fully_connected_s16_params_t", fields,
                  _S16_SOURCES[op.opcode])
 
 
-def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, str]]:
+def _fc_rounding_fields(ctx: LowerContext, scales: np.ndarray, lo: int, hi: int) -> list[tuple[str, object]]:
     """The integer multiplier and shift of each scale (one per channel, or one per tensor), or,
     if some scale has none, the double scales themselves (the first field is then `scales`)."""
     pairs = [fc_integer_rounding(float(s), lo, hi) for s in scales]
     if any(pair is None for pair in pairs):
         return [("scales", ctx.const("fc_scales", np.asarray(scales, dtype=np.float64))),
-                ("per_channel_scales", "1" if len(scales) > 1 else "0")]
+                ("per_channel_scales", len(scales) > 1)]
     if len(pairs) == 1:
-        return [("multiplier", f"{pairs[0][0]}u"), ("shift", str(pairs[0][1]))]
+        return [("multiplier", f"{pairs[0][0]}u"), ("shift", int(pairs[0][1]))]
     return [
         ("channel_multipliers", ctx.const("fc_multipliers", np.array([m for m, _ in pairs], dtype=np.uint32))),
         ("channel_shifts", ctx.const("fc_shifts", np.array([k for _, k in pairs], dtype=np.int32))),

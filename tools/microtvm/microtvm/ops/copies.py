@@ -17,9 +17,9 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator
 from . import movement
 from .base import EmittedOp, LowerContext
-from .movement import StridedCopy, contiguous_strides, plan_copy
+from .movement import StridedCopy, contiguous_strides, copy_fields, plan_copy
 
-__all__ = ["StridedCopy", "contiguous_strides", "plan_copy"]
+__all__ = ["StridedCopy", "contiguous_strides", "copy_fields", "plan_copy"]
 
 # The dtypes this round covers; each lowering lists those LiteRT's reference kernel accepts.
 ALL_DTYPES = ("float32", "int8", "int16", "int32", "int64", "bool")
@@ -120,32 +120,15 @@ def check_shape(graph: Graph, tensor: int, expected: Sequence[int], what: str = 
 # Strided copies in C
 
 
-def _c_ints(values: Sequence[int]) -> str:
-    """Initializer of an int32_t[MTVM_COPY_MAX_RANK]; C zero-fills the entries not listed."""
-    return "{" + (", ".join(str(int(v)) for v in values) or "0") + "}"
-
-
-def copy_initializer(copy: StridedCopy, indent: str = "  ") -> str:
-    """C99 designated initializer of an mtvm_copy_params_t."""
-    return (
-        f"{{\n{indent}.rank = {len(copy.shape)}, .run_bytes = {copy.run_bytes}, "
-        f".src_offset = {copy.src_offset}, .dst_offset = {copy.dst_offset},\n"
-        f"{indent}.shape = {_c_ints(copy.shape)},\n"
-        f"{indent}.src_stride = {_c_ints(copy.src_strides)},\n"
-        f"{indent}.dst_stride = {_c_ints(copy.dst_strides)}}}"
-    )
-
-
 def emit_copies(ctx: LowerContext, copies: Sequence[tuple[StridedCopy, int, int]], prologue: str = "") -> EmittedOp:
     """One mtvm_strided_copy per (copy, source tensor, destination tensor), in order."""
-    decls, calls = [], [prologue] if prologue else []
+    calls = [prologue] if prologue else []
     for k, (copy, source, dest) in enumerate(copies):
         if copy.shape == (0,):
             continue  # an empty tensor: nothing to copy
-        name = f"{ctx.prefix}_copy{k}"
-        decls.append(f"static const mtvm_copy_params_t {name} = {copy_initializer(copy)};")
+        name = ctx.params("mtvm_copy_params_t", copy_fields(copy), name=f"copy{k}")
         calls.append(f"mtvm_strided_copy(&{name}, {ctx.buf(source)}, {ctx.buf(dest)});")
-    return EmittedOp(call="\n".join(calls) or "/* empty output: nothing to copy */", decls="\n".join(decls))
+    return EmittedOp(call="\n".join(calls) or "/* empty output: nothing to copy */")
 
 
 def block_copy(

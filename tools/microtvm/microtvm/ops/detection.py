@@ -138,11 +138,20 @@ def _quantized(op: Operator, graph: Graph) -> bool:
     return any(graph.tensor(i).dtype != "float32" for i in op.inputs[:2])
 
 
+def scratch_bytes(n: int, d: int, c: int) -> int:
+    """MTVM_DETECTION_SCRATCH_BYTES(N, D, C) of mtvm/detection.h (tests/test_c_constants.py)."""
+    return 4 * (9 * n + 6 * (n + d) + c) + n
+
+
+def quantized_scratch_bytes(n: int, d: int, c: int) -> int:
+    """MTVM_DETECTION_Q_SCRATCH_BYTES(N, D, C): the dequantized boxes and scores, then the float scratch."""
+    return 4 * (4 * n + n * c) + scratch_bytes(n, d, c)
+
+
 def _scratch(op: Operator, graph: Graph) -> int:
-    n, c = graph.tensor(op.inputs[0]).shape[1], graph.tensor(op.inputs[1]).shape[2]
+    n, c = int(graph.tensor(op.inputs[0]).shape[1]), int(graph.tensor(op.inputs[1]).shape[2])
     d = _int(op, "max_detections")
-    size = 4 * (9 * n + 6 * (n + d) + c) + n  # MTVM_DETECTION_SCRATCH_BYTES
-    return size + 4 * (4 * n + n * c) if _quantized(op, graph) else size  # MTVM_DETECTION_Q_SCRATCH_BYTES
+    return quantized_scratch_bytes(n, d, c) if _quantized(op, graph) else scratch_bytes(n, d, c)
 
 
 def _quant_fields(op: Operator, t: Tensor, role: str) -> tuple[str, int, float]:
@@ -181,7 +190,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     }
     outputs = [ctx.buf(o) for o in op.outputs]
     if not _quantized(op, graph):
-        decl, params = e.params_decl(ctx, "mtvm_detection_params_t", fields)
+        params = ctx.params("mtvm_detection_params_t", fields)
         kernel, sources = "mtvm_detection_postprocess_f32", ()
         anchor_arg = ctx.buf(op.inputs[2])
     else:
@@ -196,7 +205,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
             "score_zero_point": score_zp,
             "score_scale": score_scale,
         }
-        decl, params = e.params_decl(ctx, "mtvm_detection_q_params_t", qfields)
+        params = ctx.params("mtvm_detection_q_params_t", qfields)
         kernel, sources = "mtvm_detection_postprocess_q", ("detection_postprocess_q.c",)
         anchor_arg = (
             ctx.buf(op.inputs[2])
@@ -209,7 +218,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         "      return -1; /* an inverted decoded box: LiteRT fails the invocation */\n"
         "    }"
     )
-    return EmittedOp(call=call, decls=decl, sources=sources)
+    return EmittedOp(call=call, sources=sources)
 
 
 LOWERINGS: list[OpLowering] = [

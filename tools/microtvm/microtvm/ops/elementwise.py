@@ -1,4 +1,5 @@
-"""Elementwise operators: ADD, SUB, MUL, MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, HARD_SWISH.
+"""Elementwise operators: ADD, SUB, MUL, MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, HARD_SWISH,
+LOGISTIC, TANH.
 
 Everything that does not depend on the data is computed here, at generation time, reproducing the
 arithmetic of TFLite's Prepare functions (which parts in float, which in double) so that the C
@@ -20,6 +21,12 @@ source file so a model ships only those it calls (OpLowering.sources_for):
 - MUL (mul_s16.c), MAXIMUM/MINIMUM (minmax_s16.c), RELU/RELU6 (relu_s16.c), LEAKY_RELU
   (leaky_relu_s16.c) compute each element (a 65536-entry table would not fit a microcontroller).
 TFLite has no int16 HARD_SWISH.
+
+LOGISTIC and TANH (kernels declared in mtvm/reduce.h: logistic_f32.c, tanh_s16.c, ...): int8
+through a 256-entry table run by mtvm_lut_s8, which the reference itself builds in float32
+arithmetic when the model is prepared (LUTPopulate; we build the same table, ops/lut.py);
+float32 with <math.h> (expf, tanhf) in the reference's operation order; int16 through TFLite's
+fixed-point interpolation in its 256-entry sigmoid table (generated here).
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
-from .lut import LUT_SOURCES, emit_lut_s8, int8_table
+from .lut import LUT_SOURCES, emit_lut_s8, int8_table, lut_populate_int8
 
 HEADERS = ("mtvm/quant.h", "mtvm/elementwise.h")
 INT_SOURCES = ("elementwise_int.c",)  # int32/int64 ADD, SUB, MUL
@@ -148,7 +155,7 @@ def _scale(t: Tensor) -> float:
 
 
 def _zero_point(t: Tensor) -> int:
-    return int(t.quant.zero_point[0])
+    return int(t.quant.zero_point[0]) if t.quant.zero_point else 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,39 +318,6 @@ def _check_broadcast(op: Operator, graph: Graph) -> None:
             raise UnsupportedError(
                 f"{_where(op)}: this broadcast needs {len(shape)} dimensions; at most {MAX_BROADCAST_DIMS} are supported"
             )
-
-
-# ---------------------------------------------------------------------------------------------
-# C emission helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def c_float(value: float) -> str:
-    """An exact C float literal (shortest round-trip decimal of the float32 value)."""
-    v = float(F32(value))
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    text = repr(v)
-    if "e" not in text and "." not in text:
-        text += ".0"
-    return text + "f"
-
-
-def _c_value(value: object) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f".{k} = {_c_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "{" + ", ".join(_c_value(v) for v in value) + "}"
-    if isinstance(value, str):
-        return value  # already a C expression (float literals)
-    return str(int(value))
-
-
-def _params_decl(ctx: LowerContext, c_type: str, fields: dict) -> tuple[str, str]:
-    """(`static const` definition, identifier) of one operator's parameter struct."""
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"  .{k} = {_c_value(v)},\n" for k, v in fields.items())
-    return f"static const {c_type} {name} = {{\n{body}}};\n", name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,7 +489,7 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
     elif output.dtype == "float32":
         c_type = "mtvm_arith_f32_params_t"
         act_min, act_max = activation_range_f32(_activation(op))
-        fields.update(act_min=c_float(act_min), act_max=c_float(act_max))
+        fields.update(act_min=float(act_min), act_max=float(act_max))
     else:
         if op.opcode == "MUL":
             c_type = f"mtvm_mul_{suffix}_params_t"
@@ -525,11 +499,11 @@ def _emit_binary(op: Operator, ctx: LowerContext) -> EmittedOp:
             fields.update(addsub_constants(in1, in2, output))
         act_min, act_max = activation_range_int8(_activation(op), output)
         fields.update(act_min=act_min, act_max=act_max)
-    decl, params = _params_decl(ctx, c_type, fields)
+    params = ctx.params(c_type, fields)
     # ctx.buf also resolves constant operands (ADD of a constant tensor, ...) to their array,
     # registered once however many operators read it.
     a, b = ctx.buf(op.inputs[0]), ctx.buf(op.inputs[1])
-    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{params}, {a}, {b}, {ctx.buf(op.outputs[0])});")
 
 
 def _binary_macs(op: Operator, graph: Graph) -> int:
@@ -639,16 +613,14 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, graph), size, x, y)
     if op.opcode in ("RELU", "RELU6"):
         upper = math.inf if op.opcode == "RELU" else 6.0
-        decl, params = _params_decl(
-            ctx, "mtvm_relu_f32_params_t", {"size": size, "lo": c_float(0.0), "hi": c_float(upper)}
-        )
-        return EmittedOp(call=f"mtvm_relu_f32(&{params}, {x}, {y});", decls=decl)
+        params = ctx.params("mtvm_relu_f32_params_t", {"size": size, "lo": 0.0, "hi": upper})
+        return EmittedOp(call=f"mtvm_relu_f32(&{params}, {x}, {y});")
     if op.opcode == "LEAKY_RELU":
-        alpha = c_float(float(op.options.get("alpha", 0.0)))
-        decl, params = _params_decl(ctx, "mtvm_leaky_relu_f32_params_t", {"size": size, "alpha": alpha})
-        return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});", decls=decl)
-    decl, params = _params_decl(ctx, "mtvm_hard_swish_f32_params_t", {"size": size})
-    return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});", decls=decl)
+        alpha = float(op.options.get("alpha", 0.0))
+        params = ctx.params("mtvm_leaky_relu_f32_params_t", {"size": size, "alpha": alpha})
+        return EmittedOp(call=f"mtvm_leaky_relu_f32(&{params}, {x}, {y});")
+    params = ctx.params("mtvm_hard_swish_f32_params_t", {"size": size})
+    return EmittedOp(call=f"mtvm_hard_swish_f32(&{params}, {x}, {y});")
 
 
 def relu_s16_fields(input_: Tensor, output: Tensor, upper: Optional[float]) -> dict[str, int]:
@@ -685,8 +657,8 @@ def _emit_unary_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     else:
         fields.update(relu_s16_fields(input_, output, None if op.opcode == "RELU" else 6.0))
         kernel, c_type = "mtvm_relu_s16", "mtvm_relu_s16_params_t"
-    decl, params = _params_decl(ctx, c_type, fields)
-    return EmittedOp(call=f"{kernel}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    params = ctx.params(c_type, fields)
+    return EmittedOp(call=f"{kernel}(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 def sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
@@ -734,4 +706,207 @@ def _lowering(opcode: str) -> OpLowering:
     return OpLowering(opcode, check, emit, HEADERS, **common)  # type: ignore[arg-type]
 
 
-LOWERINGS: list[OpLowering] = [_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)]
+# ---------------------------------------------------------------------------------------------
+# Operand checks shared with the reduction family (ops/reduce.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_quantized_or_float(op: Operator, graph: Graph) -> None:
+    """Input and output both int8 or both int16 (per-tensor quantized, int16 with zero point 0),
+    or both float32."""
+    inp, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    for role, t in (("input", inp), ("output", out)):
+        if t.dtype not in ("int8", "int16", "float32"):
+            raise UnsupportedError(
+                f"{op.opcode} with a {t.dtype} {role} ({t.name!r}) is not supported; "
+                "it supports int8, int16 and float32 tensors (uint8 activations are not supported)"
+            )
+    if inp.dtype != out.dtype:
+        raise UnsupportedError(
+            f"{op.opcode} with {inp.dtype} input and {out.dtype} output is not supported "
+            "(hybrid or mixed-type models); input and output must both be int8, both int16 or both float32"
+        )
+    if inp.dtype in ("int8", "int16"):
+        for role, t in (("input", inp), ("output", out)):
+            if t.quant is None or not t.quant.scale:
+                raise UnsupportedError(
+                    f"{op.opcode}: int8 {role} {t.name!r} has no quantization parameters; "
+                    "int8 tensors must carry a scale and zero point (a quantized model)"
+                )
+            if t.quant.per_channel:
+                raise UnsupportedError(
+                    f"{op.opcode}: {role} {t.name!r} is quantized per channel; "
+                    "only per-tensor quantization is supported for activations"
+                )
+            if t.dtype == "int16" and _zero_point(t) != 0:
+                raise UnsupportedError(
+                    f"{op.opcode}: int16 {role} {t.name!r} has zero point {_zero_point(t)}; 16x8 quantization "
+                    "is symmetric (zero point 0), as TFLite requires"
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# LOGISTIC, TANH: int8 through a table computed like TFLite's LUTPopulate (float32 arithmetic)
+# ---------------------------------------------------------------------------------------------
+
+
+def _expf(x: np.float32) -> np.float32:
+    """exp in float32: the exact value rounded once to float32 (what libm's expf returns)."""
+    value = math.exp(float(x)) if float(x) < 709.0 else math.inf
+    with np.errstate(over="ignore"):
+        return F32(value)
+
+
+def _logistic_f32(x: np.float32) -> np.float32:
+    return F32(1.0) / (F32(1.0) + _expf(-x))  # 1.0f / (1.0f + std::exp(-x))
+
+
+def _tanh_f32(x: np.float32) -> np.float32:
+    return F32(math.tanh(float(x)))
+
+
+SIGMOID_FUNCTIONS = {"LOGISTIC": _logistic_f32, "TANH": _tanh_f32}
+
+
+def sigmoid_table(op: Operator, graph: Graph) -> np.ndarray:
+    """The 256-entry table (index = input + 128) of an int8 LOGISTIC or TANH: LUTPopulateInt8."""
+    inp, out = _sigmoid_io(op, graph)
+    return lut_populate_int8(_scale(inp), _zero_point(inp), _scale(out), _zero_point(out), SIGMOID_FUNCTIONS[op.opcode])
+
+
+# int16: TFLite's fixed-point interpolation in the sigmoid table
+
+
+# sigmoid(i / 24) for i = 0..255 in unsigned Q0.16: the samples TFLite's int16 LOGISTIC and TANH
+# interpolate in (tanh(x) = 2 sigmoid(2x) - 1). They are data, not a formula:
+# 44 of them exceed round(65536 * sigmoid(i / 24)) by one, so they are listed as TFLite defines them
+# (tests/test_ops_int16.py checks every int16 input of both operators against LiteRT).
+_SIGMOID_TABLE_U16 = (
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
+    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
+    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
+    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
+    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
+    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
+    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
+    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
+    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
+    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
+    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
+    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
+    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
+    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
+    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
+    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
+)
+
+
+def sigmoid_table_u16() -> np.ndarray:
+    return np.array(_SIGMOID_TABLE_U16, dtype=np.uint16)
+
+
+_SIGMOID_INPUT_INTEGER_BITS = 3  # TFLite's int16 LOGISTIC/TANH inputs are Q3.12 at a power-of-two scale
+
+
+def sigmoid_s16_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
+    """TanhPrepare / SigmoidPrepare for int16: (input_multiplier, input_left_shift).
+
+    A power-of-two input scale with the expected shift (0 or 1 for TANH, 0 for LOGISTIC) keeps
+    multiplier 0 (the kernel then uses 3 << shift); any other scale gets multiplier
+    scale * 4096 * 3 (double), doubled until above 32767 / 2, with the doublings as a shift."""
+    is_pot, log2 = checked_log2(input_scale)
+    left_shift = (15 - _SIGMOID_INPUT_INTEGER_BITS) + log2
+    if is_pot and (left_shift in (0, 1) if opcode == "TANH" else left_shift == 0):
+        return 0, left_shift
+    multiplier = float(F32(input_scale)) * 4096.0 * 3.0
+    left_shift = 0
+    while multiplier <= 32767.0 / 2.0 and left_shift <= 30:
+        left_shift += 1
+        multiplier *= 2.0
+    return int(multiplier), left_shift
+
+
+def _check_sigmoid_s16(op: Operator, graph: Graph) -> None:
+    inp, out = _sigmoid_io(op, graph)
+    is_pot, log2 = checked_log2(_scale(out))
+    exact = op.opcode != "LOGISTIC" or float(F32(_scale(out))) == 1.0 / 32768
+    if not (is_pot and log2 == -15 and exact):
+        raise UnsupportedError(
+            f"{op.opcode} with int16 output scale {_scale(out):g} is not supported; TFLite requires 1/32768"
+        )
+    multiplier, _ = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
+    if multiplier > INT16_MAX:
+        raise UnsupportedError(
+            f"{op.opcode} with int16 input scale {_scale(inp):g} is not supported; TFLite's int16 kernel "
+            "needs an input scale below 32767 / 12288"
+        )
+
+
+def _check_sigmoid(op: Operator, graph: Graph) -> None:
+    check_quantized_or_float(op, graph)
+    inp, out = _sigmoid_io(op, graph)
+    if inp.dtype == "int16":
+        _check_sigmoid_s16(op, graph)
+    if inp.num_elements != out.num_elements:
+        raise UnsupportedError(f"{op.opcode}: input {list(inp.shape)} and output {list(out.shape)} differ in size")
+    if op.opcode == "LOGISTIC" and inp.dtype == "int8" and _scale(out) != 1.0 / 256:
+        raise UnsupportedError(
+            f"LOGISTIC with int8 output scale {_scale(out):g} is not supported; TFLite requires 1/256"
+        )
+
+
+def _emit_sigmoid(op: Operator, ctx: LowerContext) -> EmittedOp:
+    graph = ctx.graph
+    inp, out = _sigmoid_io(op, graph)
+    src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
+    if inp.dtype == "int16":
+        multiplier, shift = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
+        table = ctx.const("sigmoid_table_u16", sigmoid_table_u16())
+        fields = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
+        params = ctx.params("mtvm_sigmoid_s16_params_t", fields)
+        return EmittedOp(call=f"mtvm_{op.opcode.lower()}_s16(&{params}, {table}, {src}, {dst});")
+    if inp.dtype == "int8":
+        return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", sigmoid_table(op, graph), inp.num_elements, src, dst)
+    params = ctx.params("mtvm_unary_params_t", {"size": inp.num_elements})
+    return EmittedOp(call=f"mtvm_{op.opcode.lower()}_f32(&{params}, {src}, {dst});")
+
+
+def _sigmoid_io(op: Operator, graph: Graph) -> tuple[Tensor, Tensor]:
+    return graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+
+
+def _sigmoid_in_place(op: Operator, graph: Graph) -> dict[int, int]:
+    """mtvm_lut_s8, mtvm_logistic_f32/_s16 and mtvm_tanh_f32/_s16 read element i and then write
+    element i: the output may start at (or before) an input of its own type and element count."""
+    inp, out = _sigmoid_io(op, graph)
+    if inp.dtype != out.dtype or inp.num_elements != out.num_elements:
+        return {}
+    return {0: 0}
+
+
+# The kernels: int8 the table (lut_s8.c), float32 and int16 one file per variant (logistic_f32.c,
+# tanh_s16.c, ...), declared in mtvm/reduce.h.
+SIGMOID_OPCODES = ("LOGISTIC", "TANH")
+_SIGMOID_HEADERS = ("mtvm/reduce.h",)
+
+
+def _sigmoid_sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
+    """Each operator ships only its own kernel file (logistic_s16.c, tanh_f32.c, ...); int8 the
+    table kernel."""
+    dtype = graph.tensor(op.inputs[0]).dtype
+    if dtype == "int8":
+        return LUT_SOURCES
+    return (f"{op.opcode.lower()}_{'s16' if dtype == 'int16' else 'f32'}.c",)
+
+
+def _sigmoid_lowering(opcode: str) -> OpLowering:
+    return OpLowering(
+        opcode=opcode, check=_check_sigmoid, emit=_emit_sigmoid, headers=_SIGMOID_HEADERS,
+        dtypes=("int8", "int16", "float32"), sources_for=_sigmoid_sources_for, in_place_inputs=_sigmoid_in_place,
+    )
+
+
+LOWERINGS: list[OpLowering] = [
+    *(_lowering(opcode) for opcode in (*BINARY_OPCODES, *UNARY_OPCODES)),
+    *(_sigmoid_lowering(opcode) for opcode in SIGMOID_OPCODES),
+]

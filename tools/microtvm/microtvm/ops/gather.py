@@ -30,7 +30,6 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator
 from .base import EmittedOp, LowerContext, OpLowering
-from .elementwise import c_float
 from .copies import ALL_DTYPES, check_dtypes, check_shape, data_inputs, fold_when_constant, itemsize, normalize_axis
 
 INDEX_DTYPES = ("int16", "int32", "int64")
@@ -108,13 +107,12 @@ def _check_gather(op: Operator, graph: Graph) -> None:
 
 
 def _gather_struct(ctx: LowerContext, batches: int, outer: int, axis_size: int, coords: int, row_bytes: int,
-                   index_bytes: int) -> tuple[str, str]:
-    name = f"{ctx.prefix}_params"
-    decl = (
-        f"static const mtvm_gather_params_t {name} = {{\n  .batches = {batches}, .outer = {outer}, "
-        f".axis_size = {axis_size}, .coords = {coords},\n  .row_bytes = {row_bytes}, .index_bytes = {index_bytes}}};"
-    )
-    return name, decl
+                   index_bytes: int) -> str:
+    fields = {
+        "batches": batches, "outer": outer, "axis_size": axis_size, "coords": coords, "row_bytes": row_bytes,
+        "index_bytes": index_bytes,
+    }
+    return ctx.params("mtvm_gather_params_t", fields)
 
 
 def _emit_gather(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -122,7 +120,7 @@ def _emit_gather(op: Operator, ctx: LowerContext) -> EmittedOp:
     shape = list(ctx.graph.tensor(params).shape)
     axis, batch_dims, _ = _gather_geometry(op, ctx.graph)
     index_expr, index_bytes = _index_operand(ctx, indices)
-    name, decl = _gather_struct(
+    name = _gather_struct(
         ctx,
         batches=_prod(shape[:batch_dims]),
         outer=_prod(shape[batch_dims:axis]),
@@ -132,7 +130,7 @@ def _emit_gather(op: Operator, ctx: LowerContext) -> EmittedOp:
         index_bytes=index_bytes,
     )
     call = f"mtvm_gather(&{name}, {ctx.buf(params)}, {index_expr}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _eval_gather(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -180,16 +178,17 @@ def _emit_gather_nd(op: Operator, ctx: LowerContext) -> EmittedOp:
     slice_elements = _prod(shape[depth:])
     strides = [_prod(shape[j + 1 : depth]) * slice_elements * item for j in range(depth)]
     index_expr, index_bytes = _index_operand(ctx, indices)
-    name = f"{ctx.prefix}_params"
-    decl = (
-        f"static const mtvm_gather_nd_params_t {name} = {{\n"
-        f"  .tuples = {_prod(ctx.graph.tensor(indices).shape[:-1])}, .depth = {depth}, "
-        f".slice_bytes = {slice_elements * item}, .index_bytes = {index_bytes},\n"
-        f"  .dims = {{{', '.join(str(n) for n in shape[:depth])}}},\n"
-        f"  .stride_bytes = {{{', '.join(str(s) for s in strides)}}}}};"
-    )
+    fields = {
+        "tuples": _prod(ctx.graph.tensor(indices).shape[:-1]),
+        "depth": depth,
+        "slice_bytes": slice_elements * item,
+        "index_bytes": index_bytes,
+        "dims": [int(n) for n in shape[:depth]],
+        "stride_bytes": [int(s) for s in strides],
+    }
+    name = ctx.params("mtvm_gather_nd_params_t", fields)
     call = f"mtvm_gather_nd(&{name}, {ctx.buf(params)}, {index_expr}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _eval_gather_nd(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -250,18 +249,19 @@ def _emit_embedding_lookup_hybrid(op: Operator, ctx: LowerContext) -> EmittedOp:
     shape = list(ctx.graph.tensor(table).shape)
     scales = _row_scales(op, ctx.graph)
     row_scales = ctx.const(f"{ctx.prefix}_row_scales", scales) if scales.size > 1 else "NULL"
-    name = f"{ctx.prefix}_params"
-    decl = (
-        f"static const mtvm_embedding_lookup_hybrid_params_t {name} = {{.rows = {shape[0]}, "
-        f".cols = {_prod(shape[1:])}, .count = {ctx.graph.tensor(lookup).num_elements}, "
-        f".scale = {c_float(float(scales[0]))}}};"
-    )
+    fields = {
+        "rows": shape[0],
+        "cols": _prod(shape[1:]),
+        "count": ctx.graph.tensor(lookup).num_elements,
+        "scale": float(scales[0]),
+    }
+    name = ctx.params("mtvm_embedding_lookup_hybrid_params_t", fields)
     table_ptr = f"(const int8_t*){ctx.buf(table)}"  # a uint8 table is read as int8, as LiteRT does
     call = (
         f"mtvm_embedding_lookup_hybrid(&{name}, {table_ptr}, {row_scales}, {ctx.buf(lookup)}, "
         f"{ctx.buf(op.outputs[0])});"
     )
-    return EmittedOp(call=call, decls=decl, sources=("gather_hybrid.c",))
+    return EmittedOp(call=call, sources=("gather_hybrid.c",))
 
 
 def _emit_embedding_lookup(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -270,12 +270,12 @@ def _emit_embedding_lookup(op: Operator, ctx: LowerContext) -> EmittedOp:
     lookup, table = op.inputs[:2]
     shape = list(ctx.graph.tensor(table).shape)
     index_expr, index_bytes = _index_operand(ctx, lookup)
-    name, decl = _gather_struct(
+    name = _gather_struct(
         ctx, 1, 1, shape[0], ctx.graph.tensor(lookup).num_elements, _prod(shape[1:]) * itemsize(ctx.graph, table),
         index_bytes,
     )
     call = f"mtvm_gather(&{name}, {ctx.buf(table)}, {index_expr}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _eval_embedding_lookup(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:

@@ -89,31 +89,25 @@ def _per_channel_scales(op: Operator, w: Tensor, out_channels: int, axis: int) -
     return np.asarray(q.scale, dtype=np.float32)
 
 
-def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
+def _emit(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, object]],
           source: str) -> EmittedOp:
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"    .{key} = {value},\n" for key, value in fields)
-    decls = f"static const {ctype} {name} = {{\n{body}}};\n"
+    name = ctx.params(ctype, dict(fields))
     call = f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.scratch()});"
-    return EmittedOp(call=call, decls=decls, headers=_HEADERS, sources=(_QUANTIZE, source))
+    return EmittedOp(call=call, headers=_HEADERS, sources=(_QUANTIZE, source))
 
 
 def _common_fields(op: Operator, ctx: LowerContext, ops: conv._Operands, hint: str,
-                   weights: np.ndarray) -> list[tuple[str, str]]:
+                   weights: np.ndarray) -> list[tuple[str, object]]:
     lo, hi = quant.activation_range_float(conv._activation(op))
     bias = "NULL"
     if ops.bias is not None:
         bias = ctx.const(f"{hint}_bias", np.asarray(ops.bias.data, dtype=np.float32).reshape(-1))
     return [
-        ("act_min", conv._c_f32(lo)),
-        ("act_max", conv._c_f32(hi)),
+        ("act_min", float(lo)),
+        ("act_max", float(hi)),
         ("weights", ctx.const(f"{hint}_weights", np.ascontiguousarray(weights, dtype=np.int8).reshape(-1))),
         ("bias", bias),
     ]
-
-
-def _f32_literal(value: float) -> str:
-    return repr(float(np.float32(value))) + "f"
 
 
 # ---- FULLY_CONNECTED ----------------------------------------------------------------------------
@@ -148,11 +142,11 @@ def _fc_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     if asymmetric:
         row_sums = ctx.const("fc_row_sums", w.astype(np.int32).sum(axis=1).astype(np.int32))
     fields = [
-        ("batches", str(batches)),
-        ("depth", str(depth)),
-        ("units", str(units)),
-        ("asymmetric", "1" if asymmetric else "0"),
-        ("weight_scale", _f32_literal(q.scale[0])),
+        ("batches", int(batches)),
+        ("depth", int(depth)),
+        ("units", int(units)),
+        ("asymmetric", asymmetric),
+        ("weight_scale", float(q.scale[0])),
         ("channel_scales", channel_scales),
         ("row_sums", row_sums),
         *_common_fields(op, ctx, ops, "fc", w),
@@ -207,9 +201,9 @@ def _conv_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     if per_channel:
         channel_scales = ctx.const("conv_channel_scales", _per_channel_scales(op, ops.filter, out_c, 0))
     fields = [
-        ("g", g.c_initializer()),
-        ("filter_in_c", str(fic)),
-        ("weight_scale", _f32_literal(ops.filter.quant.scale[0])),
+        ("g", g.c_fields()),
+        ("filter_in_c", int(fic)),
+        ("weight_scale", float(ops.filter.quant.scale[0])),
         ("channel_scales", channel_scales),
         *_common_fields(op, ctx, ops, "conv", np.asarray(ops.filter.data)),
     ]
@@ -259,8 +253,8 @@ def _dw_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     _, fh, fw, out_c = ops.filter.shape
     g = conv._geometry(op, ops, fh, fw)
     fields = [
-        ("g", g.c_initializer()),
-        ("depth_multiplier", str(out_c // g.in_c)),
+        ("g", g.c_fields()),
+        ("depth_multiplier", int(out_c // g.in_c)),
         ("channel_scales", ctx.const("dwconv_channel_scales", _per_channel_scales(op, ops.filter, out_c, 3))),
         *_common_fields(op, ctx, ops, "dwconv", np.asarray(ops.filter.data)),
     ]

@@ -40,7 +40,7 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from . import hybrid, recurrent
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/hybrid_recurrent.h",)
 _QUANTIZE = "hybrid_quantize.c"
@@ -51,16 +51,6 @@ rec = recurrent  # the index map and helpers of the float/int8 lowerings
 
 def _where(op: Operator) -> str:
     return f"hybrid {op.opcode} (operator {op.index})"
-
-
-def _c_float(value: float) -> str:
-    return recurrent.c_float(float(F32(value)))
-
-
-def _params(ctx: LowerContext, c_type: str, fields: dict[str, str]) -> tuple[str, str]:
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"  .{key} = {value},\n" for key, value in fields.items())
-    return f"static const {c_type} {name} = {{\n{body}}};\n", name
 
 
 def _check_weights(op: Operator, t: Tensor, what: str) -> None:
@@ -198,11 +188,15 @@ def _lstm_check(op: Operator, graph: Graph) -> None:
             raise UnsupportedError(f"{where}: {clip} must not be negative (0 means no clipping), as TFLite requires")
 
 
-def _lstm_scratch(op: Operator, graph: Graph) -> int:
-    """mtvm/hybrid_recurrent.h MTVM_LSTM_HYBRID_SCRATCH_BYTES."""
-    d = rec._lstm_dims(op, graph)
-    nb, ni, nc, no = d["n_batch"], d["n_input"], d["n_cell"], d["n_output"]
+def lstm_scratch_bytes(nb: int, ni: int, nc: int, no: int) -> int:
+    """MTVM_LSTM_HYBRID_SCRATCH_BYTES(n_batch, n_input, n_cell, n_output) of mtvm/hybrid_recurrent.h
+    (tests/test_c_constants.py)."""
     return (4 * nb * nc + 3 * nb) * 4 + 3 * nb * 4 + nb * (ni + no + nc)
+
+
+def _lstm_scratch(op: Operator, graph: Graph) -> int:
+    d = rec._lstm_dims(op, graph)
+    return lstm_scratch_bytes(d["n_batch"], d["n_input"], d["n_cell"], d["n_output"])
 
 
 def _lstm_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -212,25 +206,22 @@ def _lstm_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     asymmetric = bool(op.options.get("asymmetric_quantize_inputs", False))
     activation = op.options.get("fused_activation_function", "NONE")
 
-    def floats(values: list[float]) -> str:
-        return "{" + ", ".join(_c_float(v) for v in values) + "}"
-
-    fields = {
-        "n_batch": str(d["n_batch"]),
-        "n_time": str(d["n_time"]),
-        "n_input": str(d["n_input"]),
-        "n_cell": str(d["n_cell"]),
-        "n_output": str(d["n_output"]),
-        "time_major": str(d["time_major"]),
-        "asymmetric": "1" if asymmetric else "0",
+    fields: dict[str, CValue] = {
+        "n_batch": d["n_batch"],
+        "n_time": d["n_time"],
+        "n_input": d["n_input"],
+        "n_cell": d["n_cell"],
+        "n_output": d["n_output"],
+        "time_major": d["time_major"],
+        "asymmetric": asymmetric,
         "activation": rec.C_ACTIVATION[activation],
-        "cell_clip": _c_float(float(op.options.get("cell_clip", 0.0))),
-        "proj_clip": _c_float(float(op.options.get("proj_clip", 0.0))),
-        "input_scale": floats([_weight_scale(t[p]) for p in rec._INPUT_WEIGHTS]),
-        "recurrent_scale": floats([_weight_scale(t[p]) for p in rec._RECURRENT_WEIGHTS]),
-        "projection_scale": _c_float(_weight_scale(t[rec.L_PW])),
+        "cell_clip": float(op.options.get("cell_clip", 0.0)),
+        "proj_clip": float(op.options.get("proj_clip", 0.0)),
+        "input_scale": [float(_weight_scale(t[p])) for p in rec._INPUT_WEIGHTS],
+        "recurrent_scale": [float(_weight_scale(t[p])) for p in rec._RECURRENT_WEIGHTS],
+        "projection_scale": float(_weight_scale(t[rec.L_PW])),
     }
-    decl, params = _params(ctx, "mtvm_lstm_hybrid_params_t", fields)
+    params = ctx.params("mtvm_lstm_hybrid_params_t", fields)
 
     def weights(p: int, hint: str) -> str:
         if p < 0 or t[p] is None:
@@ -273,7 +264,7 @@ def _lstm_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         [floats_in(rec.L_INPUT), floats_in(rec.L_HS), floats_in(rec.L_CS), ctx.buf(op.outputs[0]), ctx.scratch()]
     )
     call = f"{weights_struct}mtvm_lstm_hybrid(&{params}, &w, {args});"
-    return EmittedOp(call=call, decls=decl, headers=_HEADERS, sources=(_QUANTIZE, "lstm_hybrid.c"))
+    return EmittedOp(call=call, headers=_HEADERS, sources=(_QUANTIZE, "lstm_hybrid.c"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,13 +333,13 @@ def _svdf_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     graph = ctx.graph
     x, wf, wt, bias, state, out = rec._svdf_tensors(op, graph)
     asymmetric = bool(op.options.get("asymmetric_quantize_inputs", False))
-    fields = {key: str(value) for key, value in rec._svdf_dims(op, graph).items()}
+    fields: dict[str, CValue] = dict(rec._svdf_dims(op, graph))
     fields.update(
-        asymmetric="1" if asymmetric else "0",
+        asymmetric=asymmetric,
         activation=rec.C_ACTIVATION[op.options.get("fused_activation_function", "NONE")],
-        weights_feature_scale=_c_float(_weight_scale(wf)),
+        weights_feature_scale=float(_weight_scale(wf)),
     )
-    decl, params = _params(ctx, "mtvm_svdf_hybrid_params_t", fields)
+    params = ctx.params("mtvm_svdf_hybrid_params_t", fields)
     # LiteRT dequantizes weights_time once: float(int8) * scale, one float32 rounding.
     weights_time = np.asarray(wt.data, dtype=np.int8).astype(F32) * F32(_weight_scale(wt))
     args = [
@@ -362,7 +353,7 @@ def _svdf_emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         ctx.scratch(),
     ]
     call = f"mtvm_svdf_hybrid(&{params}, {', '.join(args)});"
-    return EmittedOp(call=call, decls=decl, headers=_HEADERS, sources=(_QUANTIZE, "svdf_hybrid.c"))
+    return EmittedOp(call=call, headers=_HEADERS, sources=(_QUANTIZE, "svdf_hybrid.c"))
 
 
 LOWERINGS: list[OpLowering] = [

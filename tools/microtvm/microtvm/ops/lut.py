@@ -1,7 +1,7 @@
 """int8 lookup tables: the one table builder and the one emitter of `mtvm_lut_s8` (no lowerings).
 
 Every int8 operator whose output element depends on its input element alone (RELU, RELU6,
-LEAKY_RELU, HARD_SWISH in ops/elementwise.py; LOGISTIC, TANH in ops/reduce.py; ABS, SQRT,
+LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH in ops/elementwise.py; ABS, SQRT,
 RSQRT, EXP, LOG, ELU, GELU in ops/math.py; int8 -> int8 QUANTIZE in ops/movement.py) replays
 TFLite's arithmetic here at generation time for each of the 256 inputs, and the C kernel only
 looks the outputs up (runtime/src/lut_s8.c, declared in runtime/include/mtvm/unary.h). The
@@ -73,9 +73,8 @@ def emit_lut_s8(ctx: LowerContext, hint: str, table: np.ndarray, size: int, src:
     """`mtvm_lut_s8(&params, table, src, dst);` over `size` elements, with its parameter struct,
     the table as a constant (named after `hint`) and the kernel's header and source."""
     assert table.dtype == np.int8 and table.shape == (256,), "an int8 table has 256 entries"
-    name = f"{ctx.prefix}_params"
-    decls = f"static const mtvm_unary_params_t {name} = {{\n  .size = {int(size)},\n}};\n"
+    name = ctx.params("mtvm_unary_params_t", {"size": int(size)})
     lut = ctx.const(hint, table)
     return EmittedOp(
-        call=f"mtvm_lut_s8(&{name}, {lut}, {src}, {dst});", decls=decls, headers=LUT_HEADERS, sources=LUT_SOURCES
+        call=f"mtvm_lut_s8(&{name}, {lut}, {src}, {dst});", headers=LUT_HEADERS, sources=LUT_SOURCES
     )

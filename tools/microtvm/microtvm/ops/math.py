@@ -48,8 +48,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from .base import EmittedOp, LowerContext, OpLowering
-from .elementwise import _multiply, _params_decl, _round_f32, _tensors, _where, _wrap32
-from .elementwise import c_float as _c_float
+from .elementwise import _multiply, _tensors, _where, _wrap32
 from .lut import LUT_HEADERS, LUT_SOURCES, emit_lut_s8, float_to_int32_x86, int8_table, lut_populate_int8
 
 F32 = np.float32
@@ -446,19 +445,19 @@ def _emit_int16_quantized(op: Operator, ctx: LowerContext, size: int, x: str, y:
     (input_,), output = _tensors(op, ctx.graph)
     if op.opcode in _INT16_LUT_OPCODES:
         table = ctx.const(f"{ctx.prefix}_{op.opcode.lower()}_table", int16_table(op, ctx.graph))
-        decl, params = _params_decl(ctx, "mtvm_lut_s16_params_t", {"size": size})
-        return EmittedOp(call=f"mtvm_lut_s16(&{params}, {table}, {x}, {y});", decls=decl, sources=("math_lut_s16.c",))
+        params = ctx.params("mtvm_lut_s16_params_t", {"size": size})
+        return EmittedOp(call=f"mtvm_lut_s16(&{params}, {table}, {x}, {y});", sources=("math_lut_s16.c",))
     if op.opcode == "SQRT":
-        fields = {"size": size, "input_scale": _c_float(_scale(input_)), "output_scale": _c_float(_scale(output))}
-        decl, params = _params_decl(ctx, "mtvm_sqrt_q16_params_t", fields)
-        return EmittedOp(call=f"mtvm_sqrt_q16(&{params}, {x}, {y});", decls=decl, sources=("math_sqrt_s16.c",))
+        fields = {"size": size, "input_scale": float(_scale(input_)), "output_scale": float(_scale(output))}
+        params = ctx.params("mtvm_sqrt_q16_params_t", fields)
+        return EmittedOp(call=f"mtvm_sqrt_q16(&{params}, {x}, {y});", sources=("math_sqrt_s16.c",))
     assert op.opcode == "ABS", op.opcode
     s_in, s_out = F32(_scale(input_)), F32(_scale(output))
     needs_rescale = s_in != s_out
     multiplier, shift = quant.quantize_multiplier(float(s_in / s_out)) if needs_rescale else (0, 0)
     fields = {"size": size, "needs_rescale": int(needs_rescale), "multiplier": multiplier, "shift": shift}
-    decl, params = _params_decl(ctx, "mtvm_abs_q16_params_t", fields)
-    return EmittedOp(call=f"mtvm_abs_q16(&{params}, {x}, {y});", decls=decl, sources=("math_abs_s16.c",))
+    params = ctx.params("mtvm_abs_q16_params_t", fields)
+    return EmittedOp(call=f"mtvm_abs_q16(&{params}, {x}, {y});", sources=("math_abs_s16.c",))
 
 
 def _unary_kernel(op: Operator, dtype: str) -> str:
@@ -478,8 +477,8 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
         return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, ctx.graph), size, x, y)
     if input_.dtype == "int16" and op.opcode != "NEG" and _is_quantized(input_):
         return _emit_int16_quantized(op, ctx, size, x, y)
-    decl, params = _params_decl(ctx, "mtvm_unary_params_t", {"size": size})
-    return EmittedOp(call=f"{_unary_kernel(op, input_.dtype)}(&{params}, {x}, {y});", decls=decl)
+    params = ctx.params("mtvm_unary_params_t", {"size": size})
+    return EmittedOp(call=f"{_unary_kernel(op, input_.dtype)}(&{params}, {x}, {y});")
 
 
 def _unary_lowering(opcode: str) -> OpLowering:
@@ -516,9 +515,9 @@ def _check_cast(op: Operator, graph: Graph) -> None:
 def _emit_cast(op: Operator, ctx: LowerContext) -> EmittedOp:
     (input_,), output = _tensors(op, ctx.graph)
     x, y = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
-    decl, params = _params_decl(ctx, "mtvm_unary_params_t", {"size": output.num_elements})
+    params = ctx.params("mtvm_unary_params_t", {"size": output.num_elements})
     kernel = f"mtvm_cast_{_INT_SUFFIX[input_.dtype]}_{_INT_SUFFIX[output.dtype]}"
-    return EmittedOp(call=f"{kernel}(&{params}, {x}, {y});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{params}, {x}, {y});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,8 +541,8 @@ def _check_zeros_like(op: Operator, graph: Graph) -> None:
 
 def _emit_zeros_like(op: Operator, ctx: LowerContext) -> EmittedOp:
     output = ctx.graph.tensor(op.outputs[0])
-    decl, params = _params_decl(ctx, "mtvm_fill_params_t", {"size": output.nbytes})
-    return EmittedOp(call=f"mtvm_fill_zero(&{params}, {ctx.buf(op.outputs[0])});", decls=decl)
+    params = ctx.params("mtvm_fill_params_t", {"size": output.nbytes})
+    return EmittedOp(call=f"mtvm_fill_zero(&{params}, {ctx.buf(op.outputs[0])});")
 
 
 def _check_fill(op: Operator, graph: Graph) -> None:
@@ -567,10 +566,10 @@ def _check_fill(op: Operator, graph: Graph) -> None:
 def _emit_fill(op: Operator, ctx: LowerContext) -> EmittedOp:
     output = ctx.graph.tensor(op.outputs[0])
     width = np.dtype(output.dtype).itemsize * 8
-    decl, params = _params_decl(ctx, "mtvm_fill_params_t", {"size": output.num_elements})
+    params = ctx.params("mtvm_fill_params_t", {"size": output.num_elements})
     # A constant value resolves to its (one-element) constant array: nothing is read from RAM.
     value = ctx.buf(op.inputs[1])
-    return EmittedOp(call=f"mtvm_fill_{width}(&{params}, {value}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_fill_{width}(&{params}, {value}, {ctx.buf(op.outputs[0])});")
 
 
 LOWERINGS: list[OpLowering] = [

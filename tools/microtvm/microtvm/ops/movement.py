@@ -37,7 +37,7 @@ import numpy as np
 from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 from .lut import LUT_SOURCES, emit_lut_s8, int8_table
 
 MAX_COPY_RANK = 8  # MTVM_COPY_MAX_RANK in runtime/include/mtvm/movement.h
@@ -119,37 +119,26 @@ def plan_copy(
     )
 
 
-def _c_int_array(values: Sequence[int]) -> str:
-    """Initializer of an int32_t[MTVM_COPY_MAX_RANK]; C zero-fills the entries not listed."""
-    return "{" + (", ".join(str(int(v)) for v in values) or "0") + "}"
-
-
-def _copy_initializer(copy: StridedCopy, indent: str = "  ") -> str:
-    """C99 designated initializer of an mtvm_copy_params_t."""
-    return (
-        f"{{\n{indent}.rank = {len(copy.shape)}, .run_bytes = {copy.run_bytes}, "
-        f".src_offset = {copy.src_offset}, .dst_offset = {copy.dst_offset},\n"
-        f"{indent}.shape = {_c_int_array(copy.shape)},\n"
-        f"{indent}.src_stride = {_c_int_array(copy.src_strides)},\n"
-        f"{indent}.dst_stride = {_c_int_array(copy.dst_strides)}}}"
-    )
-
-
-def _c_float(value: float) -> str:
-    """A float32 C literal that parses back to exactly `value` (shortest round-trip digits)."""
-    text = str(np.float32(value))
-    return text + "f"
+def copy_fields(copy: StridedCopy) -> dict[str, CValue]:
+    """The fields of an mtvm_copy_params_t (arrays of MTVM_COPY_MAX_RANK: C zero-fills the rest)."""
+    return {
+        "rank": len(copy.shape),
+        "run_bytes": copy.run_bytes,
+        "src_offset": copy.src_offset,
+        "dst_offset": copy.dst_offset,
+        "shape": list(copy.shape),
+        "src_stride": list(copy.src_strides),
+        "dst_stride": list(copy.dst_strides),
+    }
 
 
 def _emit_copies(ctx: LowerContext, copies: Sequence[tuple[StridedCopy, int]], output: int) -> EmittedOp:
     """One mtvm_strided_copy per (copy, source tensor) into the output tensor."""
-    decls = []
     calls = []
     for k, (copy, source) in enumerate(copies):
-        name = f"{ctx.prefix}_copy{k}"
-        decls.append(f"static const mtvm_copy_params_t {name} = {_copy_initializer(copy)};")
+        name = ctx.params("mtvm_copy_params_t", copy_fields(copy), name=f"copy{k}")
         calls.append(f"mtvm_strided_copy(&{name}, {ctx.buf(source)}, {ctx.buf(output)});")
-    return EmittedOp(call="\n".join(calls), decls="\n".join(decls))
+    return EmittedOp(call="\n".join(calls))
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,15 +341,15 @@ def _emit_pad(op: Operator, ctx: LowerContext) -> EmittedOp:
     output = ctx.graph.tensor(op.outputs[0])
     fill = _pad_fill(op, ctx.graph)
     pattern = list(fill.astype(fill.dtype.newbyteorder("<")).tobytes())  # the targets are little-endian
-    name = f"{ctx.prefix}_pad"
-    interior = _copy_initializer(pad_interior(op, ctx.graph), indent="    ")
-    decl = (
-        f"static const mtvm_pad_params_t {name} = {{\n  .dst_bytes = {output.nbytes}, "
-        f".elem_bytes = {len(pattern)}, .fill = {{{', '.join(map(str, pattern))}}}, /* {fill[0]!r} */\n"
-        f"  .interior = {interior}}};"
-    )
+    fields = {
+        "dst_bytes": output.nbytes,
+        "elem_bytes": len(pattern),
+        "fill": pattern,  # the bytes of one padding value
+        "interior": copy_fields(pad_interior(op, ctx.graph)),
+    }
+    name = ctx.params("mtvm_pad_params_t", fields, name="pad")
     call = f"mtvm_pad(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,15 +692,11 @@ def _byte_table(source: Tensor, result: Tensor) -> np.ndarray:
     return table.view(np.uint8)
 
 
-def _affine_params(ctx: LowerContext, tensor: Tensor, size: int) -> tuple[str, str]:
-    """An mtvm_affine_params_t for `tensor`'s quantization: (its name, its declaration)."""
+def _affine_params(ctx: LowerContext, tensor: Tensor, size: int) -> str:
+    """The name of an mtvm_affine_params_t for `tensor`'s quantization."""
     assert tensor.quant is not None
-    name = f"{ctx.prefix}_affine"
-    scale, zero_point = _c_float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
-    return name, (
-        f"static const mtvm_affine_params_t {name} = "
-        f"{{.size = {size}, .scale = {scale}, .zero_point = {zero_point}}};"
-    )
+    fields = {"size": size, "scale": float(tensor.quant.scale[0]), "zero_point": int(tensor.quant.zero_point[0])}
+    return ctx.params("mtvm_affine_params_t", fields, name="affine")
 
 
 def _per_channel_call(ctx: LowerContext, kernel: str, quantized: Tensor, op: Operator) -> EmittedOp:
@@ -722,15 +707,16 @@ def _per_channel_call(ctx: LowerContext, kernel: str, quantized: Tensor, op: Ope
     channels = shape[axis]
     scales = np.asarray(quantized.quant.scale, dtype=np.float32)
     zero_points = np.broadcast_to(np.asarray(quantized.quant.zero_point, dtype=np.int32), (channels,))
-    name = f"{ctx.prefix}_channels"
-    decl = (
-        f"static const mtvm_per_channel_params_t {name} = {{.outer = {int(np.prod(shape[:axis], dtype=np.int64))}, "
-        f".channels = {channels}, .inner = {int(np.prod(shape[axis + 1:], dtype=np.int64))}}};"
-    )
+    fields = {
+        "outer": int(np.prod(shape[:axis], dtype=np.int64)),
+        "channels": channels,
+        "inner": int(np.prod(shape[axis + 1:], dtype=np.int64)),
+    }
+    name = ctx.params("mtvm_per_channel_params_t", fields, name="channels")
     scale_array = ctx.const(f"{ctx.prefix}_scales", scales)
     zp_array = ctx.const(f"{ctx.prefix}_zero_points", np.ascontiguousarray(zero_points))
     call = f"{kernel}(&{name}, {scale_array}, {zp_array}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _is_identity_requantize(source: Tensor, result: Tensor) -> bool:
@@ -747,19 +733,21 @@ def _emit_quantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     if source.dtype == "float32":
         if result.quant.per_channel:
             return _per_channel_call(ctx, f"mtvm_quantize_per_channel_f32_{_SUFFIX[result.dtype]}", result, op)
-        name, decl = _affine_params(ctx, result, result.num_elements)
-        return EmittedOp(call=f"mtvm_quantize_f32_{_SUFFIX[result.dtype]}(&{name}, {src}, {dst});", decls=decl)
+        name = _affine_params(ctx, result, result.num_elements)
+        return EmittedOp(call=f"mtvm_quantize_f32_{_SUFFIX[result.dtype]}(&{name}, {src}, {dst});")
     assert source.quant is not None
     if source.dtype == "int16":
         multiplier, shift = requantize_multiplier(*(_scale_and_zero_point(t)[0] for t in (source, result)))
-        name = f"{ctx.prefix}_requantize"
-        decl = (
-            f"static const mtvm_requantize_params_t {name} = {{.size = {result.num_elements}, "
-            f".multiplier = {multiplier}, .shift = {shift}, .input_zero_point = {_scale_and_zero_point(source)[1]}, "
-            f".output_zero_point = {_scale_and_zero_point(result)[1]}}};"
-        )
+        fields = {
+            "size": result.num_elements,
+            "multiplier": multiplier,
+            "shift": shift,
+            "input_zero_point": _scale_and_zero_point(source)[1],
+            "output_zero_point": _scale_and_zero_point(result)[1],
+        }
+        name = ctx.params("mtvm_requantize_params_t", fields, name="requantize")
         call = f"mtvm_requantize_s16_{_SUFFIX[result.dtype]}(&{name}, {src}, {dst});"
-        return EmittedOp(call=call, decls=decl)
+        return EmittedOp(call=call)
     if source.dtype == result.dtype == "int8":
         if _is_identity_requantize(source, result):
             # Same parameters: the values do not change, a plain copy is exact.
@@ -835,9 +823,9 @@ def _emit_dequantize(op: Operator, ctx: LowerContext) -> EmittedOp:
     suffix = _SUFFIX[source.dtype]
     if source.quant.per_channel:
         return _per_channel_call(ctx, f"mtvm_dequantize_per_channel_{suffix}_f32", source, op)
-    name, decl = _affine_params(ctx, source, source.num_elements)
+    name = _affine_params(ctx, source, source.num_elements)
     call = f"mtvm_dequantize_{suffix}_f32(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _dequantize_sources(op: Operator, graph: Graph) -> tuple[str, ...]:

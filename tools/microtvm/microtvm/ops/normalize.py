@@ -107,8 +107,8 @@ def _emit_l2_pool(op: Operator, ctx: LowerContext) -> EmittedOp:
     fields = pool_geometry(op, ctx.graph)
     act_min, act_max = _ACTIVATIONS[op.options.get("fused_activation_function", "NONE")]
     fields.update(act_min=act_min, act_max=act_max)
-    decl, name = e.params_decl(ctx, "mtvm_l2_pool_params_t", fields)
-    return EmittedOp(call=f"mtvm_l2_pool2d_f32(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    name = ctx.params("mtvm_l2_pool_params_t", fields)
+    return EmittedOp(call=f"mtvm_l2_pool2d_f32(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,9 +161,9 @@ def _emit_l2_norm(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, _ = e.io(op, graph)
     outer, depth = _rows(op, graph)
     zero_point = e.per_tensor(op, inp, "input")[1] if inp.dtype == "int8" else 0
-    decl, name = e.params_decl(ctx, "mtvm_l2_norm_params_t", {"outer": outer, "depth": depth, "input_zero_point": zero_point})
+    name = ctx.params("mtvm_l2_norm_params_t", {"outer": outer, "depth": depth, "input_zero_point": zero_point})
     kernel = "mtvm_l2_norm_s8" if inp.dtype == "int8" else "mtvm_l2_norm_f32"
-    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,16 +271,16 @@ def _emit_log_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
     fields = {"outer": outer, "depth": depth, "diff_min": 0, "reverse_multiplier": 0, "reverse_shift": 0}
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "float32":
-        decl, name = e.params_decl(ctx, "mtvm_log_softmax_params_t", fields)
-        return EmittedOp(call=f"mtvm_log_softmax_f32(&{name}, {src}, {dst});", decls=decl)
+        name = ctx.params("mtvm_log_softmax_params_t", fields)
+        return EmittedOp(call=f"mtvm_log_softmax_f32(&{name}, {src}, {dst});")
     s_in, _ = e.per_tensor(op, inp, "input")
     s = log_softmax_scaling(s_in)
     fields.update(diff_min=s["diff_min"], reverse_multiplier=s["reverse_multiplier"], reverse_shift=s["reverse_shift"])
     exp_q12, diff_q5 = log_softmax_tables(s_in)
-    decl, name = e.params_decl(ctx, "mtvm_log_softmax_params_t", fields)
+    name = ctx.params("mtvm_log_softmax_params_t", fields)
     exp_table = ctx.const(f"{ctx.prefix}_exp_q12", exp_q12)
     diff_table = ctx.const(f"{ctx.prefix}_diff_q5", diff_q5)
-    return EmittedOp(call=f"mtvm_log_softmax_s8(&{name}, {exp_table}, {diff_table}, {src}, {dst});", decls=decl)
+    return EmittedOp(call=f"mtvm_log_softmax_s8(&{name}, {exp_table}, {diff_table}, {src}, {dst});")
 
 
 def _lowering(

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator
-from ._emit import check_arity, flat_size, params_decl
+from ._emit import check_arity, flat_size
 from .base import EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/one_hot.h",)
@@ -103,11 +103,11 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         "index_bytes": np.dtype(graph.tensor(indices).dtype).itemsize,
         "value_bytes": np.dtype(graph.tensor(op.outputs[0]).dtype).itemsize,
     }
-    decl, name = params_decl(ctx, "mtvm_one_hot_params_t", fields)
+    name = ctx.params("mtvm_one_hot_params_t", fields)
     call = (
         f"mtvm_one_hot(&{name}, {ctx.buf(indices)}, {ctx.buf(on)}, {ctx.buf(off)}, {ctx.buf(op.outputs[0])});"
     )
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 LOWERINGS: list[OpLowering] = [

@@ -64,28 +64,6 @@ def _where(op: Operator) -> str:
     return f"{op.opcode} (operator {op.index})"
 
 
-def _c_value(value: object) -> str:
-    if isinstance(value, str):
-        return value  # already a C expression (enum name, float literal)
-    if isinstance(value, (float, np.floating)):
-        return c_float(float(value))
-    return str(int(value))
-
-
-def c_float(value: float) -> str:
-    v = float(F32(value))
-    text = repr(v)
-    if "e" not in text and "." not in text and "inf" not in text:
-        text += ".0"
-    return text + "f"
-
-
-def _params_decl(ctx: LowerContext, c_type: str, fields: dict) -> tuple[str, str]:
-    name = f"{ctx.prefix}_params"
-    body = "".join(f"  .{k} = {_c_value(v)},\n" for k, v in fields.items())
-    return f"static const {c_type} {name} = {{\n{body}}};\n", name
-
-
 def _scale(t: Tensor) -> float:
     return float(t.quant.scale[0])
 
@@ -227,13 +205,13 @@ def _emit_svdf(op: Operator, ctx: LowerContext) -> EmittedOp:
     else:
         kernel, c_type = "mtvm_svdf_s8", "mtvm_svdf_s8_params_t"
         fields.update(svdf_s8_constants(op, graph))
-    decl, params = _params_decl(ctx, c_type, fields)
+    params = ctx.params(c_type, fields)
     bias = ctx.buf(op.inputs[_SVDF_BIAS]) if op.inputs[_SVDF_BIAS] >= 0 else "NULL"
     args = [ctx.buf(op.inputs[i]) for i in (_SVDF_INPUT, _SVDF_WF, _SVDF_WT)]
     call = (
         f"{kernel}(&{params}, {', '.join(args)}, {bias}, {ctx.buf(op.inputs[_SVDF_STATE])}, {ctx.buf(op.outputs[0])});"
     )
-    return EmittedOp(call=call, decls=decl, sources=_svdf_sources(op, graph))
+    return EmittedOp(call=call, sources=_svdf_sources(op, graph))
 
 
 def _svdf_sources(op: Operator, graph: Graph) -> tuple[str, ...]:
@@ -559,7 +537,7 @@ def lstm_s8_constants(op: Operator, graph: Graph) -> tuple[dict[str, object], di
             per_gate[f"{prefix}_shift"].append(sh)
         per_gate["variance_guard"].append(max(1, int(F32(F32(10000) * ln_scale))))
     for n in names:
-        fields[n] = "{" + ", ".join(str(v) for v in per_gate[n]) + "}"
+        fields[n] = list(per_gate[n])
     eff_hidden = F32(2.0**-15 / float(inter_scale[4]) * 2.0**-15)
     eff_proj = F32(F32(scale_of(L_PW) * inter_scale[4]) / s_hs)
     fields["hidden_multiplier"], fields["hidden_shift"] = quant.quantize_multiplier(float(eff_hidden))
@@ -615,7 +593,7 @@ def _emit_lstm_s8(op: Operator, ctx: LowerContext) -> EmittedOp:
     fields: dict[str, object] = dict(_lstm_dims(op, graph))
     constants, arrays = lstm_s8_constants(op, graph)
     fields.update(constants)
-    decl, params = _params_decl(ctx, "mtvm_lstm_s8_params_t", fields)
+    params = ctx.params("mtvm_lstm_s8_params_t", fields)
 
     def group(positions: tuple[int, ...]) -> str:
         return "{" + ", ".join(_pointer(ctx, op, p) for p in positions) + "}"
@@ -646,7 +624,7 @@ def _emit_lstm_s8(op: Operator, ctx: LowerContext) -> EmittedOp:
         [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
     )
     call = f"{weights}mtvm_lstm_s8(&{params}, &w, {args}, {ctx.scratch()});"
-    return EmittedOp(call=call, decls=decl, sources=("lstm_s8.c",))
+    return EmittedOp(call=call, sources=("lstm_s8.c",))
 
 
 def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -659,7 +637,7 @@ def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
         cell_clip=float(op.options.get("cell_clip", 0.0)),
         proj_clip=float(op.options.get("proj_clip", 0.0)),
     )
-    decl, params = _params_decl(ctx, "mtvm_lstm_f32_params_t", fields)
+    params = ctx.params("mtvm_lstm_f32_params_t", fields)
 
     def group(positions: tuple[int, ...]) -> str:
         return "{" + ", ".join(_pointer(ctx, op, p) for p in positions) + "}"
@@ -679,7 +657,7 @@ def _emit_lstm(op: Operator, ctx: LowerContext) -> EmittedOp:
         [_pointer(ctx, op, L_INPUT), _pointer(ctx, op, L_HS), _pointer(ctx, op, L_CS), ctx.buf(op.outputs[0])]
     )
     call = f"{weights}mtvm_lstm_f32(&{params}, &w, {args}, (float*){ctx.scratch()});"
-    return EmittedOp(call=call, decls=decl, sources=("lstm_f32.c",))
+    return EmittedOp(call=call, sources=("lstm_f32.c",))
 
 
 def _lstm_macs(op: Operator, graph: Graph) -> int:

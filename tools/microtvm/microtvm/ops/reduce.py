@@ -1,6 +1,7 @@
-"""Lowerings of the reduction and nonlinear family: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SOFTMAX,
-LOGISTIC and TANH, for int8, int16 and float32. The kernels are one file per variant in runtime/src
-(pool_s8.c, softmax_f32.c, ...; see mtvm/reduce.h).
+"""Lowerings of the reduction and nonlinear family: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and SOFTMAX,
+for int8, int16 and float32. The kernels are one file per variant in runtime/src (pool_s8.c,
+softmax_f32.c, ...; see mtvm/reduce.h). LOGISTIC and TANH, whose kernels are declared in
+mtvm/reduce.h too, are lowered by ops/elementwise.py.
 
 The standard is LiteRT's reference kernels (BUILTIN_REF). What they do, and how we match it:
 - Pools ignore quantization (input and output share it) and count only the window cells inside
@@ -12,35 +13,30 @@ The standard is LiteRT's reference kernels (BUILTIN_REF). What they do, and how 
 - int8 SOFTMAX is gemmlowp fixed point. exp() of a scaled difference depends only on
   d = row max - x, an integer in 0..255, so the 256 exponentials are tabulated here (bit-exact
   Python twins of gemmlowp's functions); the sum, reciprocal and rescaling stay in C.
-- int8 LOGISTIC and TANH: the reference itself builds a 256-entry table in float32 arithmetic
-  when the model is prepared (LUTPopulate). We build the same table here with numpy float32
-  operations (ops/lut.py) and run it with mtvm_lut_s8.
-Float kernels use <math.h> (expf, tanhf) in the reference's operation order.
+Float kernels use <math.h> (expf) in the reference's operation order.
 
 int16 (16x8 quantization: zero points 0) has one source file per kernel, listed only when used:
 pool_s16.c and mean_s16.c (the int8 arithmetic on int16), softmax_s16.c (TFLite's SoftmaxInt16
-with its two 513-entry interpolation tables, computed here like LUTPopulate does in double),
-logistic_s16.c and tanh_s16.c (TFLite's fixed-point table interpolation; the 256-entry sigmoid
-table is generated here).
+with its two 513-entry interpolation tables, computed here like LUTPopulate does in double).
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
-from ..memory.overlap import raster_window_delta
 from .base import EmittedOp, LowerContext, OpLowering
-from .elementwise import checked_log2
-from .lut import LUT_SOURCES, emit_lut_s8, lut_populate_int8
+from .elementwise import check_quantized_or_float
+from .overlap import raster_window_delta
 
 _HEADERS = ("mtvm/reduce.h",)
 _INT8_MIN, _INT8_MAX = -128, 127
 _INT16_MIN, _INT16_MAX = -(1 << 15), (1 << 15) - 1
+_F32 = np.float32
 _FLOAT_MAX = float(np.finfo(np.float32).max)  # TFLite clamps to numeric_limits, not infinity
 _MEAN_MAX_DIMS = 8  # MTVM_MEAN_MAX_DIMS in mtvm/reduce.h
 _SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -51,40 +47,6 @@ _SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 def _io(op: Operator, graph: Graph) -> tuple[Tensor, Tensor]:
     return graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-
-
-def _check_int8_or_float(op: Operator, graph: Graph) -> None:
-    """Input and output both int8 or both int16 (per-tensor quantized, int16 with zero point 0),
-    or both float32."""
-    inp, out = _io(op, graph)
-    for role, t in (("input", inp), ("output", out)):
-        if t.dtype not in ("int8", "int16", "float32"):
-            raise UnsupportedError(
-                f"{op.opcode} with a {t.dtype} {role} ({t.name!r}) is not supported; "
-                "it supports int8, int16 and float32 tensors (uint8 activations are not supported)"
-            )
-    if inp.dtype != out.dtype:
-        raise UnsupportedError(
-            f"{op.opcode} with {inp.dtype} input and {out.dtype} output is not supported "
-            "(hybrid or mixed-type models); input and output must both be int8, both int16 or both float32"
-        )
-    if inp.dtype in ("int8", "int16"):
-        for role, t in (("input", inp), ("output", out)):
-            if t.quant is None or not t.quant.scale:
-                raise UnsupportedError(
-                    f"{op.opcode}: int8 {role} {t.name!r} has no quantization parameters; "
-                    "int8 tensors must carry a scale and zero point (a quantized model)"
-                )
-            if t.quant.per_channel:
-                raise UnsupportedError(
-                    f"{op.opcode}: {role} {t.name!r} is quantized per channel; "
-                    "only per-tensor quantization is supported for activations"
-                )
-            if t.dtype == "int16" and _zero_point(t) != 0:
-                raise UnsupportedError(
-                    f"{op.opcode}: int16 {role} {t.name!r} has zero point {_zero_point(t)}; 16x8 quantization "
-                    "is symmetric (zero point 0), as TFLite requires"
-                )
 
 
 def _scale(t: Tensor) -> float:
@@ -103,40 +65,6 @@ def _is_int8(op: Operator, graph: Graph) -> bool:
 
 def _is_int16(op: Operator, graph: Graph) -> bool:
     return graph.tensor(op.inputs[0]).dtype == "int16"
-
-
-def _c_int(value: int) -> str:
-    value = int(value)
-    if value == quant.INT32_MIN:
-        return f"({value + 1} - 1)"  # -2147483648 is not a C literal of type int32
-    return str(value)
-
-
-def _c_float(value: float) -> str:
-    """A float literal that round-trips the float32 value exactly."""
-    text = f"{float(np.float32(value)):.9g}"
-    if not any(c in text for c in ".en"):
-        text += ".0"
-    return text + "f"
-
-
-CValue = Union[str, int, float, Sequence[int]]
-
-
-def _c_value(value: CValue) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return _c_float(value)
-    if isinstance(value, (int, np.integer)):
-        return _c_int(int(value))
-    return "{" + ", ".join(_c_int(int(v)) for v in value) + "}"
-
-
-def _params_decl(c_type: str, name: str, fields: dict[str, CValue]) -> str:
-    """A `static const` parameter struct with designated initialisers (C99)."""
-    lines = [f"  .{key} = {_c_value(value)}," for key, value in fields.items()]
-    return f"static const {c_type} {name} = {{\n" + "\n".join(lines) + "\n};\n"
 
 
 def _suffix(op: Operator, graph: Graph) -> str:
@@ -196,7 +124,7 @@ def _check_activation(op: Operator) -> str:
 
 
 def _check_pool(op: Operator, graph: Graph) -> None:
-    _check_int8_or_float(op, graph)
+    check_quantized_or_float(op, graph)
     inp, out = _io(op, graph)
     if len(inp.shape) != 4:
         raise UnsupportedError(f"{op.opcode} needs a 4-D NHWC input, got shape {list(inp.shape)}")
@@ -248,13 +176,12 @@ def _emit_pool(kind: str) -> Callable[[Operator, LowerContext], EmittedOp]:
                 activation, _scale(out), _zero_point(out), _INT16_MIN, _INT16_MAX
             )
         act_min_f, act_max_f = _float_activation_range(activation)
-        fields: dict[str, CValue] = dict(_pool_geometry(op, graph))
+        fields: dict[str, object] = dict(_pool_geometry(op, graph))
         fields.update(act_min=act_min, act_max=act_max, act_min_f=act_min_f, act_max_f=act_max_f)
-        name = f"{ctx.prefix}_params"
+        name = ctx.params("mtvm_pool2d_params_t", fields)
         function = f"mtvm_{kind}_pool2d_{_suffix(op, graph)}"
         return EmittedOp(
             call=f"{function}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-            decls=_params_decl("mtvm_pool2d_params_t", name, fields),
         )
 
     return emit
@@ -319,7 +246,7 @@ def _mean_multiplier(input_scale: float, output_scale: float, count: int) -> tup
 
 
 def _check_mean(op: Operator, graph: Graph) -> None:
-    _check_int8_or_float(op, graph)
+    check_quantized_or_float(op, graph)
     inp, out = _io(op, graph)
     if inp.num_elements == 0:
         raise UnsupportedError("MEAN of an empty tensor is not supported")
@@ -345,7 +272,7 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
     def used(values: list[int]) -> list[int]:
         return values or [0]  # C zero-fills the rest of the array (and forbids empty braces)
 
-    fields: dict[str, CValue] = {
+    fields: dict[str, object] = {
         "num_outer": len(kept),
         "outer_extent": used([e for e, _ in kept]),
         "outer_stride": used([s for _, s in kept]),
@@ -358,10 +285,9 @@ def _emit_mean(op: Operator, ctx: LowerContext) -> EmittedOp:
         multiplier, shift = _mean_multiplier(_scale(inp), _scale(out), count)
         fields.update(input_zero_point=_zero_point(inp), output_zero_point=_zero_point(out))
         fields.update(multiplier=multiplier, shift=shift)
-    name = f"{ctx.prefix}_params"
+    name = ctx.params("mtvm_mean_params_t", fields)
     return EmittedOp(
         call=f"mtvm_mean_{_suffix(op, graph)}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});",
-        decls=_params_decl("mtvm_mean_params_t", name, fields),
     )
 
 
@@ -445,7 +371,7 @@ def _softmax_exp_table(beta: float, input_scale: float) -> np.ndarray:
 
 
 def _check_softmax(op: Operator, graph: Graph) -> None:
-    _check_int8_or_float(op, graph)
+    check_quantized_or_float(op, graph)
     inp, out = _io(op, graph)
     if len(inp.shape) < 1 or tuple(inp.shape) != tuple(out.shape):
         raise UnsupportedError(f"SOFTMAX needs an input of rank >= 1 and an output of the same shape, got "
@@ -537,18 +463,17 @@ def _emit_softmax_s16(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, _ = _io(op, ctx.graph)
     depth = int(inp.shape[-1])
     multiplier, shift = softmax_s16_multiplier(_scale(inp), float(op.options.get("beta", 0.0)))
-    fields: dict[str, CValue] = {
+    fields: dict[str, object] = {
         "outer": inp.num_elements // depth if depth else 0, "depth": depth,
         "input_multiplier": multiplier, "input_shift": shift,
     }
     exp_table, reciprocal_table = softmax_s16_tables()
     exp_lut = ctx.const("softmax_s16_exp", exp_table)
     reciprocal_lut = ctx.const("softmax_s16_one_over_one_plus_x", reciprocal_table)
-    name = f"{ctx.prefix}_params"
+    name = ctx.params("mtvm_softmax_s16_params_t", fields)
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     return EmittedOp(
         call=f"mtvm_softmax_s16(&{name}, {exp_lut}, {reciprocal_lut}, {src}, {dst});",
-        decls=_params_decl("mtvm_softmax_s16_params_t", name, fields),
     )
 
 
@@ -559,145 +484,15 @@ def _emit_softmax(op: Operator, ctx: LowerContext) -> EmittedOp:
         return _emit_softmax_s16(op, ctx)
     beta = float(op.options.get("beta", 0.0))
     depth = int(inp.shape[-1])
-    fields: dict[str, CValue] = {"outer": inp.num_elements // depth if depth else 0, "depth": depth, "beta": beta}
-    name = f"{ctx.prefix}_params"
+    fields: dict[str, object] = {"outer": inp.num_elements // depth if depth else 0, "depth": depth, "beta": beta}
+    name = ctx.params("mtvm_softmax_params_t", fields)
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "int8":
         table = ctx.const("softmax_exp", _softmax_exp_table(beta, _scale(inp)))
         call = f"mtvm_softmax_s8(&{name}, {table}, {src}, {dst});"
     else:
         call = f"mtvm_softmax_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_softmax_params_t", name, fields))
-
-
-# ---------------------------------------------------------------------------------------------
-# LOGISTIC, TANH: int8 through a table computed like TFLite's LUTPopulate (float32 arithmetic)
-
-_F32 = np.float32
-
-
-def _expf(x: np.float32) -> np.float32:
-    """exp in float32: the exact value rounded once to float32 (what libm's expf returns)."""
-    value = math.exp(float(x)) if float(x) < 709.0 else math.inf
-    with np.errstate(over="ignore"):
-        return _F32(value)
-
-
-def _logistic_f32(x: np.float32) -> np.float32:
-    return _F32(1.0) / (_F32(1.0) + _expf(-x))  # 1.0f / (1.0f + std::exp(-x))
-
-
-def _tanh_f32(x: np.float32) -> np.float32:
-    return _F32(math.tanh(float(x)))
-
-
-_UNARY_FUNCTIONS = {"LOGISTIC": _logistic_f32, "TANH": _tanh_f32}
-
-
-def unary_table(op: Operator, graph: Graph) -> np.ndarray:
-    """The 256-entry table (index = input + 128) of an int8 LOGISTIC or TANH: LUTPopulateInt8."""
-    inp, out = _io(op, graph)
-    return lut_populate_int8(_scale(inp), _zero_point(inp), _scale(out), _zero_point(out), _UNARY_FUNCTIONS[op.opcode])
-
-
-# int16: TFLite's fixed-point interpolation in the sigmoid table
-
-
-# sigmoid(i / 24) for i = 0..255 in unsigned Q0.16: the samples TFLite's int16 LOGISTIC and TANH
-# interpolate in (tanh(x) = 2 sigmoid(2x) - 1). They are data, not a formula:
-# 44 of them exceed round(65536 * sigmoid(i / 24)) by one, so they are listed as TFLite defines them
-# (tests/test_ops_int16.py checks every int16 input of both operators against LiteRT).
-_SIGMOID_TABLE_U16 = (
-    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
-    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
-    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
-    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
-    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
-    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
-    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
-    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
-    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
-    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
-    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
-    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
-    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
-    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
-    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
-    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
-)
-
-
-def sigmoid_table_u16() -> np.ndarray:
-    return np.array(_SIGMOID_TABLE_U16, dtype=np.uint16)
-
-
-_SIGMOID_INPUT_INTEGER_BITS = 3  # TFLite's int16 LOGISTIC/TANH inputs are Q3.12 at a power-of-two scale
-
-
-def sigmoid_s16_input_scaling(opcode: str, input_scale: float) -> tuple[int, int]:
-    """TanhPrepare / SigmoidPrepare for int16: (input_multiplier, input_left_shift).
-
-    A power-of-two input scale with the expected shift (0 or 1 for TANH, 0 for LOGISTIC) keeps
-    multiplier 0 (the kernel then uses 3 << shift); any other scale gets multiplier
-    scale * 4096 * 3 (double), doubled until above 32767 / 2, with the doublings as a shift."""
-    is_pot, log2 = checked_log2(input_scale)
-    left_shift = (15 - _SIGMOID_INPUT_INTEGER_BITS) + log2
-    if is_pot and (left_shift in (0, 1) if opcode == "TANH" else left_shift == 0):
-        return 0, left_shift
-    multiplier = float(_F32(input_scale)) * 4096.0 * 3.0
-    left_shift = 0
-    while multiplier <= 32767.0 / 2.0 and left_shift <= 30:
-        left_shift += 1
-        multiplier *= 2.0
-    return int(multiplier), left_shift
-
-
-def _check_unary_s16(op: Operator, graph: Graph) -> None:
-    inp, out = _io(op, graph)
-    is_pot, log2 = checked_log2(_scale(out))
-    exact = op.opcode != "LOGISTIC" or float(_F32(_scale(out))) == 1.0 / 32768
-    if not (is_pot and log2 == -15 and exact):
-        raise UnsupportedError(
-            f"{op.opcode} with int16 output scale {_scale(out):g} is not supported; TFLite requires 1/32768"
-        )
-    multiplier, _ = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
-    if multiplier > _INT16_MAX:
-        raise UnsupportedError(
-            f"{op.opcode} with int16 input scale {_scale(inp):g} is not supported; TFLite's int16 kernel "
-            "needs an input scale below 32767 / 12288"
-        )
-
-
-def _check_unary(op: Operator, graph: Graph) -> None:
-    _check_int8_or_float(op, graph)
-    inp, out = _io(op, graph)
-    if inp.dtype == "int16":
-        _check_unary_s16(op, graph)
-    if inp.num_elements != out.num_elements:
-        raise UnsupportedError(f"{op.opcode}: input {list(inp.shape)} and output {list(out.shape)} differ in size")
-    if op.opcode == "LOGISTIC" and inp.dtype == "int8" and _scale(out) != 1.0 / 256:
-        raise UnsupportedError(
-            f"LOGISTIC with int8 output scale {_scale(out):g} is not supported; TFLite requires 1/256"
-        )
-
-
-def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
-    graph = ctx.graph
-    inp, out = _io(op, graph)
-    name = f"{ctx.prefix}_params"
-    src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
-    if inp.dtype == "int16":
-        multiplier, shift = sigmoid_s16_input_scaling(op.opcode, _scale(inp))
-        table = ctx.const("sigmoid_table_u16", sigmoid_table_u16())
-        fields: dict[str, CValue] = {"size": inp.num_elements, "input_multiplier": multiplier, "input_left_shift": shift}
-        return EmittedOp(
-            call=f"mtvm_{op.opcode.lower()}_s16(&{name}, {table}, {src}, {dst});",
-            decls=_params_decl("mtvm_sigmoid_s16_params_t", name, fields),
-        )
-    if inp.dtype == "int8":
-        return emit_lut_s8(ctx, f"{op.opcode.lower()}_table", unary_table(op, graph), inp.num_elements, src, dst)
-    call = f"mtvm_{op.opcode.lower()}_f32(&{name}, {src}, {dst});"
-    return EmittedOp(call=call, decls=_params_decl("mtvm_unary_params_t", name, {"size": inp.num_elements}))
+    return EmittedOp(call=call)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,9 +502,8 @@ def _emit_unary(op: Operator, ctx: LowerContext) -> EmittedOp:
 
 
 def _elementwise_in_place(op: Operator, graph: Graph) -> dict[int, int]:
-    """SOFTMAX, LOGISTIC, TANH: the output may start at (or before) the input.
+    """SOFTMAX: the output may start at (or before) the input.
 
-    mtvm_lut_s8, mtvm_logistic_f32 and mtvm_tanh_f32 read element i and then write element i.
     mtvm_softmax_s8/_f32 finish every read of a row's elements that precede c before writing
     element c of that row (the max and sum passes read the row before any write; the last pass
     reads x[c] and then writes y[c]; the f32 division pass reads only the output), and never
@@ -725,7 +519,7 @@ def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
 
     mtvm_{avg,max}_pool2d_{s8,f32} loop over batch, output row, output column, channel; for each
     output element they read channel c of the window cells inside the input, then write that
-    element once: the loop order memory/overlap.py assumes, with multiplier 1."""
+    element once: the loop order ops/overlap.py assumes, with multiplier 1."""
     inp, out = _io(op, graph)
     g = _pool_geometry(op, graph)
     expected = (g["batches"], g["out_h"], g["out_w"], g["channels"])
@@ -741,17 +535,13 @@ def _pool_in_place(op: Operator, graph: Graph) -> dict[int, int]:
     return {0: delta}
 
 
-_FILE_STEMS = {"AVERAGE_POOL_2D": "pool", "MAX_POOL_2D": "pool", "MEAN": "mean", "SOFTMAX": "softmax",
-               "LOGISTIC": "logistic", "TANH": "tanh"}
+_FILE_STEMS = {"AVERAGE_POOL_2D": "pool", "MAX_POOL_2D": "pool", "MEAN": "mean", "SOFTMAX": "softmax"}
 _FILE_SUFFIXES = {"int8": "s8", "int16": "s16", "float32": "f32"}
 
 
 def _sources_for(op: Operator, graph: Graph) -> tuple[str, ...]:
-    """Each operator ships only its own kernel file, e.g. pool_s8.c, softmax_f32.c; int8 LOGISTIC
-    and TANH the table kernel."""
+    """Each operator ships only its own kernel file, e.g. pool_s8.c, softmax_f32.c."""
     dtype = graph.tensor(op.inputs[0]).dtype
-    if dtype == "int8" and op.opcode in ("LOGISTIC", "TANH"):
-        return LUT_SOURCES
     return (f"{_FILE_STEMS[op.opcode]}_{_FILE_SUFFIXES.get(dtype, 'f32')}.c",)
 
 
@@ -772,6 +562,4 @@ LOWERINGS: list[OpLowering] = [
     _lowering("MAX_POOL_2D", _check_pool, _emit_pool("max"), macs=_pool_macs, in_place_inputs=_pool_in_place),
     _lowering("MEAN", _check_mean, _emit_mean, macs=_mean_macs),
     _lowering("SOFTMAX", _check_softmax, _emit_softmax, in_place_inputs=_elementwise_in_place),
-    _lowering("LOGISTIC", _check_unary, _emit_unary, in_place_inputs=_elementwise_in_place),
-    _lowering("TANH", _check_unary, _emit_unary, in_place_inputs=_elementwise_in_place),
 ]

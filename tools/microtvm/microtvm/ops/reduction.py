@@ -35,7 +35,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from . import _emit as e
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/quant.h", "mtvm/reduction.h")
 MAX_DIMS = 8  # MTVM_REDUCE_MAX_DIMS in mtvm/reduction.h
@@ -95,7 +95,7 @@ def reduce_groups(shape: Sequence[int], axes: Sequence[int]) -> tuple[list[tuple
     return outer, inner
 
 
-def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict[str, e.CValue]:
+def reduce_walk(shape: Sequence[int], axes: Sequence[int]) -> dict[str, CValue]:
     """The mtvm_reduce_walk_t fields of a reduction of `shape` over `axes` (resolved)."""
     outer, inner = reduce_groups(shape, axes)
     return {
@@ -208,16 +208,16 @@ def _emit_reduce(op: Operator, ctx: LowerContext) -> EmittedOp:
         else:
             multiplier, shift = prod_scaling(s_in, s_out, inp.num_elements // out.num_elements)
             kernel = f"mtvm_reduce_prod_{_SUFFIX[inp.dtype]}"
-        fields: dict[str, e.CValue] = {
+        fields: dict[str, CValue] = {
             "walk": walk, "input_zero_point": zp_in, "output_zero_point": zp_out,
             "multiplier": multiplier, "shift": shift,
         }
-        decl, name = e.params_decl(ctx, "mtvm_reduce_q_params_t", fields)
+        name = ctx.params("mtvm_reduce_q_params_t", fields)
     else:
         suffix = "b" if variant in ("any", "all") else _SUFFIX[inp.dtype]
         kernel = f"mtvm_reduce_{variant}_{suffix}"
-        decl, name = e.params_decl(ctx, "mtvm_reduce_walk_t", walk)
-    return EmittedOp(call=f"{kernel}(&{name}, {src}, {dst});", decls=decl)
+        name = ctx.params("mtvm_reduce_walk_t", walk)
+    return EmittedOp(call=f"{kernel}(&{name}, {src}, {dst});")
 
 
 def _reduce_sources(opcode: str) -> tuple[str, ...]:
@@ -270,9 +270,9 @@ def _emit_arg(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, out = e.io(op, graph)
     outer, size, inner = _outer_axis_inner(inp.shape, _single_axis(op, graph, len(inp.shape), ("int32", "int64")))
     fields = {"outer": outer, "axis_size": size, "inner": inner, "index_is_64": out.dtype == "int64"}
-    decl, name = e.params_decl(ctx, "mtvm_arg_minmax_params_t", fields)
+    name = ctx.params("mtvm_arg_minmax_params_t", fields)
     kernel = f"mtvm_{'arg_max' if op.opcode == 'ARG_MAX' else 'arg_min'}_{_SUFFIX[inp.dtype]}"
-    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,9 +298,9 @@ def _emit_cumsum(op: Operator, ctx: LowerContext) -> EmittedOp:
         "outer": outer, "depth": depth, "inner": inner,
         "exclusive": bool(op.options.get("exclusive", False)), "reverse": bool(op.options.get("reverse", False)),
     }
-    decl, name = e.params_decl(ctx, "mtvm_cumsum_params_t", fields)
+    name = ctx.params("mtvm_cumsum_params_t", fields)
     kernel = f"mtvm_cumsum_{_SUFFIX[inp.dtype]}"
-    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{name}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 def _lowering(

@@ -149,9 +149,9 @@ def _emit_nearest(op: Operator, ctx: LowerContext) -> EmittedOp:
     align, half = _options(op)
     in_y = ctx.const(f"{ctx.prefix}_in_y", nearest_indices(p["in_h"], p["out_h"], align, half))
     in_x = ctx.const(f"{ctx.prefix}_in_x", nearest_indices(p["in_w"], p["out_w"], align, half))
-    decl, name = e.params_decl(ctx, "mtvm_resize_params_t", p)
+    name = ctx.params("mtvm_resize_params_t", p)
     call = f"mtvm_resize_nearest(&{name}, {in_y}, {in_x}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _emit_bilinear(op: Operator, ctx: LowerContext) -> EmittedOp:
@@ -159,7 +159,7 @@ def _emit_bilinear(op: Operator, ctx: LowerContext) -> EmittedOp:
     inp, _ = e.io(op, graph)
     p = _params(op, graph)
     align, half = _options(op)
-    decl, name = e.params_decl(ctx, "mtvm_resize_params_t", p)
+    name = ctx.params("mtvm_resize_params_t", p)
     src, dst = ctx.buf(op.inputs[0]), ctx.buf(op.outputs[0])
     if inp.dtype == "float32":
         rows, wy = bilinear_float_axis(p["in_h"], p["out_h"], align, half)
@@ -174,7 +174,7 @@ def _emit_bilinear(op: Operator, ctx: LowerContext) -> EmittedOp:
         cols = bilinear_int_axis(p["in_w"], p["out_w"], align, half)
         args = [ctx.const(f"{ctx.prefix}_rows", rows.reshape(-1)), ctx.const(f"{ctx.prefix}_cols", cols.reshape(-1))]
         kernel = "mtvm_resize_bilinear_s8" if inp.dtype == "int8" else "mtvm_resize_bilinear_s16"
-    return EmittedOp(call=f"{kernel}(&{name}, {', '.join(args)}, {src}, {dst});", decls=decl)
+    return EmittedOp(call=f"{kernel}(&{name}, {', '.join(args)}, {src}, {dst});")
 
 
 def _lowering(opcode: str, emit: Callable[[Operator, LowerContext], EmittedOp], sources: tuple[str, ...]) -> OpLowering:

@@ -56,9 +56,8 @@ def _emit_constant(op: Operator, ctx: LowerContext, values: np.ndarray) -> Emitt
     """Copy a generation-time constant into the output. Only reached when the folding pass kept
     the operator (e.g. its output is also read by nothing else and the graph is not folded)."""
     source = ctx.const("values", values.reshape(-1))
-    decls = f"static const mtvm_copy_params_t {ctx.prefix}_copy = {{.rank = 0, .run_bytes = {values.nbytes}}};"
-    call = f"mtvm_strided_copy(&{ctx.prefix}_copy, {source}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decls)
+    name = ctx.params("mtvm_copy_params_t", {"rank": 0, "run_bytes": values.nbytes}, name="copy")
+    return EmittedOp(call=f"mtvm_strided_copy(&{name}, {source}, {ctx.buf(op.outputs[0])});")
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from ..errors import UnsupportedError
 from ..ir import Graph, Operator, Tensor
 from ..passes.variables import operator_state_key
 from . import _emit as e
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 HEADERS = ("mtvm/signal.h",)
 MAX_FFT_STAGES = 32  # MTVM_FFT_MAX_STAGES in runtime/include/mtvm/signal.h
@@ -131,12 +131,12 @@ def _check_window(op: Operator, graph: Graph) -> None:
 
 def _emit_window(op: Operator, ctx: LowerContext) -> EmittedOp:
     x, w = _tensor(op, ctx.graph, 0), _tensor(op, ctx.graph, 1)
-    decl, params = e.params_decl(
-        ctx, "mtvm_signal_window_params_t",
+    params = ctx.params(
+        "mtvm_signal_window_params_t",
         {"frames": _size(x) // w.shape[0], "window_size": w.shape[0], "shift": _option(op, "shift")},
     )
     call = f"mtvm_signal_window_s16(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.inputs[1])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def _emit_fft(op: Operator, ctx: LowerContext) -> EmittedOp:
         "output_length": y.shape[-1] if inverse else y.shape[-1] // 2,
         "plan": plan,
     }
-    decl, params = e.params_decl(ctx, "mtvm_signal_fft_params_t", fields)
+    params = ctx.params("mtvm_signal_fft_params_t", fields)
     tw = ctx.const("twiddles", kiss_twiddles(n // 2, inverse, dtype))
     super_tw = ctx.const("super_twiddles", kiss_super_twiddles(n // 2, inverse, dtype))
     kind = "irfft" if inverse else "rfft"
@@ -276,7 +276,7 @@ def _emit_fft(op: Operator, ctx: LowerContext) -> EmittedOp:
         f"mtvm_signal_{kind}_{suffix}(&{params}, {tw}, {super_tw}, {ctx.buf(op.inputs[0])}, "
         f"{ctx.buf(op.outputs[0])}, {ctx.scratch()});"
     )
-    return EmittedOp(call=call, decls=decl, sources=(f"signal_{kind}_{suffix}.c", f"signal_fft_{suffix}.c"))
+    return EmittedOp(call=call, sources=(f"signal_{kind}_{suffix}.c", f"signal_fft_{suffix}.c"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,11 +300,11 @@ def _check_energy(op: Operator, graph: Graph) -> None:
 
 def _emit_energy(op: Operator, ctx: LowerContext) -> EmittedOp:
     y = _tensor(op, ctx.graph, 0, True)
-    decl, params = e.params_decl(
-        ctx, "mtvm_signal_energy_params_t",
+    params = ctx.params(
+        "mtvm_signal_energy_params_t",
         {"size": y.shape[0], "start_index": _option(op, "start_index"), "end_index": _option(op, "end_index")},
     )
-    return EmittedOp(call=f"mtvm_signal_energy(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_signal_energy(&{params}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});")
 
 
 def _check_auto_scale(op: Operator, graph: Graph) -> None:
@@ -364,9 +364,9 @@ def _check_filter_bank(op: Operator, graph: Graph) -> None:
 
 
 def _emit_filter_bank(op: Operator, ctx: LowerContext) -> EmittedOp:
-    decl, params = e.params_decl(ctx, "mtvm_signal_filter_bank_params_t", {"num_channels": _option(op, "num_channels")})
+    params = ctx.params("mtvm_signal_filter_bank_params_t", {"num_channels": _option(op, "num_channels")})
     args = ", ".join(ctx.buf(t) for t in op.inputs)
-    return EmittedOp(call=f"mtvm_signal_filter_bank(&{params}, {args}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_signal_filter_bank(&{params}, {args}, {ctx.buf(op.outputs[0])});")
 
 
 def _check_sqrt(op: Operator, graph: Graph) -> None:
@@ -409,10 +409,10 @@ def _emit_log(op: Operator, ctx: LowerContext) -> EmittedOp:
         "output_scale": f"{_option(op, 'output_scale')}u",
         "input_correction_bits": f"{_option(op, 'input_correction_bits')}u",
     }
-    decl, params = e.params_decl(ctx, "mtvm_signal_filter_bank_log_params_t", fields)
+    params = ctx.params("mtvm_signal_filter_bank_log_params_t", fields)
     lut = ctx.const("log_lut", log_table())
     call = f"mtvm_signal_filter_bank_log(&{params}, {lut}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _check_pcan(op: Operator, graph: Graph) -> None:
@@ -437,12 +437,12 @@ def _check_pcan(op: Operator, graph: Graph) -> None:
 
 
 def _emit_pcan(op: Operator, ctx: LowerContext) -> EmittedOp:
-    decl, params = e.params_decl(
-        ctx, "mtvm_signal_pcan_params_t",
+    params = ctx.params(
+        "mtvm_signal_pcan_params_t",
         {"num_channels": _tensor(op, ctx.graph, 0).shape[0], "snr_shift": _option(op, "snr_shift")},
     )
     args = ", ".join(ctx.buf(t) for t in op.inputs)
-    return EmittedOp(call=f"mtvm_signal_pcan(&{params}, {args}, {ctx.buf(op.outputs[0])});", decls=decl)
+    return EmittedOp(call=f"mtvm_signal_pcan(&{params}, {args}, {ctx.buf(op.outputs[0])});")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,10 +503,10 @@ def _framer_state(op: Operator, graph: Graph) -> np.ndarray:
 
 
 def _emit_framer(op: Operator, ctx: LowerContext) -> EmittedOp:
-    decl, params = e.params_decl(ctx, "mtvm_signal_framer_params_t", _framer_params(op, ctx.graph))
+    params = ctx.params("mtvm_signal_framer_params_t", _framer_params(op, ctx.graph))
     args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
     state = ctx.state(operator_state_key(op.index))
-    return EmittedOp(call=f"mtvm_signal_framer(&{params}, {args}, {state});", decls=decl)
+    return EmittedOp(call=f"mtvm_signal_framer(&{params}, {args}, {state});")
 
 
 def _check_stacker(op: Operator, graph: Graph) -> None:
@@ -537,10 +537,10 @@ def _emit_stacker(op: Operator, ctx: LowerContext) -> EmittedOp:
         "right_context": _option(op, "stacker_right_context"),
         "step": _option(op, "stacker_step"),
     }
-    decl, params = e.params_decl(ctx, "mtvm_signal_stacker_params_t", fields)
+    params = ctx.params("mtvm_signal_stacker_params_t", fields)
     args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
     state = ctx.state(operator_state_key(op.index))
-    return EmittedOp(call=f"mtvm_signal_stacker(&{params}, {args}, {state});", decls=decl)
+    return EmittedOp(call=f"mtvm_signal_stacker(&{params}, {args}, {state});")
 
 
 def _check_delay(op: Operator, graph: Graph) -> None:
@@ -568,9 +568,9 @@ def _emit_delay(op: Operator, ctx: LowerContext) -> EmittedOp:
     if delay == 0:  # no state: the output is the input
         return EmittedOp(call=f"memcpy({ctx.buf(op.outputs[0])}, {ctx.buf(op.inputs[0])}, {x.nbytes});")
     fields = {"rows": _size(x) // x.shape[-1], "frame_size": x.shape[-1], "delay_length": delay}
-    decl, params = e.params_decl(ctx, "mtvm_signal_delay_params_t", fields)
+    params = ctx.params("mtvm_signal_delay_params_t", fields)
     args = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.state(operator_state_key(op.index))}"
-    return EmittedOp(call=f"mtvm_signal_delay(&{params}, {args});", decls=decl, sources=("signal_delay.c",))
+    return EmittedOp(call=f"mtvm_signal_delay(&{params}, {args});", sources=("signal_delay.c",))
 
 
 _OVERLAP_ADD_TYPES = {7: "int16", 0: "float32"}
@@ -607,11 +607,11 @@ def _emit_overlap_add(op: Operator, ctx: LowerContext) -> EmittedOp:
         "frame_size": x.shape[-1],
         "frame_step": _option(op, "frame_step"),
     }
-    decl, params = e.params_decl(ctx, "mtvm_signal_overlap_add_params_t", fields)
+    params = ctx.params("mtvm_signal_overlap_add_params_t", fields)
     suffix = _FFT_SUFFIX[x.dtype]
     args = f"{ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])}, {ctx.state(operator_state_key(op.index))}"
     return EmittedOp(
-        call=f"mtvm_signal_overlap_add_{suffix}(&{params}, {args});", decls=decl,
+        call=f"mtvm_signal_overlap_add_{suffix}(&{params}, {args});",
         sources=(f"signal_overlap_add_{suffix}.c",),
     )
 
@@ -645,16 +645,16 @@ def _spectral_subtraction_state(op: Operator, graph: Graph) -> np.ndarray:
 
 
 def _emit_spectral_subtraction(op: Operator, ctx: LowerContext) -> EmittedOp:
-    fields: dict[str, e.CValue] = {"num_channels": _option(op, "num_channels")}
+    fields: dict[str, CValue] = {"num_channels": _option(op, "num_channels")}
     for name in _SPECTRAL_WEIGHTS:
         fields[name] = f"{_option(op, name) & 0xFFFFFFFF}u"
     fields["smoothing_bits"] = _option(op, "smoothing_bits")
     fields["spectral_subtraction_bits"] = _option(op, "spectral_subtraction_bits")
     fields["clamping"] = int(_flag(op, "clamping"))
-    decl, params = e.params_decl(ctx, "mtvm_signal_spectral_subtraction_params_t", fields)
+    params = ctx.params("mtvm_signal_spectral_subtraction_params_t", fields)
     args = ", ".join(ctx.buf(t) for t in (op.inputs[0], *op.outputs))
     call = f"mtvm_signal_spectral_subtraction(&{params}, {args}, {ctx.state(operator_state_key(op.index))});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 # ---------------------------------------------------------------------------------------------

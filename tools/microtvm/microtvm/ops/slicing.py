@@ -40,7 +40,7 @@ from .copies import (
     check_shape,
     constant_operand,
     contiguous_strides,
-    copy_initializer,
+    copy_fields,
     data_inputs,
     emit_copies,
     fold_when_constant,
@@ -324,21 +324,20 @@ def _emit_dynamic_update_slice(op: Operator, ctx: LowerContext) -> EmittedOp:
     strides = contiguous_strides(operand_shape)
     copy = block_copy(update_shape, contiguous_strides(update_shape), 0, item, strides, 0)
     rank = len(operand_shape)
-    max_start = ", ".join(str(n - u) for n, u in zip(operand_shape, update_shape)) or "0"
-    stride_bytes = ", ".join(str(s * item) for s in strides) or "0"
-    name = f"{ctx.prefix}_params"
-    decl = (
-        f"static const mtvm_dynamic_update_slice_params_t {name} = {{\n"
-        f"  .rank = {rank}, .operand_bytes = {graph.tensor(operand).nbytes}, "
-        f".index_bytes = {itemsize(graph, indices)},\n"
-        f"  .max_start = {{{max_start}}},\n  .stride_bytes = {{{stride_bytes}}},\n"
-        f"  .update = {copy_initializer(copy, indent='    ')}}};"
-    )
+    fields = {
+        "rank": rank,
+        "operand_bytes": graph.tensor(operand).nbytes,
+        "index_bytes": itemsize(graph, indices),
+        "max_start": [n - u for n, u in zip(operand_shape, update_shape)],
+        "stride_bytes": [s * item for s in strides],
+        "update": copy_fields(copy),
+    }
+    name = ctx.params("mtvm_dynamic_update_slice_params_t", fields)
     call = (
         f"mtvm_dynamic_update_slice(&{name}, {ctx.buf(operand)}, {ctx.buf(update)}, {ctx.buf(indices)}, "
         f"{ctx.buf(op.outputs[0])});"
     )
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _eval_dynamic_update_slice(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:

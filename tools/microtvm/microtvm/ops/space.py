@@ -343,22 +343,15 @@ def mirror_pad_plan(op: Operator, graph: Graph) -> tuple[list[int], int, np.ndar
     return extents, run, table, starts
 
 
-def _ints(values: Sequence[int]) -> str:
-    return "{" + (", ".join(str(int(v)) for v in values) or "0") + "}"
-
-
 def _emit_mirror_pad(op: Operator, ctx: LowerContext) -> EmittedOp:
     extents, run, table, starts = mirror_pad_plan(op, ctx.graph)
     if ctx.graph.tensor(op.outputs[0]).num_elements == 0:
         return EmittedOp(call="/* empty output: nothing to copy */")
-    name = f"{ctx.prefix}_params"
-    decl = (
-        f"static const mtvm_mirror_pad_params_t {name} = {{\n  .rank = {len(extents)}, .run_bytes = {run},\n"
-        f"  .shape = {_ints(extents)},\n  .table_start = {_ints(starts)}}};"
-    )
+    fields = {"rank": len(extents), "run_bytes": run, "shape": list(extents), "table_start": list(starts)}
+    name = ctx.params("mtvm_mirror_pad_params_t", fields)
     offsets = ctx.const("mirror_offsets", table)
     call = f"mtvm_mirror_pad(&{name}, {offsets}, {ctx.buf(op.inputs[0])}, {ctx.buf(op.outputs[0])});"
-    return EmittedOp(call=call, decls=decl)
+    return EmittedOp(call=call)
 
 
 def _eval_mirror_pad(op: Operator, graph: Graph, arrays: list[np.ndarray]) -> list[np.ndarray]:

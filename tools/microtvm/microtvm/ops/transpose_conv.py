@@ -32,7 +32,7 @@ from .. import quant
 from ..errors import UnsupportedError
 from ..ir import Graph, Operator
 from . import conv
-from .base import EmittedOp, LowerContext, OpLowering
+from .base import CValue, EmittedOp, LowerContext, OpLowering
 
 _HEADERS = ("mtvm/transpose_conv.h",)
 _SOURCES = {"float32": "transpose_conv_f32.c", "int8": "transpose_conv_s8.c", "int16": "transpose_conv_s16.c"}
@@ -177,14 +177,14 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     ops = _operands(op, ctx.graph)
     g = _geometry(op, ctx.graph, ops)
     dtype = ops.input.dtype
-    fields: list[tuple[str, str]] = [("g", g.c_initializer())]
+    fields: list[tuple[str, CValue]] = [("g", g.c_fields())]
     if dtype == "float32":
         lo, hi = quant.activation_range_float(conv._activation(op))
         bias = "NULL" if ops.bias is None else ctx.const(
             "tconv_bias", np.asarray(ops.bias.data, dtype=np.float32).reshape(-1))
         fields += [
-            ("act_min", conv._c_f32(lo)),
-            ("act_max", conv._c_f32(hi)),
+            ("act_min", float(lo)),
+            ("act_max", float(hi)),
             ("weights", ctx.const("tconv_weights", np.ascontiguousarray(ops.filter.data, dtype=np.float32))),
             ("bias", bias),
         ]
@@ -196,10 +196,10 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         bias = "NULL" if ops.bias is None else ctx.const(
             "tconv_bias", np.asarray(ops.bias.data, dtype=np.int32).reshape(-1))
         fields += [
-            ("input_offset", str(-int(ops.input.quant.zero_point[0]))),
-            ("output_offset", str(int(ops.output.quant.zero_point[0]))),
-            ("act_min", str(act_min)),
-            ("act_max", str(act_max)),
+            ("input_offset", int(-int(ops.input.quant.zero_point[0]))),
+            ("output_offset", int(int(ops.output.quant.zero_point[0]))),
+            ("act_min", int(act_min)),
+            ("act_max", int(act_max)),
             ("weights", weights),
             ("bias", bias),
             ("requant", requant),
@@ -207,8 +207,8 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
         return _call(op, ctx, "mtvm_transpose_conv_s8", "mtvm_transpose_conv_s8_params_t", fields, dtype)
     mode = conv.check_16x8_bias(op, ops.bias, option_allowed=True)
     fields += [
-        ("act_min", str(act_min)),
-        ("act_max", str(act_max)),
+        ("act_min", int(act_min)),
+        ("act_max", int(act_max)),
         ("requant_mode", "MTVM_S16_REQUANT_INT32" if mode == "int32" else "MTVM_S16_REQUANT_INT64"),
         ("weights", weights),
         ("bias", conv.s16_bias(ctx, ops.bias, g.out_c, "tconv")),
@@ -217,7 +217,7 @@ def _emit(op: Operator, ctx: LowerContext) -> EmittedOp:
     return _call(op, ctx, "mtvm_transpose_conv_s16", "mtvm_transpose_conv_s16_params_t", fields, dtype)
 
 
-def _call(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, str]],
+def _call(op: Operator, ctx: LowerContext, kernel: str, ctype: str, fields: list[tuple[str, CValue]],
           dtype: str) -> EmittedOp:
     return conv.emit_call(op, ctx, kernel, ctype, fields, _SOURCES[dtype], data_input=_INPUT)
 

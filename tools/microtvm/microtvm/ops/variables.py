@@ -1,6 +1,6 @@
 """Resource variables: VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE.
 
-The variables live in the state pool (passes/variables.py, memory/plan.py): one buffer per
+The variables live in the state pool (passes/variables.py, memory/graph_plan.py): one buffer per
 (container, shared_name), of the static type and shape of what is assigned to it, cleared by
 tvmgen_<m>_reset_state. As LiteRT's kernels (var_handle.cc, read_variable.cc,
 assign_variable.cc) do, ASSIGN_VARIABLE copies the value's bytes into the variable and

@@ -7,6 +7,8 @@ happens inside each operator's lowering; the passes here only look at the graph 
   resolve_storage: which tensors share storage (aliases) and which outputs need a copy;
   in_place_candidates: which operator outputs may overlap which inputs (for the planner);
   timeline: the operators of every subgraph on one line, in execution order (for the planner).
+
+The passes never import the lowerings (ops/): the caller (compiler.py) passes the table in.
 """
 from __future__ import annotations
 
@@ -16,18 +18,19 @@ from .fold import fold_constant_aliases
 from .inplace import InPlace, in_place_candidates
 from .shapes import check_no_dynamic_shapes
 from .timeline import TIMELINE_MARK, timeline
+from .util import Lowerings
 
 
-def run_all(graph: Graph) -> Graph:
+def run_all(graph: Graph, lowerings: Lowerings) -> Graph:
     """The graph rewrites, in order. Pure: the input graph is not modified. Folding also works
     out the shapes the converter left dynamic (passes/shapes.py); a model with one it cannot is
     refused here."""
-    graph = fold_constant_aliases(graph)
+    graph = fold_constant_aliases(graph, lowerings)
     check_no_dynamic_shapes(graph)
     return graph
 
 
 __all__ = [
-    "TIMELINE_MARK", "Copy", "InPlace", "Storage", "fold_constant_aliases", "in_place_candidates", "resolve_storage",
-    "run_all", "timeline",
+    "TIMELINE_MARK", "Copy", "InPlace", "Lowerings", "Storage", "fold_constant_aliases", "in_place_candidates",
+    "resolve_storage", "run_all", "timeline",
 ]

@@ -11,11 +11,14 @@ group reaches a graph output, the output buffer (given by the caller) must hold 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..ir import Graph
+from .inplace import InPlace, in_place_candidates
 from .timeline import timeline
-from .util import is_alias_op
+from .util import Lowerings, is_alias_op
+from .variables import OperatorState, operator_states
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,15 @@ class Storage:
     home: dict[int, int]  # tensor -> tensor whose buffer holds its bytes (itself if it owns one)
     copies: tuple[Copy, ...]
     alias_steps: frozenset[int]  # operator steps (positions) that generate no code
+    # Outputs that may overlap an input (OpLowering.in_place_inputs), for the memory planner.
+    in_place: tuple[InPlace, ...] = ()
+    # Buffers operators own in the state pool (OpLowering.state_init), by operator index.
+    operator_state: tuple[OperatorState, ...] = ()
 
 
-def resolve_storage(graph: Graph) -> Storage:
-    """Storage groups over every subgraph; Copy.step counts on the timeline (passes/timeline.py)."""
+def resolve_storage(graph: Graph, lowerings: Lowerings) -> Storage:
+    """Storage groups over every subgraph; Copy.step counts on the timeline (passes/timeline.py).
+    `lowerings`: opcode -> OpLowering (which operators are aliases, which may run in place)."""
     graph = timeline(graph)
     outputs = set(graph.outputs)
     inputs = set(graph.inputs)
@@ -52,7 +60,7 @@ def resolve_storage(graph: Graph) -> Storage:
         return tensor in inputs or tensor in outputs or t.is_constant or t.is_variable
 
     for step, op in enumerate(graph.operators):
-        if not is_alias_op(op):
+        if not is_alias_op(op, lowerings):
             continue
         alias_steps.add(step)
         source, result = op.inputs[0], op.outputs[0]
@@ -73,4 +81,9 @@ def resolve_storage(graph: Graph) -> Storage:
             copies.append(Copy(step=max(last, 0), dst=tensor, src=tensor))
 
     full = {t.index: home_of(t.index) for t in graph.tensors}
-    return Storage(home=full, copies=tuple(copies), alias_steps=frozenset(alias_steps))
+    storage = Storage(home=full, copies=tuple(copies), alias_steps=frozenset(alias_steps))
+    return dataclasses.replace(
+        storage,
+        in_place=in_place_candidates(graph, storage, lowerings),
+        operator_state=operator_states(graph, lowerings),
+    )

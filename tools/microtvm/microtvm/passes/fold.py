@@ -19,17 +19,17 @@ import numpy as np
 
 from ..ir import Graph, Operator, Tensor
 from .shapes import infer_output_shapes
-from .util import is_alias_op
+from .util import Lowerings, is_alias_op
 
 
-def fold_constant_aliases(graph: Graph) -> Graph:
+def fold_constant_aliases(graph: Graph, lowerings: Lowerings) -> Graph:
     """Fold every foldable operator (the name is historical: aliases were the first kind), in the
     main subgraph and in every subgraph it runs (all tensors are in graph.tensors)."""
     tensors = list(graph.tensors)
     current = dataclasses.replace(graph, tensors=tensors)  # sees the constants folded so far
-    kept = _fold(graph.operators, graph.inputs, tensors, current)
+    kept = _fold(graph.operators, graph.inputs, tensors, current, lowerings)
     subgraphs = {
-        k: dataclasses.replace(sub, operators=_fold(sub.operators, sub.inputs, tensors, current))
+        k: dataclasses.replace(sub, operators=_fold(sub.operators, sub.inputs, tensors, current, lowerings))
         for k, sub in graph.subgraphs.items()
     }
     changed = len(kept) != len(graph.operators) or any(
@@ -40,16 +40,16 @@ def fold_constant_aliases(graph: Graph) -> Graph:
     return dataclasses.replace(graph, tensors=tensors, operators=kept, subgraphs=subgraphs)
 
 
-def _fold(operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor], current: Graph) -> list[Operator]:
+def _fold(
+    operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor], current: Graph, lowerings: Lowerings
+) -> list[Operator]:
     """The operators that stay; the outputs of the others become constants in `tensors`."""
-    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the IR, not the passes
-
     kept = []
     for op in operators:
         infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        lowering = lowerings.get(op.opcode)
         arrays: Optional[Sequence[np.ndarray]] = None
-        if is_alias_op(op):
+        if is_alias_op(op, lowerings):
             source = tensors[op.inputs[0]]
             result = tensors[op.outputs[0]]
             if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:

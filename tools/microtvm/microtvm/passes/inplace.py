@@ -3,14 +3,19 @@
 Each lowering declares, through OpLowering.in_place_inputs, which of its inputs its C kernel
 lets the output overlap and how far (see ops/base.py). This pass only collects those
 declarations in terms of storage groups; the memory planner decides whether to use them, and
-only does so when the input's group is dead after the operator (see memory/plan.py).
+only does so when the input's group is dead after the operator (see memory/graph_plan.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..ir import Graph
-from .aliases import Storage
+from .timeline import timeline
+from .util import Lowerings
+
+if TYPE_CHECKING:
+    from .aliases import Storage
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,13 @@ class InPlace:
     max_delta: int
 
 
-def in_place_candidates(graph: Graph, storage: Storage) -> tuple[InPlace, ...]:
-    """Every declared (output, input) overlap, by step; the smallest D when an input repeats."""
-    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the IR, not the passes
-
+def in_place_candidates(graph: Graph, storage: Storage, lowerings: Lowerings) -> tuple[InPlace, ...]:
+    """Every declared (output, input) overlap, by step; the smallest D when an input repeats.
+    `graph` is on the timeline (passes/timeline.py), as for resolve_storage."""
+    graph = timeline(graph)
     found: dict[tuple[int, int, int], int] = {}
     for step, op in enumerate(graph.operators):
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+        lowering = lowerings.get(op.opcode)
         if lowering is None or lowering.alias_input or step in storage.alias_steps or not op.outputs:
             continue
         output = storage.home[op.outputs[0]]

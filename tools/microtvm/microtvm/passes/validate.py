@@ -22,13 +22,13 @@ operator's first problem (the same checks in the same order) and the model-wide 
 from __future__ import annotations
 
 import math
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping
 
-from .. import ops
-from ..codegen.arrays import C_TYPES
 from ..errors import ModelFormatError, UnsupportedError
-from ..ir import Graph, Operator, Tensor
-from ..ops.base import OpLowering
+from ..ir import C_TYPES, Graph, Operator, Tensor
+
+if TYPE_CHECKING:  # the caller (compiler.py) passes the lowering table in
+    from ..ops.base import OpLowering
 
 # These convert between types by definition (e.g. a uint8 camera input quantized to int8, or
 # int8 constants dequantized for a float model; TFLite_Detection_PostProcess dequantizes its
@@ -41,11 +41,10 @@ _FIX_QUANTIZATION = (
 )
 
 
-def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None) -> None:
-    """Raise UnsupportedError unless every operator of `graph` can be compiled.
-
-    `lowerings` defaults to ops.LOWERINGS_BY_OPCODE (looked up at call time)."""
-    table = ops.LOWERINGS_BY_OPCODE if lowerings is None else lowerings
+def validate(graph: Graph, lowerings: Mapping[str, OpLowering]) -> None:
+    """Raise UnsupportedError unless every operator of `graph` can be compiled with `lowerings`
+    (opcode -> OpLowering, e.g. ops.LOWERINGS_BY_OPCODE)."""
+    table = lowerings
     operators = graph.all_operators()  # the main subgraph's and those of every subgraph it runs
     _check_well_formed(graph, operators)
     _check_operators_known(graph, table)

@@ -5,7 +5,7 @@ TFLite keeps resource variables in the interpreter, named by (container, shared_
 VAR_HANDLE with the same pair, in any subgraph, refers to the same variable (LiteRT's
 var_handle.cc maps the pair to a resource id), ASSIGN_VARIABLE stores a copy of a tensor in it and
 READ_VARIABLE copies it out. Likewise each CALL_ONCE remembers whether its init subgraph has run.
-Both persist from one invocation to the next, so here they live in the state pool (memory/plan.py,
+Both persist from one invocation to the next, so here they live in the state pool (memory/graph_plan.py,
 next to the variable tensors of stateful models), and tvmgen_<m>_reset_state clears them (a new
 interpreter: no variable holds a value, no init subgraph has run).
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..ir import Graph, Operator
+from .util import Lowerings
 
 VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE")
 
@@ -63,7 +64,6 @@ class ModelState:
     # control flow (subgraph inputs, loop variables)
     by_handle: dict[int, ResourceVariable]
     once: tuple[int, ...]  # CALL_ONCE operator indices; their flags have state keys once_key(index)
-    operators: tuple[OperatorState, ...] = ()  # by operator index
 
 
 def once_key(op_index: int) -> str:
@@ -101,16 +101,15 @@ def model_state(graph: Graph) -> ModelState:
         variables=tuple(variables.values()),
         by_handle={tensor: variables[pair] for tensor, pair in handle_names.items()},
         once=tuple(op.index for op in operators if op.opcode == "CALL_ONCE"),
-        operators=_operator_states(graph, operators),
     )
 
 
-def _operator_states(graph: Graph, operators: list[Operator]) -> tuple[OperatorState, ...]:
-    from ..ops import LOWERINGS_BY_OPCODE  # late import: ops import the passes' helpers
-
+def operator_states(graph: Graph, lowerings: Lowerings) -> tuple[OperatorState, ...]:
+    """The state buffers operators own (OpLowering.state_init), by operator index; they come with
+    the storage groups (passes.resolve_storage(graph, lowerings).operator_state)."""
     states = {}
-    for op in operators:  # an operator may appear several times on a timeline (passes/timeline.py)
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+    for op in graph.all_operators():  # an operator may appear several times on a timeline (passes/timeline.py)
+        lowering = lowerings.get(op.opcode)
         if op.index < 0 or op.index in states or lowering is None or lowering.state_init is None:
             continue
         try:

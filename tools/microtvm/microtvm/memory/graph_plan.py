@@ -30,10 +30,10 @@ from typing import Mapping, Optional, Sequence
 
 from ..errors import UserError
 from ..ir import RESOURCE, Graph
-from ..passes import InPlace, Storage, in_place_candidates
+from ..passes import InPlace, Storage
 from ..passes.timeline import timeline
 from ..passes.variables import model_state, once_key
-from .planner import (
+from .placement import (
     BufferRequest,
     Placement,
     Planner,
@@ -115,7 +115,8 @@ def plan_memory(
     in_place: bool = True,
 ) -> MemoryPlan:
     """Plan `graph`. `scratch_bytes` maps operator index -> scratch size (0 or absent: none).
-    `in_place` False: no output shares bytes with an input (for comparison and debugging)."""
+    `in_place` False: no output shares bytes with an input (for comparison and debugging); True:
+    those of `storage.in_place` (passes/inplace.py) may."""
     if alignment < 1 or alignment & (alignment - 1):
         raise ValueError(f"alignment must be a power of two, got {alignment}")
     graph = timeline(graph)  # every subgraph's operators on one line; steps count there
@@ -131,7 +132,7 @@ def plan_memory(
         r for r in requests if r.key not in state and (kinds[r.key] in (INTERMEDIATE, SCRATCH) or use_workspace_io)
     ]
     if in_place:
-        pooled = _allow_in_place(pooled, kinds, in_place_candidates(graph, storage), storage)
+        pooled = _allow_in_place(pooled, kinds, storage.in_place, storage)
         requests = [next((p for p in pooled if p.key == r.key), r) for r in requests]
     placements: dict[str, Placement] = planner(pooled, list(pools), alignment)
     check_placements(pooled, placements, list(pools), alignment)
@@ -306,7 +307,7 @@ def _requests(
     for index in state.once:
         kinds[once_key(index)] = STATE
         requests.append(BufferRequest(once_key(index), 1, 0, last_step))
-    for owned in state.operators:
+    for owned in storage.operator_state:
         kinds[owned.key] = STATE
         requests.append(BufferRequest(owned.key, len(owned.initial), 0, last_step))
     return requests, kinds
