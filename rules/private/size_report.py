@@ -61,9 +61,7 @@ class Region(NamedTuple):
 
 def read_sizes(size_tool: str, elf: str) -> Sizes:
     """Runs `size -B -d ELF` and parses its one line of numbers."""
-    output = subprocess.run(
-        [size_tool, "-B", "-d", elf], check=True, capture_output=True, text=True
-    ).stdout
+    output = subprocess.run([size_tool, "-B", "-d", elf], check=True, capture_output=True, text=True).stdout
     # Header "   text    data     bss     dec     hex filename", then one line per file.
     numbers = output.strip().splitlines()[1].split()
     return Sizes(text=int(numbers[0]), data=int(numbers[1]), bss=int(numbers[2]))
@@ -86,10 +84,7 @@ def render(sizes: Sizes, rows: list[Region], args: argparse.Namespace) -> str:
     for row in rows:
         percent = 100.0 * row.used / row.budget if row.budget else float("inf")
         verdict = "ok" if row.over <= 0 else f"OVER BUDGET by {row.over} bytes"
-        lines.append(
-            f"{row.name:<8}{row.used:>10}{row.budget:>12}{row.capacity:>12}"
-            f"{percent:>12.1f}%  {verdict}"
-        )
+        lines.append(f"{row.name:<8}{row.used:>10}{row.budget:>12}{row.capacity:>12}{percent:>12.1f}%  {verdict}")
     lines += [
         "",
         "flash = text + data: code, constants and the initial values of .data live in flash.",
@@ -126,9 +121,7 @@ def linker_messages(path: str | None) -> tuple[list[str], list[str]]:
         lines = [line.rstrip() for line in f if line.strip()]
     overflow = [line for line in lines if _OVERFLOW.search(line)]
     errors = [
-        line
-        for line in lines
-        if not _OVERFLOW.search(line) and "warning:" not in line and not _CONTEXT.search(line)
+        line for line in lines if not _OVERFLOW.search(line) and "warning:" not in line and not _CONTEXT.search(line)
     ]
     if errors:  # show them with their locations
         errors = [line for line in lines if not _OVERFLOW.search(line)]
@@ -185,9 +178,7 @@ def main(argv: list[str]) -> int:
             sys.stderr.write("\nThe linker said:\n" + "\n".join(overflow + errors) + "\n")
         return 1
     if args.require_fit and (overflow or errors):
-        sys.stderr.write(
-            f"error: linking {args.firmware} failed:\n" + "\n".join(overflow + errors) + "\n"
-        )
+        sys.stderr.write(f"error: linking {args.firmware} failed:\n" + "\n".join(overflow + errors) + "\n")
         return 1
     if args.linker_diagnostics:
         with open(args.linker_diagnostics, encoding="utf-8", errors="replace") as f:
