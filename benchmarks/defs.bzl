@@ -18,14 +18,15 @@ targets are testonly, because the golden program generator is.
 """
 
 load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_golden_main", "microtvm_model_library")
-load("//rules/private:internal_providers.bzl", "FirmwareSizeCheckInfo")
-load("//rules/private:transition.bzl", "board_transition")
+load("//rules:testing.bzl", "board_transition")
 
 DEFAULT_BOARDS = ["mps2_an386", "mps2_an500"]
 
 _GOLDEN_SEEDS = [0, 1, 2]
 
 _RUNNER = Label("//toolchains:runner_toolchain_type")
+
+_BINUTILS = Label("//toolchains:binutils_toolchain_type")
 
 # The tag report.py finds the model manifests by.
 MANIFEST_TAG = "benchmark_model"
@@ -86,7 +87,7 @@ def _board_entry_impl(ctx):
         "board": bench.board.name,
         "cpu": bench.board.cpu,
         "qemu_machine": bench.board.qemu_machine,
-        "size_tool": ctx.attr.bench_firmware[FirmwareSizeCheckInfo].size_tool,
+        "size_tool": ctx.toolchains[_BINUTILS].size,
         "module_name": mlf.module_name,
         # How the model library's objects appear in the map file: linked from its archive
         # (<package>/lib<name>.a(x.o)) or as objects (<package>/_objs/<name>/x.o).
@@ -120,6 +121,8 @@ _board_entry = rule(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
     },
+    # The binutils of the board's platform: its size tool, for the report.
+    toolchains = [config_common.toolchain_type(_BINUTILS, mandatory = True)],
 )
 
 def _model_entry_impl(ctx):
@@ -188,7 +191,7 @@ def benchmark_model(name, model, boards = DEFAULT_BOARDS, tags = [], visibility 
             bench_firmware = ":%s_bench_%s" % (name, board),
             golden_firmware = ":%s_golden_%s" % (name, board),
             tags = tags,
-        testonly = True,
+            testonly = True,
         )
         entries.append(":%s_%s" % (name, board))
     _model_entry(

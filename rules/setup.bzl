@@ -12,7 +12,13 @@ Declares the code generator's Python dependencies (hash-pinned, from PyPI) as th
 load("@rules_python//python:pip.bzl", "pip_parse")
 load("@rules_python//python:repositories.bzl", "py_repositories")
 
-def rules_microtvm_setup():
+def rules_microtvm_setup(name = "rules_microtvm_setup"):
+    """Declares @rules_microtvm_pypi and registers the toolchains (see the module docstring).
+
+    Args:
+      name: unused; there for buildifier's convention that every macro takes a name.
+    """
+    _ignore = name  # @unused
     py_repositories()
     pip_parse(
         name = "rules_microtvm_pypi",

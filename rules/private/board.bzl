@@ -3,7 +3,7 @@
 load("//boards:boards.bzl", "BOARDS", "CPUS")
 load(":providers.bzl", "BoardInfo")
 
-visibility(["//rules/...", "//boards/..."])
+visibility("//rules/...")
 
 def hex32(value):
     """value as 0x followed by 8 hex digits."""

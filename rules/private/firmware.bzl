@@ -95,22 +95,56 @@ def _compile(ctx):
         linking_contexts = [info.linking_context for info in cc_infos],
     )
 
-def _link(ctx, compiled, output_name, link_flags, additional_inputs = [], additional_outputs = []):
-    """Links the compiled sources with deps and the board support into output_name."""
+def _link(ctx, compiled, elf_name, map_file, diagnostics):
+    """Links the compiled sources with deps and the board support, once.
+
+    The linker runs with --noinhibit-exec, so that it writes the image even when a memory region
+    overflows (the check then reports by how much the firmware is over its budget, in a table),
+    and under gcc's -wrapper link_diagnostics.sh, which writes its messages to `diagnostics`
+    rather than to stderr (with --noinhibit-exec, ld exits with 0 after errors too: the check
+    reads them). The image is therefore unchecked: _check publishes it.
+
+    Args:
+      ctx: the rule context.
+      compiled: what _compile returned.
+      elf_name: the name of the unchecked image.
+      map_file: the linker's map file, declared.
+      diagnostics: the linker's messages, declared.
+
+    Returns:
+      The unchecked image (File).
+    """
+    wrapper = ctx.file._link_diagnostics
     return cc_common.link(
-        name = output_name,
+        name = elf_name,
         actions = ctx.actions,
         feature_configuration = compiled.feature_configuration,
         cc_toolchain = compiled.cc_toolchain,
         compilation_outputs = compiled.compilation_outputs,
         linking_contexts = compiled.linking_contexts,
-        user_link_flags = ctx.attr.linkopts + link_flags,
-        additional_inputs = additional_inputs,
-        additional_outputs = additional_outputs,
+        user_link_flags = ctx.attr.linkopts + [
+            "-Wl,--noinhibit-exec",
+            "-Wl,-Map=" + map_file.path,
+            "-wrapper",
+            "/bin/sh,%s,%s" % (wrapper.path, diagnostics.path),
+        ],
+        additional_inputs = [wrapper],
+        additional_outputs = [map_file, diagnostics],
     ).executable
 
 def size_check_arguments(firmware, board, flash_budget, ram_budget, size_tool):
-    """Arguments of size_report.py for a firmware, except --elf and --report (shared with tests)."""
+    """Arguments of size_report.py for a firmware but its files (shared with tests).
+
+    Args:
+      firmware: the firmware's Label.
+      board: its BoardInfo.
+      flash_budget: bytes of flash it may use.
+      ram_budget: bytes of RAM it may use.
+      size_tool: the path of the binutils size tool.
+
+    Returns:
+      A list of strings.
+    """
     return [
         "--size-tool",
         size_tool,
@@ -131,8 +165,12 @@ def size_check_arguments(firmware, board, flash_budget, ram_budget, size_tool):
         "--require-fit",
     ]
 
-def _size_report(ctx, board, elf, report):
-    """Writes the size report of elf; fails the build if it is over budget."""
+def _check(ctx, board, unchecked_elf, diagnostics, elf, report):
+    """Checks the link and the size budgets; writes the size report and publishes the image as elf.
+
+    Fails the build with the size table when the firmware is over budget, and with the linker's
+    messages when the link failed otherwise.
+    """
     args = ctx.actions.args()
     args.add_all(size_check_arguments(
         ctx.label,
@@ -141,17 +179,19 @@ def _size_report(ctx, board, elf, report):
         _budget(ctx.attr.ram_budget, board.ram_bytes),
         ctx.toolchains[_BINUTILS].size,
     ))
-    args.add("--elf", elf)
+    args.add("--elf", unchecked_elf)
+    args.add("--linker-diagnostics", diagnostics)
     args.add("--report", report)
+    args.add("--checked-elf", elf)
     metadata = depset(transitive = [dep[_ModelModulesInfo].metadata for dep in ctx.attr.deps])
     args.add_all(metadata, before_each = "--model-metadata")
     ctx.actions.run(
         executable = ctx.executable._size_report,
         arguments = [args],
-        inputs = depset([elf], transitive = [metadata]),
-        outputs = [report],
-        mnemonic = "FirmwareSize",
-        progress_message = "Checking the size of %{label} against its board's budgets",
+        inputs = depset([unchecked_elf, diagnostics], transitive = [metadata]),
+        outputs = [elf, report],
+        mnemonic = "FirmwareCheck",
+        progress_message = "Checking the link of %{label} and its size against its board's budgets",
     )
 
 def _budget(requested, capacity):
@@ -175,25 +215,14 @@ def _microtvm_firmware_impl(ctx):
         if budget < 0:
             fail("flash_budget and ram_budget are byte counts (0: the board's capacity)")
 
-    # 1. A link that writes its output even when a memory region overflows, so that the size
-    # check below can report how much too big the firmware is, in a table.
+    # One link, whose image and messages a check reads before it publishes the image as <name>.elf.
     compiled = _compile(ctx)
-    probe_elf = _link(ctx, compiled, name + ".budget_probe.elf", ["-Wl,--noinhibit-exec"])
-    budget_check = ctx.actions.declare_file(name + ".budget_check.txt")
-    _size_report(ctx, board, probe_elf, budget_check)
-
-    # 2. The real link (where any linker error is fatal), once the firmware is known to fit.
     map_file = ctx.actions.declare_file(name + ".map")
-    elf = _link(
-        ctx,
-        compiled,
-        name + ".elf",
-        ["-Wl,-Map=" + map_file.path],
-        additional_inputs = [budget_check],
-        additional_outputs = [map_file],
-    )
+    diagnostics = ctx.actions.declare_file(name + ".link_messages.txt")
+    unchecked_elf = _link(ctx, compiled, name + ".unchecked.elf", map_file, diagnostics)
+    elf = ctx.actions.declare_file(name + ".elf")
     size_report = ctx.actions.declare_file(name + ".size.txt")
-    _size_report(ctx, board, elf, size_report)
+    _check(ctx, board, unchecked_elf, diagnostics, elf, size_report)
 
     bin_file = ctx.actions.declare_file(name + ".bin")
     hex_file = ctx.actions.declare_file(name + ".hex")
@@ -215,7 +244,8 @@ def _microtvm_firmware_impl(ctx):
             ram_budget = _budget(ctx.attr.ram_budget, board.ram_bytes),
         ),
         FirmwareSizeCheckInfo(
-            budget_probe_elf = probe_elf,
+            unchecked_elf = unchecked_elf,
+            linker_diagnostics = diagnostics,
             size_tool = ctx.toolchains[_BINUTILS].size,
         ),
         OutputGroupInfo(
@@ -224,7 +254,6 @@ def _microtvm_firmware_impl(ctx):
             hex = depset([hex_file]),
             map = depset([map_file]),
             size_report = depset([size_report]),
-            budget_probe = depset([probe_elf]),
         ),
     ]
 
@@ -269,6 +298,10 @@ Example:
         ),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+        "_link_diagnostics": attr.label(
+            default = "//rules/private:link_diagnostics.sh",
+            allow_single_file = True,
         ),
         "_size_report": attr.label(
             default = "//rules/private:size_report",

@@ -1,12 +1,13 @@
 """Providers for rules_microtvm's own tests and benchmarks (not part of the public API)."""
 
-visibility(["//rules/...", "//benchmarks/..."])
+visibility("//rules/...")
 
 FirmwareSizeCheckInfo = provider(
-    doc = "How microtvm_firmware checked a firmware's size (for re-running the check in tests).",
+    doc = "What microtvm_firmware's link check read (for re-running the check in tests).",
     fields = {
-        "budget_probe_elf": "File: the image linked without stopping at memory overflow; " +
-                            "only for checking the size budget (never flash or run it).",
+        "unchecked_elf": "File: the image of the link, before the check (written even when a " +
+                         "memory region overflows; never flash or run it).",
+        "linker_diagnostics": "File: the linker's messages.",
         "size_tool": "string: the size tool of the board's binutils toolchain.",
     },
 )

@@ -1,7 +1,8 @@
 """microtvm_model_library: a .tflite model compiled to C (Model Library Format) and then to a library.
 
 One action runs the code generator (`microtvmc compile`, in the exec configuration) and writes the
-MLF archive plus the generated files the C compile needs; the generated C is then compiled with the
+MLF archive, the generated files the C compile needs and the memory report (what `microtvmc
+inspect` prints, from the same compilation); the generated C is then compiled with the
 target's C toolchain. Dependents get `#include "tvmgen_<module_name>.h"` and the kernel library.
 """
 
@@ -35,8 +36,16 @@ def _is_c_identifier(name):
     return True
 
 def _declare_generated_files(ctx, module):
-    """MLF member path -> declared output, for the files the C compile and users need (the list
-    is the compiler's: tools/microtvm/mlf_members.bzl)."""
+    """Declares the generated files the C compile and users need.
+
+    Args:
+      ctx: the rule context.
+      module: the module name.
+
+    Returns:
+      A dict: MLF member path -> declared output (the list is the compiler's:
+      tools/microtvm/mlf_members.bzl).
+    """
     prefix = ctx.label.name + ".mlf/"
     return {
         member.format(module = module): ctx.actions.declare_file(prefix + output.format(module = module))
@@ -49,7 +58,7 @@ def _runtime_dir(ctx):
     return "/".join([part for part in (owner.workspace_root, owner.package) if part])
 
 def _compiler_options(ctx, module):
-    """The code generator options shared by `compile` and `inspect`."""
+    """The code generator options (those `microtvmc inspect` takes too)."""
     args = ["--module-name", module, "--alignment", str(ctx.attr.alignment), "--runtime-dir", _runtime_dir(ctx)]
     if ctx.attr.workspace_pools:
         args += ["--workspace-pools", ",".join(ctx.attr.workspace_pools)]
@@ -68,9 +77,11 @@ def _generate(ctx, module):
     model = ctx.file.model
     generated = _declare_generated_files(ctx, module)
     tar = ctx.actions.declare_file(ctx.label.name + ".tar")
+    report = ctx.actions.declare_file(ctx.label.name + ".memory.txt")
     args = ctx.actions.args()
     args.add("compile", model)
     args.add("-o", tar)
+    args.add("--report", report)  # what `microtvmc inspect` prints, from this compilation
     args.add_all(_compiler_options(ctx, module))
     for member, output in generated.items():
         args.add("--extract", "%s=%s" % (member, output.path))
@@ -78,24 +89,14 @@ def _generate(ctx, module):
         executable = ctx.executable._microtvmc,
         arguments = [args],
         inputs = [model] + ctx.files._runtime_sources,
-        outputs = [tar] + generated.values(),
+        outputs = [tar, report] + generated.values(),
         mnemonic = "MicrotvmCompile",
         progress_message = "Compiling model %{input} to C for %{label}",
     )
 
-    report = ctx.actions.declare_file(ctx.label.name + ".memory.txt")
-    ctx.actions.run_shell(
-        tools = [ctx.attr._microtvmc[DefaultInfo].files_to_run],
-        inputs = [model] + ctx.files._runtime_sources,
-        outputs = [report],
-        command = '"$1" inspect "$2" "${@:4}" > "$3"',
-        arguments = [ctx.executable._microtvmc.path, model.path, report.path] + _compiler_options(ctx, module),
-        mnemonic = "MicrotvmInspect",
-        progress_message = "Writing the memory report of %{label}",
-    )
     return generated, tar, report
 
-def _compile_c(ctx, generated, module):
+def _compile_c(ctx, generated):
     cc_toolchain = find_cpp_toolchain(ctx)
     feature_configuration = cc_common.configure_features(
         ctx = ctx,
@@ -139,7 +140,7 @@ def _microtvm_model_library_impl(ctx):
               "Set module_name to letters, digits and underscores, e.g. module_name = %r.") %
              (module, module.replace("-", "_").replace(".", "_")))
     generated, tar, report = _generate(ctx, module)
-    cc_info = _compile_c(ctx, generated, module)
+    cc_info = _compile_c(ctx, generated)
     metadata = generated["metadata.json"]
     return [
         DefaultInfo(files = depset([tar, metadata, report])),

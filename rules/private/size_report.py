@@ -12,16 +12,32 @@ Runs the toolchain's size tool (Berkeley format) on an ELF and writes a report s
 flash = text + data: code, constants and the initial values of .data live in flash.
 RAM = data + bss: .data, .bss and the board's heap and stack reservations (NOLOAD sections).
 
-With --require-fit it exits with status 1 and prints the table (to stderr) when a region is
-over its budget: microtvm_firmware runs it that way before the final link, so a firmware that
-does not fit fails the build with this table rather than with a linker error.
+It is also the check of microtvm_firmware's one link. That link runs with --noinhibit-exec, so
+the linker writes an image and exits with 0 even when a memory region overflows or a symbol is
+undefined; its messages are in --linker-diagnostics (rules/private/link_diagnostics.sh). With
+--require-fit this program then, in this order:
+
+  1. exits with status 1 and prints the table (to stderr) when a region is over its budget, so a
+     firmware that does not fit fails the build with this table rather than with a linker error
+     (other linker errors follow the table);
+  2. exits with status 1 and prints the linker's messages when the linker reported any error
+     (everything but warnings: undefined symbols, multiple definitions, relocations out of range,
+     a region that overflows although the budget holds, ...);
+  3. otherwise writes --report and copies the checked image to --checked-elf, the ELF users get.
 """
 
 import argparse
 import json
+import re
+import shutil
 import subprocess
 import sys
 from typing import NamedTuple
+
+# ld's messages for a section that does not fit a MEMORY region (GNU ld's wording).
+_OVERFLOW = re.compile(r"region `[^']*' overflowed by \d+ bytes|will not fit in region `[^']*'")
+# The location line ld prints before a message about a place in an object ("in function `f':").
+_CONTEXT = re.compile(r": [iI]n function `[^']*':$")
 
 
 class Sizes(NamedTuple):
@@ -45,9 +61,7 @@ class Region(NamedTuple):
 
 def read_sizes(size_tool: str, elf: str) -> Sizes:
     """Runs `size -B -d ELF` and parses its one line of numbers."""
-    output = subprocess.run(
-        [size_tool, "-B", "-d", elf], check=True, capture_output=True, text=True
-    ).stdout
+    output = subprocess.run([size_tool, "-B", "-d", elf], check=True, capture_output=True, text=True).stdout
     # Header "   text    data     bss     dec     hex filename", then one line per file.
     numbers = output.strip().splitlines()[1].split()
     return Sizes(text=int(numbers[0]), data=int(numbers[1]), bss=int(numbers[2]))
@@ -70,10 +84,7 @@ def render(sizes: Sizes, rows: list[Region], args: argparse.Namespace) -> str:
     for row in rows:
         percent = 100.0 * row.used / row.budget if row.budget else float("inf")
         verdict = "ok" if row.over <= 0 else f"OVER BUDGET by {row.over} bytes"
-        lines.append(
-            f"{row.name:<8}{row.used:>10}{row.budget:>12}{row.capacity:>12}"
-            f"{percent:>12.1f}%  {verdict}"
-        )
+        lines.append(f"{row.name:<8}{row.used:>10}{row.budget:>12}{row.capacity:>12}{percent:>12.1f}%  {verdict}")
     lines += [
         "",
         "flash = text + data: code, constants and the initial values of .data live in flash.",
@@ -100,6 +111,21 @@ def model_memory(metadata_files: list[str]) -> list[str]:
                 f"constants {memory['constants_size_bytes']} bytes (flash)"
             )
     return [""] + lines if lines else []
+
+
+def linker_messages(path: str | None) -> tuple[list[str], list[str]]:
+    """The linker's memory overflow messages and its other errors (warnings are neither)."""
+    if not path:
+        return [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = [line.rstrip() for line in f if line.strip()]
+    overflow = [line for line in lines if _OVERFLOW.search(line)]
+    errors = [
+        line for line in lines if not _OVERFLOW.search(line) and "warning:" not in line and not _CONTEXT.search(line)
+    ]
+    if errors:  # show them with their locations
+        errors = [line for line in lines if not _OVERFLOW.search(line)]
+    return overflow, errors
 
 
 def advice(rows: list[Region], args: argparse.Namespace) -> str:
@@ -130,8 +156,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--model-metadata", action="append", help="a model's metadata.json (repeatable): its memory sizes"
     )
     parser.add_argument(
-        "--require-fit", action="store_true", help="exit 1 when a budget is exceeded"
+        "--require-fit", action="store_true", help="exit 1 when a budget is exceeded or the link failed"
     )
+    parser.add_argument("--linker-diagnostics", help="the messages of the link that wrote --elf")
+    parser.add_argument("--checked-elf", help="copy --elf here once every check passed")
     return parser.parse_args(argv)
 
 
@@ -143,9 +171,20 @@ def main(argv: list[str]) -> int:
     if args.report:
         with open(args.report, "w", encoding="utf-8") as out:
             out.write(report)
+    overflow, errors = linker_messages(args.linker_diagnostics)
     if args.require_fit and any(row.over > 0 for row in rows):
         sys.stderr.write("\n" + report + "\n" + advice(rows, args))
+        if overflow or errors:
+            sys.stderr.write("\nThe linker said:\n" + "\n".join(overflow + errors) + "\n")
         return 1
+    if args.require_fit and (overflow or errors):
+        sys.stderr.write(f"error: linking {args.firmware} failed:\n" + "\n".join(overflow + errors) + "\n")
+        return 1
+    if args.linker_diagnostics:
+        with open(args.linker_diagnostics, encoding="utf-8", errors="replace") as f:
+            sys.stderr.write(f.read())  # the linker's warnings, as a link would print them
+    if args.checked_elf:
+        shutil.copyfile(args.elf, args.checked_elf)
     return 0
 
 

@@ -5,7 +5,7 @@ load(":internal_providers.bzl", "FirmwareSizeCheckInfo")
 load(":providers.bzl", "FirmwareInfo")
 load(":runfiles.bzl", "RLOCATION_FUNCTION", "rlocation_path", "shell_quote")
 
-visibility(["//rules/...", "//examples/..."])
+visibility("//rules/...")
 
 def _size_budget_failure_test_impl(ctx):
     firmware = ctx.attr.firmware[FirmwareInfo]
@@ -19,19 +19,20 @@ def _size_budget_failure_test_impl(ctx):
     )
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.write(script, is_executable = True, content = """#!/usr/bin/env bash
-# Runs the size check that `bazel build {firmware}` runs, on the image of its budget-probe link,
-# and expects it to fail with the size table.
+# Runs the check that `bazel build {firmware}` runs on the image and messages of its link, and
+# expects it to fail with the given output (the size table, or the linker's errors).
 set -uo pipefail
 {rlocation_function}
 checker=$(rlocation {checker}) || exit 2
 elf=$(rlocation {elf}) || exit 2
-output=$("$checker" {arguments} --elf "$elf" 2>&1)
+messages=$(rlocation {messages}) || exit 2
+output=$("$checker" {arguments} --elf "$elf" --linker-diagnostics "$messages" 2>&1)
 code=$?
 echo "$output"
-echo "--- size check exited with code $code"
+echo "--- the check exited with code $code"
 failed=0
 if ((code != 1)); then
-  echo "FAIL: expected the size check to fail (exit code 1)"
+  echo "FAIL: expected the check to fail (exit code 1)"
   failed=1
 fi
 for text in {expected}; do
@@ -46,18 +47,20 @@ exit "$failed"
         firmware = firmware.label,
         rlocation_function = RLOCATION_FUNCTION,
         checker = shell_quote(rlocation_path(ctx, ctx.executable._size_report)),
-        elf = shell_quote(rlocation_path(ctx, size_check.budget_probe_elf)),
+        elf = shell_quote(rlocation_path(ctx, size_check.unchecked_elf)),
+        messages = shell_quote(rlocation_path(ctx, size_check.linker_diagnostics)),
         arguments = " ".join([shell_quote(a) for a in arguments]),
         expected = " ".join([shell_quote(t) for t in ctx.attr.expected_output]),
     ))
-    runfiles = ctx.runfiles(files = [size_check.budget_probe_elf])
+    runfiles = ctx.runfiles(files = [size_check.unchecked_elf, size_check.linker_diagnostics])
     runfiles = runfiles.merge(ctx.attr._size_report[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
 size_budget_failure_test = rule(
     implementation = _size_budget_failure_test_impl,
-    doc = """Checks that `firmware` (tagged manual, since it cannot build) fails its size
-budget: the size check of its build must exit 1 and print each of expected_output.""",
+    doc = """Checks that `firmware` (tagged manual, since it cannot build) fails the check of its
+link: over its size budget or with another linker error, the check must exit 1 and print each of
+expected_output.""",
     attrs = {
         "expected_output": attr.string_list(mandatory = True),
         "firmware": attr.label(mandatory = True, providers = [FirmwareInfo, FirmwareSizeCheckInfo]),

@@ -3,7 +3,7 @@
 load("//boards:boards.bzl", "BOARDS")
 load(":runfiles.bzl", "label_string")
 
-visibility(["//rules/...", "//benchmarks/..."])
+visibility("//rules/...")
 
 # rules_microtvm's own boards: //boards:<name>, described in //boards:boards.bzl.
 _OUR_BOARDS = Label("//boards:boards.bzl")
@@ -16,11 +16,17 @@ def _unknown_board(board):
     ))
 
 def board_platform(board):
-    """The platform to build for board `board` (a Label), from the board itself.
+    """The platform to build for a board, from the board's label itself.
 
     Our boards' platforms are those of //boards:boards.bzl (//platforms:<name>). Any other board
     is a microtvm_board, which makes its platform known as <board>.platform (an alias of its
     `platform` attribute), since a transition sees labels, not the board's BoardInfo.
+
+    Args:
+      board: the Label of the board.
+
+    Returns:
+      The Label of the platform.
     """
     if board.repo_name == _OUR_BOARDS.repo_name and board.package == _OUR_BOARDS.package:
         if board.name not in BOARDS:

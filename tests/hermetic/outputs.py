@@ -24,7 +24,8 @@ _SKIPPED_TOP_LEVEL = ("_tmp", "stable-status.txt", "volatile-status.txt")
 KINDS = (
     ("firmware images", (".elf", ".bin", ".hex")),
     ("link maps", (".map",)),
-    ("size reports", (".size.txt", ".budget_check.txt")),
+    ("size reports", (".size.txt",)),
+    ("linker messages", (".link_messages.txt",)),
     ("memory reports", (".memory.txt",)),
     ("MLF archives", (".tar",)),
     ("MLF metadata.json", ("metadata.json",)),

@@ -1,6 +1,6 @@
 """`microtvmc`: the command line over compiler.compile_model (Bazel's rules call the same code).
 
-    microtvmc compile MODEL.tflite -o OUT(.tar|dir) [options]
+    microtvmc compile MODEL.tflite -o OUT(.tar|dir) [--report REPORT.txt] [options]
     microtvmc inspect MODEL.tflite [options]
 
 A user mistake (errors.UserError: unreadable model, unsupported operator, bad option) prints
@@ -10,6 +10,7 @@ without writing anything.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def _resolve_paths_for_bazel_run(args: argparse.Namespace) -> None:
     base = os.environ.get("BUILD_WORKING_DIRECTORY")
     if not base:
         return
-    for name in ("model", "output", "runtime_dir"):
+    for name in ("model", "output", "report", "runtime_dir"):
         path = getattr(args, name, None)
         if path is not None and not path.is_absolute():
             setattr(args, name, Path(base) / path)
@@ -72,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="MLF_PATH=FILE",
         help="also write one file of the MLF to FILE (repeatable; used by the Bazel rules)",
+    )
+    compile_.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write what `inspect` prints for this compilation to FILE (used by the Bazel rules)",
     )
     _add_options(compile_)
 
@@ -129,11 +137,18 @@ def _read(path: Path) -> bytes:
 def _compile(args: argparse.Namespace) -> int:
     options = _options(args)
     data = _read(args.model)
-    compilation = compile_graph(read_model(data, args.model.name), data, options)
+    graph = read_model(data, args.model.name)
+    compilation = compile_graph(graph, data, options)
     extracts = _extracts(args.extract, compilation.files)
+    report = None
+    if args.report is not None:  # inspect's report of this very compilation (no second run)
+        report = io.StringIO()
+        _print_report(graph, Analysis(compilation.graph, {}, compilation.plan, compilation), report)
     mlf.write(compilation.files, args.output)  # only after everything succeeded: no partial output
     for member, destination in extracts:
         mlf.write_file(compilation.files[member], destination)
+    if report is not None:
+        mlf.write_file(report.getvalue().encode(), args.report)
     return 0
 
 
@@ -158,7 +173,12 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     options = _options(args)
     data = _read(args.model)
     graph = read_model(data, args.model.name)
-    analysis = analyze(graph, data, options)  # the compiler's own stages, as far as they go
+    _print_report(graph, analyze(graph, data, options), out)  # the compiler's own stages, as far as they go
+    return 0
+
+
+def _print_report(graph: Graph, analysis: Analysis, out: TextIO) -> None:
+    """What `inspect` prints: `graph` as read from the model, `analysis` of compiling it."""
     _print_model(graph, out)
     _print_operators(graph, analysis.problems, out)
     if analysis.problems:
@@ -167,7 +187,6 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
             where = "model" if index < 0 else f"operator {index}"
             print(f"  {where}: {_one_line(reason)}", file=out)
     _print_plan(analysis, out)
-    return 0
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO, right: Sequence[int] = ()) -> None:

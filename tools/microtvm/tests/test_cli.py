@@ -145,6 +145,18 @@ def test_inspect(tmp_path, capsys):
     assert "t7      output  out_a" in out
 
 
+def test_compile_writes_the_inspect_report(tmp_path, capsys):
+    """`compile --report` (what the Bazel rule runs) writes what `inspect` prints, from the one compilation."""
+    model = _write(tmp_path, "chain.tflite", alias_chain_model())
+    options = ["--module-name", "net", "--workspace-pools", "sram", "--use-workspace-io"]
+    assert main(["inspect", str(model), *options]) == 0
+    printed = capsys.readouterr().out
+    report = tmp_path / "out/report.txt"
+    assert main(["compile", str(model), "-o", str(tmp_path / "a.tar"), "--report", str(report), *options]) == 0
+    assert report.read_text() == printed
+    assert "pool sram (external)" in printed
+
+
 def test_inspect_lists_unsupported_operators(tmp_path, capsys):
     model = _write(tmp_path, "exp.tflite", _unsupported_model())
     assert main(["inspect", str(model)]) == 0
