@@ -22,6 +22,7 @@ from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
 from ..passes.variables import model_state
+from . import io_api
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -47,6 +48,8 @@ class CodegenOptions:
     constants_section: str = ".rodata.tvm"
     workspace_section: str = ".bss.noinit.tvm"
     alignment: int = 16
+    input_names: tuple[str, ...] = ()  # --input-names: C names of the inputs; empty: from the model
+    output_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,14 @@ class _EmittedStep:
 
 
 def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenOptions) -> GeneratedCode:
-    iface = make_interface(graph, options.module_name, options.external_pools, stateful=bool(plan.state_buffers))
+    iface = make_interface(
+        graph,
+        options.module_name,
+        options.external_pools,
+        stateful=bool(plan.state_buffers),
+        input_names=options.input_names,
+        output_names=options.output_names,
+    )
     constants = Constants(options.module_name)
     resolver = BufferResolver(graph, plan, iface, constants)
 
@@ -129,8 +139,11 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         run_params=run_params,
         constants_header=f"{iface.module}_constants.h",
     )
+    apis = io_api.io_apis(iface)
     header = env.get_template("header.h.j2").render(
         **common,
+        io_apis=[dict(kind=a.kind, io=a.io, macros=io_api.macros(a)) for a in apis],
+        io_helpers=[io_api.helper(a) for a in apis if a.helper],
         guard=f"TVMGEN_{iface.module.upper()}_H_",
         workspace_size=plan.workspace_size,
         state_size=plan.state_size,
