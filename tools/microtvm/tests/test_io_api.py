@@ -1,6 +1,7 @@
 """The header's per-I/O interface: dtype/shape/quantization macros, the static inline
 quantize/dequantize helpers (bit-exact with LiteRT's reference QUANTIZE and DEQUANTIZE, built
 with -Wall -Wextra -Werror and ASan/UBSan), input/output renaming, and `inspect`'s listing."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from microtvm.cli import main
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UserError
@@ -71,7 +71,11 @@ def _run_c(tmp_path: Path, headers: dict[str, str], body: str) -> str:
     source = tmp_path / "check.c"
     includes = "".join(f'#include "{name}"\n' for name in headers)
     source.write_text(
-        "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n" + includes + "int main(void) {\n" + body + "  return 0;\n}\n"
+        "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n"
+        + includes
+        + "int main(void) {\n"
+        + body
+        + "  return 0;\n}\n"
     )
     exe = tmp_path / "check"
     command = [*host.c_compiler(), *host.c_flags(), "-pedantic", f"-I{tmp_path}", str(source), "-o", str(exe)]
@@ -91,10 +95,14 @@ def test_helpers_match_litert_quantize_and_dequantize(tmp_path: Path) -> None:
         # QUANTIZE (float -> q) is LiteRT's side of the input helper: our header for a model
         # whose input is q has tvmgen_<m>_quantize_<input>; DEQUANTIZE's is the output helper's.
         quantize = single_op_model(
-            "QUANTIZE", [TensorSpec([len(values)], "float32")], [TensorSpec([len(values)], dtype, scale=scale, zero_point=zero_point)]
+            "QUANTIZE",
+            [TensorSpec([len(values)], "float32")],
+            [TensorSpec([len(values)], dtype, scale=scale, zero_point=zero_point)],
         )
         dequantize = single_op_model(
-            "DEQUANTIZE", [TensorSpec([len(codes)], dtype, scale=scale, zero_point=zero_point)], [TensorSpec([len(codes)], "float32")]
+            "DEQUANTIZE",
+            [TensorSpec([len(codes)], dtype, scale=scale, zero_point=zero_point)],
+            [TensorSpec([len(codes)], "float32")],
         )
         module_in, module_out = f"qin{n}", f"qout{n}"
         headers[f"tvmgen_{module_in}.h"], _ = _header(dequantize, module_in, input_names=("x",))
@@ -105,15 +113,22 @@ def test_helpers_match_litert_quantize_and_dequantize(tmp_path: Path) -> None:
 
         c_type = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t"}[dtype]
         body.append(f"  {{ static const float v[] = {{{', '.join(_hex(v) for v in values)}}};\n")
-        body.append(f"    for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i) printf(\"%d\\n\", (int)tvmgen_{module_in}_quantize_x(v[i]));\n")
+        body.append(
+            "    for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i)\n"
+            f'      printf("%d\\n", (int)tvmgen_{module_in}_quantize_x(v[i]));\n'
+        )
         body.append(f"    for (int32_t c = {low}; c <= {high}; ++c) {{\n")
-        body.append(f"      float r = tvmgen_{module_out}_dequantize_y(({c_type})c); uint32_t bits; memcpy(&bits, &r, 4);\n")
-        body.append("      printf(\"%u\\n\", (unsigned)bits);\n    }\n  }\n")
+        body.append(
+            f"      float r = tvmgen_{module_out}_dequantize_y(({c_type})c); uint32_t bits; memcpy(&bits, &r, 4);\n"
+        )
+        body.append('      printf("%u\\n", (unsigned)bits);\n    }\n  }\n')
     lines = iter(_run_c(tmp_path, headers, "".join(body)).split())
     for (dtype, scale, zero_point), q_ref, dq_ref in zip(CASES, expected_q, expected_dq):
         got_q = np.array([int(next(lines)) for _ in q_ref])
         bad = np.nonzero(got_q != q_ref.astype(np.int64))[0]
-        assert bad.size == 0, f"{dtype} scale {scale} zp {zero_point}: quantize differs at {_values(dtype, scale, zero_point)[bad[:5]]}"
+        assert bad.size == 0, (
+            f"{dtype} scale {scale} zp {zero_point}: quantize differs at {_values(dtype, scale, zero_point)[bad[:5]]}"
+        )
         got_dq = np.array([int(next(lines)) for _ in dq_ref], np.uint32)
         assert np.array_equal(got_dq, dq_ref.view(np.uint32)), f"{dtype} scale {scale}: dequantize differs"
 
@@ -123,7 +138,7 @@ def test_nan_and_infinities_saturate(tmp_path: Path) -> None:
     header, _ = _header(single_op_model("DEQUANTIZE", [q], [TensorSpec([1], "float32")]), "m", input_names=("x",))
     body = (
         "  volatile float zero = 0.0f;\n"
-        "  printf(\"%d %d %d\\n\", tvmgen_m_quantize_x(zero / zero), tvmgen_m_quantize_x(1.0f / zero), "
+        '  printf("%d %d %d\\n", tvmgen_m_quantize_x(zero / zero), tvmgen_m_quantize_x(1.0f / zero), '
         "tvmgen_m_quantize_x(-1.0f / zero));\n"
     )
     assert _run_c(tmp_path, {"tvmgen_m.h": header}, body).split() == ["-128", "127", "-128"]
@@ -132,7 +147,10 @@ def test_nan_and_infinities_saturate(tmp_path: Path) -> None:
 def test_macros_describe_every_io() -> None:
     model = single_op_model(
         "ADD",
-        [TensorSpec([1, 2, 3], "int8", scale=0.5, zero_point=-1), TensorSpec([1, 2, 3], "int8", scale=0.25, zero_point=2)],
+        [
+            TensorSpec([1, 2, 3], "int8", scale=0.5, zero_point=-1),
+            TensorSpec([1, 2, 3], "int8", scale=0.25, zero_point=2),
+        ],
         [TensorSpec([1, 2, 3], "int8", scale=0.75, zero_point=0)],
     )
     header, _ = _header(model, "add")
@@ -147,7 +165,9 @@ def test_macros_describe_every_io() -> None:
     assert "static inline int8_t tvmgen_add_quantize_input_1(float real)" in header
     assert "static inline float tvmgen_add_dequantize_output_0(int8_t value)" in header
 
-    floats = single_op_model("ADD", [TensorSpec([4], "float32"), TensorSpec([4], "float32")], [TensorSpec([4], "float32")])
+    floats = single_op_model(
+        "ADD", [TensorSpec([4], "float32"), TensorSpec([4], "float32")], [TensorSpec([4], "float32")]
+    )
     header, _ = _header(floats, "f")
     assert '#define TVMGEN_F_INPUT_0_DTYPE "float32"' in header and "#define TVMGEN_F_INPUT_0_SHAPE {4}" in header
     assert "_SCALE" not in header and "quantize_" not in header
@@ -156,8 +176,10 @@ def test_macros_describe_every_io() -> None:
 def test_renamed_io_run_and_keep_the_model_names(tmp_path: Path) -> None:
     model = single_op_model(
         "ADD",
-        [TensorSpec([1, 4], "int8", scale=0.5, zero_point=-1, name="serving_default_dense_input:0"),
-         TensorSpec([1, 4], "int8", scale=0.25, zero_point=2, name="serving_default_other:0")],
+        [
+            TensorSpec([1, 4], "int8", scale=0.5, zero_point=-1, name="serving_default_dense_input:0"),
+            TensorSpec([1, 4], "int8", scale=0.25, zero_point=2, name="serving_default_other:0"),
+        ],
         [TensorSpec([1, 4], "int8", scale=0.75, zero_point=0, name="StatefulPartitionedCall:0")],
     )
     options = dict(input_names=("audio", "gain"), output_names=("score",))
@@ -183,7 +205,9 @@ def test_renamed_io_run_and_keep_the_model_names(tmp_path: Path) -> None:
     ],
 )
 def test_bad_names_are_refused(options: dict, message: str) -> None:
-    model = single_op_model("ADD", [TensorSpec([4], "float32"), TensorSpec([4], "float32")], [TensorSpec([4], "float32")])
+    model = single_op_model(
+        "ADD", [TensorSpec([4], "float32"), TensorSpec([4], "float32")], [TensorSpec([4], "float32")]
+    )
     with pytest.raises(UserError) as error:
         compile_model(model, "m.tflite", CompileOptions(module_name="m", **options))
     assert message in str(error.value)

@@ -30,6 +30,7 @@ The helpers reproduce TensorFlow Lite's reference QUANTIZE and DEQUANTIZE kernel
   the single float multiplication scale * (float)(q - zero_point), which is correctly rounded
   and exact in its operands: the helper uses float arithmetic only (no double on FPUs without it).
 """
+
 from __future__ import annotations
 
 import math
@@ -86,16 +87,21 @@ def macros(api: IOApi) -> str:
     io = api.io
     shape = ", ".join(str(d) for d in io.shape)
     lines = [
-        f"#define {api.macro}_DTYPE \"{io.dtype}\"",
+        f'#define {api.macro}_DTYPE "{io.dtype}"',
         f"#define {api.macro}_NDIM {len(io.shape)}",
         f"#define {api.macro}_SHAPE {{{shape}}}",
     ]
     if api.scale is not None:
-        lines.append(f"/*! \\brief {api.kind.capitalize()} \"{c_comment(io.name)}\": real = SCALE * (q - ZERO_POINT). */")
+        lines.append(f'/*! \\brief {api.kind.capitalize()} "{c_comment(io.name)}": real = SCALE * (q - ZERO_POINT). */')
         lines.append(f"#define {api.macro}_SCALE {float_literal(api.scale)}")
-        lines.append(f"#define {api.macro}_ZERO_POINT ({api.zero_point})" if api.zero_point < 0 else f"#define {api.macro}_ZERO_POINT {api.zero_point}")
+        lines.append(
+            f"#define {api.macro}_ZERO_POINT ({api.zero_point})"
+            if api.zero_point < 0
+            else f"#define {api.macro}_ZERO_POINT {api.zero_point}"
+        )
     elif io.quant is not None:
-        lines.append(f"/* \"{c_comment(io.name)}\" is quantized per channel: see {api.macro.lower()[: -len(io.c_name) - 1]}_metadata. */")
+        metadata = api.macro.lower()[: -len(io.c_name) - 1] + "_metadata"
+        lines.append(f'/* "{c_comment(io.name)}" is quantized per channel: see {metadata}. */')
     return "\n".join(lines)
 
 
@@ -105,7 +111,8 @@ def helper(api: IOApi) -> str:
     name, ctype, m = api.helper, api.c_type, api.macro
     if api.kind == "output":
         return (
-            f"/*! \\brief The real value of an element of the output \"{c_comment(api.io.name)}\", as TFLite's DEQUANTIZE computes it. */\n"
+            f'/*! \\brief The real value of an element of the output "{c_comment(api.io.name)}",\n'
+            f" * as TFLite's DEQUANTIZE computes it. */\n"
             f"static inline float {name}({ctype} value) {{\n"
             f"  return {m}_SCALE * (float)((int32_t)value - {m}_ZERO_POINT);\n"
             f"}}\n"
@@ -114,8 +121,9 @@ def helper(api: IOApi) -> str:
     # Bounds of the quotient beyond which the result saturates (exact in float: small integers).
     lo, hi = float(low - api.zero_point - 1), float(high - api.zero_point + 1)
     return (
-        f"/*! \\brief The {api.io.dtype} element of the input \"{c_comment(api.io.name)}\" for a real value, as TFLite's\n"
-        f" * QUANTIZE computes it: round(real / SCALE) (halfway cases away from zero) + ZERO_POINT, saturated. */\n"
+        f'/*! \\brief The {api.io.dtype} element of the input "{c_comment(api.io.name)}" for a real value,\n'
+        f" * as TFLite's QUANTIZE computes it: round(real / SCALE) (halfway cases away from zero)\n"
+        f" * + ZERO_POINT, saturated. */\n"
         f"static inline {ctype} {name}(float real) {{\n"
         f"  float y = real / {m}_SCALE;\n"
         f"  int32_t q;\n"
