@@ -77,6 +77,11 @@ def _generate(ctx, module):
     args.add_all(_compiler_options(ctx, module))
     for member, output in generated.items():
         args.add("--extract", "%s=%s" % (member, output.path))
+
+    # The arguments go in a file (microtvmc reads @FILE), so that a failing compile shows a short
+    # command line beside the compiler's own one-line message.
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
     ctx.actions.run(
         executable = ctx.executable._microtvmc,
         arguments = [args],
@@ -87,12 +92,17 @@ def _generate(ctx, module):
     )
 
     report = ctx.actions.declare_file(ctx.label.name + ".memory.txt")
-    ctx.actions.run_shell(
-        tools = [ctx.attr._microtvmc[DefaultInfo].files_to_run],
+    inspect_args = ctx.actions.args()
+    inspect_args.add("inspect", model)
+    inspect_args.add("-o", report)
+    inspect_args.add_all(_compiler_options(ctx, module))
+    inspect_args.use_param_file("@%s", use_always = True)
+    inspect_args.set_param_file_format("multiline")
+    ctx.actions.run(
+        executable = ctx.executable._microtvmc,
+        arguments = [inspect_args],
         inputs = [model] + ctx.files._runtime_sources,
         outputs = [report],
-        command = '"$1" inspect "$2" "${@:4}" > "$3"',
-        arguments = [ctx.executable._microtvmc.path, model.path, report.path] + _compiler_options(ctx, module),
         mnemonic = "MicrotvmInspect",
         progress_message = "Writing the memory report of %{label}",
     )

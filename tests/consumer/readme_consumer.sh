@@ -80,6 +80,21 @@ for command in "${commands[@]}"; do
   esac
 done
 
+echo "== the memory report lists the interface"
+./tools/bazel build //:sine --output_groups=memory_report >"$log" 2>&1 || {
+  tail -n 20 "$log"
+  fail "building //:sine's memory report"
+}
+report=$(./tools/bazel cquery //:sine --output=files --output_groups=memory_report 2>/dev/null)
+# Under the offline build root, bazel-out points into the root: read it from there.
+buildroot=${RULES_MICROTVM_BUILDROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_microtvm/buildroot}
+if [[ -f "$report" ]]; then
+  cat "$report"
+else
+  chroot "$buildroot" /bin/sh -c 'cd "$1" && cat "$2"' sh "$consumer" "$report"
+fi >"$log" || fail "cannot read the memory report $report"
+grep -F "tvmgen_sine_quantize_x()" "$log" || fail "the memory report $report does not list tvmgen_sine_quantize_x()"
+
 echo "== WORKSPACE mode (the README's WORKSPACE file and flags): ./tools/bazel test //..."
 require_snippet file WORKSPACE >WORKSPACE
 mapfile -t flags < <(require_snippet flags workspace | sed -nE 's/^common (--[^ ]+).*/\1/p')
@@ -119,4 +134,16 @@ expect_error //bad:typo "no board @rules_microtvm//boards:stm32f746g_discovery; 
   "did you mean @rules_microtvm//boards:stm32f746g_disco?"
 expect_error //bad:local_label "no board //boards:stm32f746g_disco; the boards are: " \
   "from another repository write @rules_microtvm//boards:stm32f746g_disco"
+echo "== an override path that does not exist is named (offline build root only)"
+mkdir -p "$tmp/elsewhere"
+printf 'module(name = "elsewhere")\n\nbazel_dep(name = "rules_microtvm")\nlocal_path_override(module_name = "rules_microtvm", path = "../no_such_checkout")\n' \
+  >"$tmp/elsewhere/MODULE.bazel"
+if (cd "$tmp/elsewhere" && "$consumer/tools/bazel" version) >"$log" 2>&1; then
+  echo "(skipped: the launcher runs a Bazel from PATH, which reports missing paths itself)"
+else
+  grep -F "names the directory ../no_such_checkout, which does not exist" "$log" || {
+    cat "$log"
+    fail "the launcher's error does not name ../no_such_checkout"
+  }
+fi
 echo "== readme_consumer: OK"

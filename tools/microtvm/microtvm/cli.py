@@ -10,6 +10,7 @@ without writing anything.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
@@ -33,7 +34,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "compile":
             return _compile(args)
-        return _inspect(args, sys.stdout)
+        if args.output is None:
+            return _inspect(args, sys.stdout)
+        report = io.StringIO()
+        status = _inspect(args, report)
+        args.output.write_text(report.getvalue())  # only after everything succeeded
+        return status
     except UserError as error:
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
         return error.exit_code
@@ -61,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Compile TensorFlow Lite models ahead of time to C (TVM's Model Library Format).",
+        # @FILE: arguments from FILE, one per line (Bazel's rules pass them so, which keeps the
+        # command Bazel shows for a failed action short).
+        fromfile_prefix_chars="@",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -79,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="print operators, MACs, weights and the memory plan")
     inspect.add_argument("model", type=Path, help="the .tflite model")
+    inspect.add_argument("-o", "--output", type=Path, default=None, help="write the report to this file (default: stdout)")
     _add_options(inspect)
     return parser
 
