@@ -85,7 +85,7 @@ echo "== the memory report lists the interface"
   tail -n 20 "$log"
   fail "building //:sine's memory report"
 }
-report=$(./tools/bazel cquery //:sine --output=files --output_groups=memory_report 2>/dev/null)
+report=bazel-bin/sine.memory.txt
 # Under the offline build root, bazel-out points into the root: read it from there.
 buildroot=${RULES_MICROTVM_BUILDROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_microtvm/buildroot}
 if [[ -f "$report" ]]; then
