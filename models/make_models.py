@@ -17,6 +17,8 @@ copied from ../shared/models.
 | mobilenet_tiny.tflite | MobileNet-style: depthwise-separable blocks, RELU6, strides 2    | int8[1,32,32,3] -> int8[1,10] |
 | residual.tflite       | ResNet-8-style: two residual blocks with ADD (identity and 1x1 projection shortcuts) | int8[1,16,16,3] -> int8[1,10] |
 | svdf_kws.tflite       | streaming keyword spotting: two SVDF layers (state), FULLY_CONNECTED, SOFTMAX | int8[1,40] -> int8[1,12] per frame |
+| ssd_tiny.tflite       | int8 SSD-style detector: backbone, box and class heads, DEQUANTIZE, TFLite_Detection_PostProcess | int8[1,16,16,3] -> float32 boxes[1,10,4], classes, scores[1,10], count[1] |
+| audio_frontend.tflite | TFLite Micro's Signal audio front end: window, FFT, energy, mel filter bank, sqrt, PCAN, log | int16[480] -> int16[20] |
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # model_builder.py, wh
 
 from model_builder import (  # noqa: E402
     ModelBuilder,
+    OpSpec,
+    TensorSpec,
+    build_model,
     classifier_head,
     he_normal,
     int8_calibration,
@@ -182,6 +187,108 @@ def svdf_kws() -> bytes:
     return m.build([m.softmax("probabilities", x)])
 
 
+def ssd_tiny() -> bytes:
+    """A small int8 SSD-style detector ending in TFLite_Detection_PostProcess, as TensorFlow's
+    converter writes one: backbone CONV_2D 3x3/2 -> 8, DEPTHWISE_CONV_2D 3x3/2 + CONV_2D 1x1 -> 16
+    (RELU6) on a 16x16 image, giving a 4x4 feature map with 2 anchors per cell (32 anchors); a box
+    head (CONV_2D 1x1 -> 2 x 4 encodings) and a class head (CONV_2D 1x1 -> 2 x (background + 3
+    classes), LOGISTIC), each RESHAPEd to [1, 32, 4] and DEQUANTIZEd to float32;
+    TFLite_Detection_PostProcess with regular NMS (every output slot defined), 3 classes,
+    10 detections, 5 per class."""
+    rng = np.random.RandomState(1005)
+    m = ModelBuilder(quantized=True)
+    shape = (1, 16, 16, 3)
+    scale, zero_point = 1.0 / 128.0, 0
+    x = m.input("image", shape, int8_calibration(rng, shape, scale, zero_point, CALIBRATION_BATCH), scale, zero_point)
+    x = m.conv2d("conv_0", x, 2.0 * he_normal(rng, (8, 3, 3, 3), 27), _bias(rng, 8), stride=2, activation="RELU6")
+    x = m.depthwise_conv2d("dw_1", x, he_normal(rng, (1, 3, 3, 8), 9), _bias(rng, 8), stride=2, activation="RELU6")
+    x = m.conv2d("pw_1", x, he_normal(rng, (16, 1, 1, 8), 8), _bias(rng, 16), activation="RELU6")
+    cells, per_cell, classes = 4, 2, 3
+    anchors_n = cells * cells * per_cell
+    boxes = m.conv2d("box_head", x, he_normal(rng, (per_cell * 4, 1, 1, 16), 16), _bias(rng, per_cell * 4), activation="NONE")
+    boxes = m.dequantize("box_encodings", m.reshape("box_reshape", boxes, (1, anchors_n, 4)))
+    logits = m.conv2d(
+        "class_head", x, he_normal(rng, (per_cell * (classes + 1), 1, 1, 16), 16), _bias(rng, per_cell * (classes + 1)),
+        activation="NONE",
+    )
+    scores = m.logistic("class_scores", m.reshape("class_reshape", logits, (1, anchors_n, classes + 1)))
+    scores = m.dequantize("class_predictions", scores)
+    centers = (np.arange(cells) + 0.5) / cells
+    anchors = np.array(
+        [[cy, cx, h, w] for cy in centers for cx in centers for h, w in ((0.3, 0.3), (0.45, 0.25))], np.float32
+    )
+    anchor_index = m.constant(TensorSpec((anchors_n, 4), "float32", data=anchors, name="anchors"))
+    max_detections = 10
+    outputs = m.custom(
+        "TFLite_Detection_PostProcess",
+        [boxes.index, scores.index, anchor_index],
+        [
+            TensorSpec((1, max_detections, 4), "float32", name="detection_boxes"),
+            TensorSpec((1, max_detections), "float32", name="detection_classes"),
+            TensorSpec((1, max_detections), "float32", name="detection_scores"),
+            TensorSpec((1,), "float32", name="num_detections"),
+        ],
+        {
+            "max_detections": max_detections, "max_classes_per_detection": 1, "detections_per_class": 5,
+            "use_regular_nms": True, "nms_score_threshold": 0.9, "nms_iou_threshold": 0.5, "num_classes": classes,
+            "y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0,
+        },
+    )
+    return m.build_indices(outputs)
+
+
+def audio_frontend() -> bytes:
+    """TFLite Micro's audio front end (its Signal library) on one 30 ms frame of 16 kHz audio:
+    SignalWindow (Hann, Q12) -> SignalFftAutoScale -> SignalRfft (512) -> SignalEnergy ->
+    SignalFilterBank (20 mel-like triangular channels over bins 2..200) ->
+    SignalFilterBankSquareRoot (undoing the auto-scale) -> SignalPCAN (a constant noise estimate)
+    -> SignalFilterBankLog. int16 samples in, int16 log-mel features out. LiteRT cannot run the
+    Signal operators: its golden is TFLite Micro's interpreter."""
+    rng = np.random.RandomState(1006)
+    frame, n, channels = 480, 512, 20
+    bins = n // 2 + 1
+    hann = np.round(4096 * (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame) / frame))).astype(np.int16)
+    edges = np.round(np.geomspace(2, 200, channels + 2)).astype(int)
+    widths = np.maximum(np.diff(edges), 1).astype(np.int16)
+    freq_starts = edges[:-1].astype(np.int16)
+    weight_starts = np.concatenate([[0], np.cumsum(widths[:-1])]).astype(np.int16)
+    weights = np.concatenate([np.linspace(0, 4096, w, endpoint=False) for w in widths]).astype(np.int16)
+    unweights = (4096 - weights).astype(np.int16)
+    gain_lut = np.round(np.linspace(1 << 12, 64, 125)).astype(np.int16)
+    noise = rng.randint(0, 4000, channels).astype(np.uint32)
+    t = [
+        TensorSpec((frame,), "int16", name="audio"),  # 0
+        TensorSpec((frame,), "int16", data=hann, name="hann"),
+        TensorSpec((frame,), "int16", name="windowed"),
+        TensorSpec((frame,), "int16", name="scaled"),
+        TensorSpec((), "int32", name="scale_bits"),
+        TensorSpec((2 * bins,), "int16", name="spectrum"),  # 5
+        TensorSpec((bins,), "uint32", name="energy"),
+        TensorSpec((len(weights),), "int16", data=weights, name="weights"),
+        TensorSpec((len(weights),), "int16", data=unweights, name="unweights"),
+        TensorSpec((channels + 1,), "int16", data=freq_starts, name="freq_starts"),
+        TensorSpec((channels + 1,), "int16", data=weight_starts, name="weight_starts"),  # 10
+        TensorSpec((channels + 1,), "int16", data=widths, name="widths"),
+        TensorSpec((channels,), "uint64", name="filterbank"),
+        TensorSpec((channels,), "uint32", name="magnitudes"),
+        TensorSpec((channels,), "uint32", data=noise, name="noise_estimate"),
+        TensorSpec((125,), "int16", data=gain_lut, name="gain_lut"),  # 15
+        TensorSpec((channels,), "uint32", name="pcan"),
+        TensorSpec((channels,), "int16", name="log_mel"),
+    ]
+    ops = [
+        OpSpec("CUSTOM", [0, 1], [2], {"shift": 12}, custom_code="SignalWindow"),
+        OpSpec("CUSTOM", [2], [3, 4], {}, custom_code="SignalFftAutoScale"),
+        OpSpec("CUSTOM", [3], [5], {"T": 7, "fft_length": n}, custom_code="SignalRfft"),
+        OpSpec("CUSTOM", [5], [6], {"start_index": 0, "end_index": bins}, custom_code="SignalEnergy"),
+        OpSpec("CUSTOM", [6, 7, 8, 9, 10, 11], [12], {"num_channels": channels}, custom_code="SignalFilterBank"),
+        OpSpec("CUSTOM", [12, 4], [13], {}, custom_code="SignalFilterBankSquareRoot"),
+        OpSpec("CUSTOM", [13, 14, 15], [16], {"snr_shift": 6}, custom_code="SignalPCAN"),
+        OpSpec("CUSTOM", [16], [17], {"input_correction_bits": 3, "output_scale": 1600}, custom_code="SignalFilterBankLog"),
+    ]
+    return build_model(t, ops, inputs=[0], outputs=[17])
+
+
 # File name -> generator. Adding a model: add a function above and a line here, run this script,
 # commit the new file, and list it in models/BUILD.bazel.
 MODELS: dict[str, Callable[[], bytes]] = {
@@ -191,6 +298,8 @@ MODELS: dict[str, Callable[[], bytes]] = {
     "mobilenet_tiny.tflite": mobilenet_tiny,
     "residual.tflite": residual,
     "svdf_kws.tflite": svdf_kws,
+    "ssd_tiny.tflite": ssd_tiny,
+    "audio_frontend.tflite": audio_frontend,
 }
 
 

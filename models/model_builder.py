@@ -319,6 +319,43 @@ class ModelBuilder:
         self.ops.append(OpSpec("SOFTMAX", [x.index], [out.index], {"beta": 1.0}))
         return out
 
+    def reshape(self, name: str, x: Activation, shape: Sequence[int]) -> Activation:
+        """RESHAPE to `shape` (batch first), quantized like its input."""
+        value = x.value.reshape((x.value.shape[0], *shape[1:]))
+        out = self._same_quant_output(name, value, x)
+        new_shape = self._tensor(TensorSpec((len(shape),), "int32", data=np.array(shape, np.int32), name=f"{name}/shape"))
+        self.ops.append(OpSpec("RESHAPE", [x.index, new_shape], [out.index], {"new_shape": list(shape)}))
+        return out
+
+    def logistic(self, name: str, x: Activation) -> Activation:
+        """LOGISTIC; int8 output scale 1/256, zero point -128 (what TFLite requires)."""
+        value = 1.0 / (1.0 + np.exp(-x.value))
+        if self.quantized:
+            out = self._quantized_output(name, value, 1.0 / 256.0, -128)
+        else:
+            out = self._output(name, value)
+        self.ops.append(OpSpec("LOGISTIC", [x.index], [out.index]))
+        return out
+
+    def dequantize(self, name: str, x: Activation) -> Activation:
+        """DEQUANTIZE an int8 activation to float32 (how the converter feeds float-only operators)."""
+        real = (np.clip(np.round(x.value / x.scale) + x.zero_point, QMIN, QMAX) - x.zero_point) * x.scale
+        out = Activation(self._tensor(TensorSpec((1, *x.value.shape[1:]), "float32", name=name)), real)
+        self.ops.append(OpSpec("DEQUANTIZE", [x.index], [out.index]))
+        return out
+
+    def custom(self, code: str, inputs: Sequence[int], outputs: Sequence[TensorSpec], options: dict) -> list[int]:
+        """A custom operator (flexbuffer options) on existing tensors; returns its output indices."""
+        indices = [self._tensor(spec) for spec in outputs]
+        self.ops.append(OpSpec("CUSTOM", list(inputs), indices, options, custom_code=code))
+        return indices
+
+    def constant(self, spec: TensorSpec) -> int:
+        return self._tensor(spec)
+
+    def build_indices(self, outputs: Sequence[int]) -> bytes:
+        return build_model(self.tensors, self.ops, self.inputs, list(outputs))
+
     def build(self, outputs: Sequence[Activation]) -> bytes:
         return build_model(self.tensors, self.ops, self.inputs, [o.index for o in outputs])
 

@@ -5,7 +5,8 @@
  *   gate += peephole .* c; layer norm: gate = (gate - mean) / sqrt(var + 1e-8) .* L + bias;
  *   gate = sigmoid(gate) (the cell gate: the fused activation);
  *   c = f .* c; c += g .* i (CIFG: i = 1 - f); clip;
- *   output gate after the cell update (its peephole reads the new c); h = o .* act(c);
+ *   output gate after the cell update (its peephole reads the new c); h = o .* act(c)
+ *   (activation NONE: h = o .* g, LiteRT's scratch reuse, see step());
  *   projection: h = proj_bias (or 0) + dot(W_proj, h), clipped.
  * Each batch row is independent, so the kernel runs one row at a time in either layout.
  */
@@ -17,14 +18,14 @@
 
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
-static float dot(const float* a, const float* b, int32_t n) {
+static float dot(const float *a, const float *b, int32_t n) {
   float sum = 0.0f;
   for (int32_t i = 0; i < n; ++i) sum += a[i] * b[i];
   return sum;
 }
 
 /* TFLite's MeanStddevNormalization over one row. */
-static void layer_norm(float* x, int32_t n) {
+static void layer_norm(float *x, int32_t n) {
   float sum = 0.0f;
   for (int32_t i = 0; i < n; ++i) sum += x[i];
   const float mean = sum / (float)n;
@@ -43,8 +44,8 @@ static float clip(float x, float limit) {
   return x > limit ? limit : (x < -limit ? -limit : x);
 }
 
-static void gate(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t* w, int g, const float* x,
-                 const float* h, const float* c, mtvm_activation_t activation, float* out) {
+static void gate(const mtvm_lstm_f32_params_t *p, const mtvm_lstm_f32_weights_t *w, int g, const float *x,
+                 const float *h, const float *c, mtvm_activation_t activation, float *out) {
   const int32_t n_cell = p->n_cell;
   for (int32_t k = 0; k < n_cell; ++k) {
     float acc = w->layer_norm[g] != NULL ? 0.0f : w->bias[g][k];
@@ -62,14 +63,14 @@ static void gate(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t*
   }
 }
 
-static void step(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t* w, const float* x, float* h,
-                 float* c, float* out, float* scratch) {
+static void step(const mtvm_lstm_f32_params_t *p, const mtvm_lstm_f32_weights_t *w, const float *x, float *h, float *c,
+                 float *out, float *scratch) {
   const int32_t n_cell = p->n_cell;
   const int cifg = w->input_weights[MTVM_LSTM_I] == NULL;
-  float* ig = scratch;
-  float* fg = scratch + n_cell;
-  float* gg = scratch + 2 * n_cell;
-  float* og = scratch + 3 * n_cell;
+  float *ig = scratch;
+  float *fg = scratch + n_cell;
+  float *gg = scratch + 2 * n_cell;
+  float *og = scratch + 3 * n_cell;
   if (!cifg) gate(p, w, MTVM_LSTM_I, x, h, c, MTVM_ACT_SIGMOID, ig);
   gate(p, w, MTVM_LSTM_F, x, h, c, MTVM_ACT_SIGMOID, fg);
   gate(p, w, MTVM_LSTM_G, x, h, c, p->activation, gg);
@@ -79,8 +80,13 @@ static void step(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t*
     c[k] = clip(ck, p->cell_clip);
   }
   gate(p, w, MTVM_LSTM_O, x, h, c, MTVM_ACT_SIGMOID, og);
-  /* h without projection, into the cell gate's scratch (no longer needed). */
-  for (int32_t k = 0; k < n_cell; ++k) gg[k] = og[k] * mtvm_activation_f32(c[k], p->activation);
+  /* h without projection, into the cell gate's scratch, as LiteRT's CalculateLstmOutputFloat:
+   * scratch = act(c) then scratch *= o. Its activation NONE writes nothing, so the scratch (the
+   * cell gate's buffer) keeps the cell gate g: h = o .* g, not o .* c. */
+  if (p->activation != MTVM_ACT_NONE) {
+    for (int32_t k = 0; k < n_cell; ++k) gg[k] = mtvm_activation_f32(c[k], p->activation);
+  }
+  for (int32_t k = 0; k < n_cell; ++k) gg[k] = og[k] * gg[k];
   if (w->projection_weights != NULL) {
     for (int32_t k = 0; k < p->n_output; ++k) {
       float acc = w->projection_bias != NULL ? w->projection_bias[k] : 0.0f;
@@ -93,12 +99,12 @@ static void step(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t*
   memcpy(out, h, (size_t)p->n_output * sizeof(float));
 }
 
-void mtvm_lstm_f32(const mtvm_lstm_f32_params_t* p, const mtvm_lstm_f32_weights_t* w, const float* input,
-                   float* output_state, float* cell_state, float* output, float* scratch) {
+void mtvm_lstm_f32(const mtvm_lstm_f32_params_t *p, const mtvm_lstm_f32_weights_t *w, const float *input,
+                   float *output_state, float *cell_state, float *output, float *scratch) {
   for (int32_t t = 0; t < p->n_time; ++t) {
     for (int32_t b = 0; b < p->n_batch; ++b) {
-      const size_t row = p->time_major ? (size_t)t * (size_t)p->n_batch + (size_t)b
-                                       : (size_t)b * (size_t)p->n_time + (size_t)t;
+      const size_t row =
+          p->time_major ? (size_t)t * (size_t)p->n_batch + (size_t)b : (size_t)b * (size_t)p->n_time + (size_t)t;
       step(p, w, input + row * (size_t)p->n_input, output_state + (size_t)b * (size_t)p->n_output,
            cell_state + (size_t)b * (size_t)p->n_cell, output + row * (size_t)p->n_output, scratch);
     }

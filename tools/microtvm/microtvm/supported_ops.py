@@ -68,7 +68,9 @@ says, for one model, which operators compile and why the others do not.
 Custom operators (noted "custom") are checked against the `tflite_micro` package's interpreter
 (TFLite Micro's kernels), since LiteRT cannot run TFLite Micro's Signal library, and
 TFLite_Detection_PostProcess against LiteRT as well; for the Signal operators the int16 column
-means plain int16 tensors.
+means plain int16 tensors. TFLite_Detection_PostProcess's int8 and uint8 columns are its quantized
+box encodings and class predictions (float32 outputs): uint8 against LiteRT's kernel, int8 (which
+no TFLite kernel takes) against LiteRT on the uint8 encoding of the same real values.
 """
 
 

@@ -25,10 +25,16 @@ from ai_edge_litert.interpreter import Interpreter, OpResolverType
 from microtvm.compiler import read_model
 from microtvm.ir import Graph
 from microtvm_testing import host
-from microtvm_testing.reference import random_input_sequence, random_inputs, run_reference
+from microtvm_testing.reference import random_array, random_input_sequence, random_inputs, run_reference
+from microtvm_testing.tflm_reference import assert_matches_tflm, input_specs
 
 MODELS_DIR = Path(__file__).absolute().parents[3] / "models"
-MODEL_FILES = ("kws.tflite", "sine.tflite", "sine_float.tflite", "mobilenet_tiny.tflite", "residual.tflite", "svdf_kws.tflite")
+MODEL_FILES = (
+    "kws.tflite", "sine.tflite", "sine_float.tflite", "mobilenet_tiny.tflite", "residual.tflite", "svdf_kws.tflite",
+    "ssd_tiny.tflite", "audio_frontend.tflite",
+)
+# Models with TFLite Micro's Signal operators: LiteRT cannot run them, TFLite Micro's interpreter is the reference.
+TFLM_MODELS = ("audio_frontend.tflite",)
 CLASSIFIERS = ("kws.tflite", "mobilenet_tiny.tflite", "residual.tflite")
 # Stateful models (SVDF memory in variable tensors): invocations per seed, from a reset state.
 STREAM_STEPS = {"svdf_kws.tflite": 6}
@@ -67,7 +73,7 @@ def test_generator_is_deterministic_within_a_run() -> None:
     assert generator.kws() == generator.kws()
 
 
-@pytest.mark.parametrize("name", MODEL_FILES)
+@pytest.mark.parametrize("name", [name for name in MODEL_FILES if name not in TFLM_MODELS])
 def test_model_matches_litert_reference(name: str, tmp_path: Path) -> None:
     steps = STREAM_STEPS.get(name, 1)
     host.assert_matches_reference(_model(name), seeds=(0, 1, 2, 3), steps=steps, workdir=tmp_path, source_name=name)
@@ -238,3 +244,31 @@ def test_sine_models_approximate_sine(name: str, max_error: float, mean_error: f
             y = float(run_reference(data, [np.array([[x_real]], np.float32)])[0][0, 0])
         errors.append(abs(y - math.sin(x_real)))
     assert max(errors) < max_error and float(np.mean(errors)) < mean_error, (max(errors), float(np.mean(errors)))
+
+
+@pytest.mark.parametrize("name", TFLM_MODELS)
+def test_model_matches_tflm_reference(name: str, tmp_path: Path) -> None:
+    data = _model(name)
+    specs = input_specs(data)
+    cases = [
+        [random_array(shape, dtype, np.random.default_rng([seed, k])) for k, (shape, dtype) in enumerate(specs)]
+        for seed in (0, 1, 2, 3)
+    ]
+    assert_matches_tflm(data, cases, workdir=tmp_path, source_name=name)
+
+
+def test_detector_ends_in_detection_postprocess_with_ties() -> None:
+    """ssd_tiny: int8 up to the heads, then DEQUANTIZE and TFLite_Detection_PostProcess; its int8
+    LOGISTIC scores (steps of 1/256) give equal scores among the detections, so the model test also
+    checks LiteRT's order for them."""
+    data = _model("ssd_tiny.tflite")
+    graph = read_model(data, "ssd_tiny.tflite")
+    opcodes = [op.opcode for op in graph.operators]
+    assert opcodes[-1] == "TFLite_Detection_PostProcess" and opcodes.count("DEQUANTIZE") == 2
+    ties = 0
+    for seed in (0, 1, 2):
+        scores, count = (run_reference(data, random_inputs(data, seed)))[2:]
+        kept = scores[0, : int(count[0])]
+        assert 0 < count[0] <= 10
+        ties += len(kept) - len(np.unique(kept))
+    assert ties > 0

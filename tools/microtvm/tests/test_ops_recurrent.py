@@ -357,6 +357,12 @@ LSTM_FLOAT_CASES = {
         projection_bias=True,
     ),
     "relu_activation": dict(n_batch=2, n_time=2, n_input=3, n_cell=3, activation="RELU"),
+    # NONE: LiteRT's hidden state is o .* g (the cell gate), not o .* c (its activation writes nothing)
+    "none_activation": dict(n_batch=2, n_time=3, n_input=3, n_cell=4, activation="NONE"),
+    "none_activation_cifg_peephole_projection": dict(
+        n_batch=2, n_time=2, n_input=3, n_cell=4, n_output=3, activation="NONE", cifg=True, peephole=True,
+        projection=True,
+    ),
     "ones": dict(n_batch=1, n_time=1, n_input=1, n_cell=1),
 }
 

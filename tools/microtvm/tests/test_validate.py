@@ -168,3 +168,38 @@ def test_zero_activation_scale_and_out_of_range_zero_point_are_damaged_models() 
     far = single_op_model("RELU", [TensorSpec((4,), "int8", 0.5, 300)], [_q((4,))])
     with pytest.raises(ModelFormatError, match="zero point outside"):
         validate(read_tflite(far, "m.tflite"))
+
+
+def test_legacy_all_uint8_model_is_refused_in_one_line() -> None:
+    """A legacy asymmetric-uint8 model (CONV_2D -> RESHAPE -> FULLY_CONNECTED -> SOFTMAX, uint8
+    throughout, uint8 weights, int32 biases): the whole pipeline refuses it with one sentence that
+    names the first operator and says to re-convert with int8 quantization."""
+    from microtvm.compiler import CompileOptions, compile_model
+
+    rng = np.random.default_rng(0)
+    u8 = lambda shape, scale=0.05, zp=128, data=None: TensorSpec(shape, "uint8", scale=scale, zero_point=zp, data=data)  # noqa: E731
+    tensors = [
+        u8((1, 4, 4, 2)),
+        u8((3, 3, 3, 2), scale=0.01, zp=120, data=rng.integers(0, 256, (3, 3, 3, 2), dtype=np.uint8)),
+        TensorSpec((3,), "int32", scale=0.0005, zero_point=0, data=rng.integers(-100, 100, 3, dtype=np.int32)),
+        u8((1, 4, 4, 3), scale=0.1),
+        TensorSpec((2,), "int32", data=np.array([1, 48], np.int32)),
+        u8((1, 48), scale=0.1),
+        u8((5, 48), scale=0.01, zp=130, data=rng.integers(0, 256, (5, 48), dtype=np.uint8)),
+        TensorSpec((5,), "int32", scale=0.001, zero_point=0, data=rng.integers(-100, 100, 5, dtype=np.int32)),
+        u8((1, 5), scale=0.2),
+        u8((1, 5), scale=1 / 256, zp=0),
+    ]
+    ops = [
+        OpSpec("CONV_2D", [0, 1, 2], [3], {"padding": "SAME", "stride_w": 1, "stride_h": 1}),
+        OpSpec("RESHAPE", [3, 4], [5], {"new_shape": [1, 48]}),
+        OpSpec("FULLY_CONNECTED", [5, 6, 7], [8]),
+        OpSpec("SOFTMAX", [8], [9], {"beta": 1.0}),
+    ]
+    model = build_model(tensors, ops, inputs=[0], outputs=[9])
+    with pytest.raises(UnsupportedError) as info:
+        compile_model(model, "legacy.tflite", CompileOptions())
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert "operator 0 (CONV_2D)" in message and "uint8 quantized activations" in message, message
+    assert "TFLite Micro does not run" in message and "Re-convert the model with full-integer int8" in message, message

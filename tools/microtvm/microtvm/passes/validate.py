@@ -31,8 +31,9 @@ from ..ir import Graph, Operator, Tensor
 from ..ops.base import OpLowering
 
 # These convert between types by definition (e.g. a uint8 camera input quantized to int8, or
-# int8 constants dequantized for a float model); their lowerings' check() decides what they take.
-_TYPE_CONVERSIONS = frozenset({"QUANTIZE", "DEQUANTIZE"})
+# int8 constants dequantized for a float model; TFLite_Detection_PostProcess dequantizes its
+# quantized inputs and outputs float32); their lowerings' check() decides what they take.
+_TYPE_CONVERSIONS = frozenset({"QUANTIZE", "DEQUANTIZE", "TFLite_Detection_PostProcess"})
 
 _FIX_QUANTIZATION = (
     "Convert the model with full-integer int8 quantization (int8 weights and activations, "
@@ -174,8 +175,9 @@ def _check_activation_dtypes(graph: Graph, op: Operator, table: Mapping[str, OpL
             continue
         if t.dtype == "uint8" and t.quant is not None:
             raise UnsupportedError(
-                f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}), TFLite's legacy "
-                f"quantization scheme, which is not supported. {_FIX_QUANTIZATION}"
+                f"{_where(graph, op)} has uint8 quantized activations ({t.name!r}): TFLite's legacy asymmetric "
+                "uint8 quantization, which TFLite Micro does not run either and which is not supported. Re-convert "
+                "the model with full-integer int8 quantization (int8 weights and activations), or use the float32 model."
             )
 
 
