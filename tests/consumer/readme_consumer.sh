@@ -141,7 +141,7 @@ printf 'module(name = "elsewhere")\n\nbazel_dep(name = "rules_microtvm")\nlocal_
 if (cd "$tmp/elsewhere" && "$consumer/tools/bazel" version) >"$log" 2>&1; then
   echo "(skipped: the launcher runs a Bazel from PATH, which reports missing paths itself)"
 else
-  grep -F "names the directory ../no_such_checkout, which does not exist" "$log" || {
+  grep -F "names the directory ../no_such_checkout (" "$log" || {
     cat "$log"
     fail "the launcher's error does not name ../no_such_checkout"
   }
