@@ -11,6 +11,10 @@ visibility("//rules/...")
 _BINUTILS = Label("//toolchains:binutils_toolchain_type")
 _HEADER_EXTENSIONS = ["h", "hh", "hpp", "hxx", "inc", "inl"]
 
+# newlib-nano leaves float formatting out of printf unless the program asks for it: `-u
+# _printf_float` makes the linker pull it in (about 10-15 KiB of flash).
+_PRINTF_FLOAT_FLAGS = {True: ["-u", "_printf_float"]}
+
 # The model modules (MlfInfo.modules) below a firmware's deps, also through cc_library wrappers.
 _ModelModulesInfo = provider(
     doc = "Model modules in a dependency graph.",
@@ -122,7 +126,7 @@ def _link(ctx, compiled, elf_name, map_file, diagnostics):
         cc_toolchain = compiled.cc_toolchain,
         compilation_outputs = compiled.compilation_outputs,
         linking_contexts = compiled.linking_contexts,
-        user_link_flags = ctx.attr.linkopts + [
+        user_link_flags = ctx.attr.linkopts + _PRINTF_FLOAT_FLAGS.get(ctx.attr.printf_float, []) + [
             "-Wl,--noinhibit-exec",
             "-Wl,-Map=" + map_file.path,
             "-wrapper",
@@ -272,8 +276,13 @@ Example:
         name = "kws_fw",
         srcs = ["main.c"],
         deps = [":kws"],                  # e.g. a microtvm_model_library
-        board = "//boards:stm32f746g_disco",
+        board = "@rules_microtvm//boards:stm32f746g_disco",
+        printf_float = True,              # printf("%f") with newlib-nano
     )
+
+`board` names a microtvm_board: one of rules_microtvm's (`@rules_microtvm//boards:<name>`;
+the list is in //boards:boards.bzl) or one of your own. A name that is neither fails with the
+list of boards.
 """,
     cfg = board_transition,
     attrs = {
@@ -291,6 +300,12 @@ Example:
         ),
         "flash_budget": attr.int(doc = "Bytes of flash the firmware may use; 0: all of it."),
         "linkopts": attr.string_list(doc = "Extra linker flags."),
+        "printf_float": attr.bool(
+            doc = "Link newlib-nano's floating-point printf (`-u _printf_float`, about 10-15 " +
+                  "KiB of flash): without it, `printf(\"%f\", x)` prints nothing for the number. " +
+                  "Or print the integer and fraction parts, or the quantized value " +
+                  "(`tvmgen_<m>_dequantize_<output>()` gives the real one).",
+        ),
         "ram_budget": attr.int(doc = "Bytes of RAM the firmware may use; 0: all of it."),
         "srcs": attr.label_list(
             allow_files = [".c", ".cc", ".cpp", ".S", ".s"] + ["." + ext for ext in _HEADER_EXTENSIONS],

@@ -36,6 +36,29 @@ elf=$(rlocation %{elf}) && elf=$(readlink -f "$elf") || exit 2
 bin=$(rlocation %{bin}) && bin=$(readlink -f "$bin") || exit 2
 openocd=${OPENOCD:-%{openocd}}
 
+# Under tools/bazel's offline build root, Bazel's output tree lives inside the root: a dry run
+# names the files by their path on the host (the launcher says where the root is and which
+# directories it mounts at the same path), so that the printed command works there.
+host_path() {
+  local path=$1 dir dirs
+  if [[ -z "${RULES_MICROTVM_HOST_ROOT:-}" ]]; then
+    echo "$path"
+    return
+  fi
+  IFS=: read -ra dirs <<<"${RULES_MICROTVM_HOST_MOUNTS:-}"
+  for dir in "${dirs[@]}"; do
+    if [[ -n "$dir" && ("$path" == "$dir" || "$path" == "$dir"/*) ]]; then
+      echo "$path"
+      return
+    fi
+  done
+  echo "$RULES_MICROTVM_HOST_ROOT$path"
+}
+if ((dry_run)); then
+  elf=$(host_path "$elf")
+  bin=$(host_path "$bin")
+fi
+
 command=("$openocd")
 for script in "${OPENOCD_SCRIPTS[@]}"; do
   command+=(-f "$script")

@@ -68,6 +68,9 @@ def _compiler_options(ctx, module):
         args += ["--constants-section", ctx.attr.constants_section]
     if ctx.attr.workspace_section:
         args += ["--workspace-section", ctx.attr.workspace_section]
+    for flag, names in (("--input-names", ctx.attr.input_names), ("--output-names", ctx.attr.output_names)):
+        if names:
+            args += [flag, ",".join(names)]
     cpu = ctx.attr.target_cpu or ctx.attr._target_cpu[_TargetCpuInfo].cpu
     if cpu:
         args += ["--target-cpu", cpu]
@@ -85,6 +88,11 @@ def _generate(ctx, module):
     args.add_all(_compiler_options(ctx, module))
     for member, output in generated.items():
         args.add("--extract", "%s=%s" % (member, output.path))
+
+    # The arguments go in a file (microtvmc reads @FILE), so that a failing compile shows a short
+    # command line beside the compiler's own one-line message.
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
     ctx.actions.run(
         executable = ctx.executable._microtvmc,
         arguments = [args],
@@ -133,8 +141,22 @@ def _compile_c(ctx, generated):
         cc_infos = [runtime],
     )
 
+def _check_io_names(ctx):
+    """input_names/output_names: C identifiers, unique (the compiler checks the counts)."""
+    seen = {}
+    for attr, names in (("input_names", ctx.attr.input_names), ("output_names", ctx.attr.output_names)):
+        for name in names:
+            if not _is_c_identifier(name):
+                fail(("%s: %r is not a C identifier: the names become struct members, macros " +
+                      "(TVMGEN_<M>_<NAME>_SIZE) and helpers; use letters, digits and underscores, " +
+                      "not starting with a digit.") % (attr, name))
+            if name.upper() in seen:
+                fail("%s: %r is given twice (names are compared upper-cased, as macros): every input and output needs its own name" % (attr, seen[name.upper()]))
+            seen[name.upper()] = name
+
 def _microtvm_model_library_impl(ctx):
     module = ctx.attr.module_name or ctx.label.name
+    _check_io_names(ctx)
     if not _is_c_identifier(module):
         fail(("module_name %r is not a C identifier: the generated API is tvmgen_<module_name>_run. " +
               "Set module_name to letters, digits and underscores, e.g. module_name = %r.") %
@@ -166,10 +188,29 @@ microtvm_model_library = rule(
 
 Provides `CcInfo` (depend on it from cc_library/cc_binary/microtvm_firmware and
 `#include "tvmgen_<module_name>.h"`), `MlfInfo`, and output groups `mlf_tar`, `memory_report`
-and `generated_sources`.""",
+and `generated_sources`.
+
+The header describes each input and output X (its C name: input_names/output_names, else
+derived from the tensor name): `TVMGEN_<M>_<X>_SIZE` (bytes), `_DTYPE` ("int8", ...), `_NDIM`,
+`_SHAPE` (a brace initializer) and, when it is quantized per tensor, `_SCALE` and `_ZERO_POINT`
+(real = scale * (q - zero_point)). Quantized int8/uint8/int16 inputs get
+`static inline int8_t tvmgen_<m>_quantize_<x>(float)` and outputs
+`static inline float tvmgen_<m>_dequantize_<x>(int8_t)`, bit-exact with TensorFlow Lite's
+QUANTIZE and DEQUANTIZE. The memory report (`microtvmc inspect`) lists them too.""",
     attrs = {
         "model": attr.label(allow_single_file = [".tflite"], mandatory = True, doc = "The .tflite model."),
         "module_name": attr.string(doc = "The N of tvmgen_N_run (a C identifier). Default: the target name."),
+        "input_names": attr.string_list(
+            doc = "C names of the model's inputs, in order, instead of those derived from the " +
+                  "model's tensor names (e.g. `serving_default_dense_input_0`): struct members, " +
+                  "`TVMGEN_<M>_<NAME>_SIZE`/`_SCALE`/`_ZERO_POINT`/... macros and " +
+                  "`tvmgen_<m>_quantize_<name>()`. C identifiers, unique (case-insensitively); " +
+                  "one per input. Default: derived.",
+        ),
+        "output_names": attr.string_list(
+            doc = "C names of the model's outputs, in order (like input_names; helpers are " +
+                  "`tvmgen_<m>_dequantize_<name>()`). Default: derived.",
+        ),
         "workspace_pools": attr.string_list(
             doc = "Names of workspace pools the application passes in (`NAME` or `NAME:BYTES`, " +
                   "filled in order). Empty: one internal static pool.",

@@ -1,6 +1,6 @@
 """microtvm_model_test: a model's generated code checked bit-exactly against TFLite, on a board.
 
-    microtvm_model_test(name = "kws_test", model = "kws.tflite", board = "//boards:mps2_an386")
+    microtvm_model_test(name = "kws_test", model = "kws.tflite", board = "@rules_microtvm//boards:mps2_an386")
 
 At build time, random inputs (numpy default_rng([seed, k])) and LiteRT's reference-kernel outputs
 are computed and compiled into a test program with the generated model; the test runs it on the
@@ -70,7 +70,7 @@ def microtvm_model_test(
     Args:
       name: test name.
       model: the .tflite model.
-      board: a board QEMU can emulate (e.g. "//boards:mps2_an386"); None runs on the host.
+      board: a board QEMU can emulate (e.g. "@rules_microtvm//boards:mps2_an386"); None runs on the host.
       seeds: input seeds; each adds one inference.
       module_name: module name of the generated code (default: name).
       library_attrs: further attributes of the microtvm_model_library, e.g.

@@ -8,11 +8,32 @@ visibility("//rules/...")
 # rules_microtvm's own boards: //boards:<name>, described in //boards:boards.bzl.
 _OUR_BOARDS = Label("//boards:boards.bzl")
 
-def _unknown_board(board):
-    fail("no board %s; the boards are %s; from another repository write @rules_microtvm//boards:%s" % (
-        label_string(board),
-        ", ".join(BOARDS.keys()),
-        board.name if board.name in BOARDS else "<name>",
+def _closest(name, names):
+    """The name in `names` sharing the longest prefix with `name` (a typo's likely intent)."""
+    best, best_length = None, 0
+    for candidate in names:
+        length = 0
+        for i in range(min(len(name), len(candidate))):
+            if name[i] != candidate[i]:
+                break
+            length = i + 1
+        if length > best_length:
+            best, best_length = candidate, length
+    return best if best_length >= 4 else None
+
+def _unknown_board(board, ours):
+    """Fails for a label in a //boards package that names none of our boards."""
+    where = ("@rules_microtvm//boards:%s" % board.name) if ours else label_string(board)
+    if board.name in BOARDS:
+        hint = "from another repository write @rules_microtvm//boards:%s" % board.name
+    else:
+        closest = _closest(board.name, BOARDS.keys())
+        hint = (("did you mean @rules_microtvm//boards:%s? " % closest) if closest else "") + \
+               "from another repository write @rules_microtvm//boards:<name>"
+    fail("no board %s; the boards are: %s; %s (or a microtvm_board of your own)" % (
+        where,
+        ", ".join(sorted(BOARDS.keys())),
+        hint,
     ))
 
 def board_platform(board):
@@ -30,11 +51,11 @@ def board_platform(board):
     """
     if board.repo_name == _OUR_BOARDS.repo_name and board.package == _OUR_BOARDS.package:
         if board.name not in BOARDS:
-            _unknown_board(board)
+            _unknown_board(board, ours = True)
         return Label("//platforms:" + board.name)
     if board.package == _OUR_BOARDS.package and board.name in BOARDS:
         # E.g. "//boards:mps2_an386" written in another repository: that repository's //boards.
-        _unknown_board(board)
+        _unknown_board(board, ours = False)
     return board.same_package_label(board.name + ".platform")
 
 def _board_transition_impl(settings, attr):

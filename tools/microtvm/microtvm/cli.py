@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from . import mlf
+from .codegen.interface import make_interface
+from .codegen.io_api import describe, io_apis
 from .compiler import VERSION, Analysis, CompileOptions, analyze, compile_graph, read_model
 from .errors import UserError
 from .ir import Graph
@@ -32,7 +34,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "compile":
             return _compile(args)
-        return _inspect(args, sys.stdout)
+        if args.output is None:
+            return _inspect(args, sys.stdout)
+        report = io.StringIO()
+        status = _inspect(args, report)
+        args.output.write_text(report.getvalue())  # only after everything succeeded
+        return status
     except UserError as error:
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr)
         return error.exit_code
@@ -60,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Compile TensorFlow Lite models ahead of time to C (TVM's Model Library Format).",
+        # @FILE: arguments from FILE, one per line (Bazel's rules pass them so, which keeps the
+        # command Bazel shows for a failed action short).
+        fromfile_prefix_chars="@",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -85,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="print operators, MACs, weights and the memory plan")
     inspect.add_argument("model", type=Path, help="the .tflite model")
+    inspect.add_argument("-o", "--output", type=Path, default=None, help="write the report to this file (default: stdout)")
     _add_options(inspect)
     return parser
 
@@ -105,6 +116,14 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workspace-section", default=defaults.workspace_section, help="section of the internal pool (default: %(default)s)")
     parser.add_argument("--alignment", type=int, default=defaults.alignment, help="alignment of buffers, pools and constants in bytes (default: %(default)s)")
     parser.add_argument(
+        "--input-names",
+        default="",
+        metavar="NAME[,NAME...]",
+        help="C names of the inputs, in order (struct members, TVMGEN_N_<NAME>_* macros, helpers); "
+        "default: derived from the model's tensor names",
+    )
+    parser.add_argument("--output-names", default="", metavar="NAME[,NAME...]", help="C names of the outputs, in order (like --input-names)")
+    parser.add_argument(
         "--runtime-dir",
         type=Path,
         default=None,
@@ -124,7 +143,13 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         workspace_section=args.workspace_section,
         alignment=args.alignment,
         runtime_dir=args.runtime_dir,
+        input_names=_names(args.input_names),
+        output_names=_names(args.output_names),
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",")) if text.strip() else ()
 
 
 def _read(path: Path) -> bytes:
@@ -180,6 +205,7 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
 def _print_report(graph: Graph, analysis: Analysis, out: TextIO) -> None:
     """What `inspect` prints: `graph` as read from the model, `analysis` of compiling it."""
     _print_model(graph, out)
+    _print_interface(graph, options, analysis, out)
     _print_operators(graph, analysis.problems, out)
     if analysis.problems:
         print("\nthe model cannot be compiled as it is:", file=out)
@@ -212,6 +238,20 @@ def _print_model(graph: Graph, out: TextIO) -> None:
     for label, indices in (("input", graph.inputs), ("output", graph.outputs)):
         for i in indices:
             print(f"{label}: {_short(graph.tensor(i).name)} {_describe(graph, i)}", file=out)
+
+
+def _print_interface(graph: Graph, options: CompileOptions, analysis: Analysis, out: TextIO) -> None:
+    """The C interface of the inputs and outputs: names, types, quantization, helpers."""
+    if analysis.compilation is not None:
+        iface = analysis.compilation.code.interface
+    else:  # the model does not compile as it is: the names it would get
+        pools = tuple(spec.partition(":")[0].strip() for spec in options.workspace_pools)
+        iface = make_interface(
+            analysis.graph, options.module_name, pools, input_names=options.input_names, output_names=options.output_names
+        )
+    print(f"\ninterface (tvmgen_{iface.module}.h; real = scale * (q - zero_point)):", file=out)
+    for api in io_apis(iface):
+        print(f"  {describe(api)}", file=out)
 
 
 def _print_operators(graph: Graph, problems: dict[int, str], out: TextIO) -> None:

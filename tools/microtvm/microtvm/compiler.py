@@ -40,6 +40,10 @@ class CompileOptions:
     workspace_section: str = ".bss.noinit.tvm"
     alignment: int = 16
     runtime_dir: Optional[Path] = None
+    # C names of the inputs/outputs (struct members, macros, helpers) instead of the ones derived
+    # from the model's tensor names; empty: derived.
+    input_names: tuple[str, ...] = ()
+    output_names: tuple[str, ...] = ()
     planner: Planner = field(default=hill_climb, compare=False)
 
 
@@ -146,6 +150,8 @@ def _build(graph: Graph, data: bytes, options: CompileOptions) -> Compilation:
             constants_section=options.constants_section,
             workspace_section=options.workspace_section,
             alignment=options.alignment,
+            input_names=options.input_names,
+            output_names=options.output_names,
         ),
     )
     runtime_root = runtime_files.runtime_dir(options.runtime_dir)

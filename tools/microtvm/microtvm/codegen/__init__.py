@@ -21,6 +21,7 @@ from ..memory import STATE_POOL, MemoryPlan
 from ..ops import LOWERINGS_BY_OPCODE
 from ..passes import Copy, Storage
 from ..passes.timeline import timeline
+from . import io_api
 from .arrays import array_body, float_literal, needs_math_h
 from .context import BufferResolver, Constants, OpContext, pool_variable
 from .interface import Interface, IOTensor, make_interface
@@ -46,6 +47,8 @@ class CodegenOptions:
     constants_section: str = ".rodata.tvm"
     workspace_section: str = ".bss.noinit.tvm"
     alignment: int = 16
+    input_names: tuple[str, ...] = ()  # --input-names: C names of the inputs; empty: from the model
+    output_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,14 @@ class _EmittedStep:
 
 
 def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenOptions) -> GeneratedCode:
-    iface = make_interface(graph, options.module_name, options.external_pools, stateful=bool(plan.state_buffers))
+    iface = make_interface(
+        graph,
+        options.module_name,
+        options.external_pools,
+        stateful=bool(plan.state_buffers),
+        input_names=options.input_names,
+        output_names=options.output_names,
+    )
     constants = Constants(options.module_name)
     resolver = BufferResolver(graph, plan, iface, constants)
 
@@ -128,8 +138,11 @@ def generate(graph: Graph, storage: Storage, plan: MemoryPlan, options: CodegenO
         run_params=run_params,
         constants_header=f"{iface.module}_constants.h",
     )
+    apis = io_api.io_apis(iface)
     header = env.get_template("header.h.j2").render(
         **common,
+        io_apis=[dict(kind=a.kind, io=a.io, macros=io_api.macros(a)) for a in apis],
+        io_helpers=[io_api.helper(a) for a in apis if a.helper],
         guard=f"TVMGEN_{iface.module.upper()}_H_",
         workspace_size=plan.workspace_size,
         state_size=plan.state_size,

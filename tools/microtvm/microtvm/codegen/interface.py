@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 from ..errors import UserError
 from ..ir import Graph, Quantization
-from .names import is_identifier, unique_names
+from .names import is_identifier, sanitize, unique_names
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,37 @@ def check_module_name(name: str) -> str:
     return name
 
 
-def make_interface(graph: Graph, module: str, pools: Sequence[str], stateful: bool = False) -> Interface:
+def check_io_names(
+    given: Sequence[str], count: int, kind: str, flag: str, reserved: Sequence[str], taken: dict[str, str]
+) -> None:
+    """User-chosen I/O names (input_names/output_names): C identifiers, one per tensor, unique
+    case-insensitively (they become macros TVMGEN_<M>_<NAME>_SIZE) and not a fixed macro's."""
+    if len(given) != count:
+        raise UserError(f"{flag} gives {len(given)} name(s) for the model's {count} {kind}(s): give one name per {kind}, in order")
+    for name in given:
+        if not is_identifier(name):
+            raise UserError(
+                f"{flag}: {name!r} is not a C identifier (or is a C keyword); use letters, digits and '_', "
+                f"not starting with a digit, e.g. {sanitize(name, kind)!r}"
+            )
+        if name.upper() in {r.upper() for r in reserved}:
+            raise UserError(f"{flag}: {name!r} is reserved (TVMGEN_<M>_{name.upper()}_SIZE is a fixed macro); choose another name")
+        if name.upper() in taken:
+            raise UserError(
+                f"{flag}: {name!r} and {taken[name.upper()]!r} are the same name once upper-cased (macros); "
+                f"every input and output needs its own name"
+            )
+        taken[name.upper()] = name
+
+
+def make_interface(
+    graph: Graph,
+    module: str,
+    pools: Sequence[str],
+    stateful: bool = False,
+    input_names: Sequence[str] = (),
+    output_names: Sequence[str] = (),
+) -> Interface:
     module = check_module_name(module)
     for pool in pools:
         if not is_identifier(pool):
@@ -62,6 +92,21 @@ def make_interface(graph: Graph, module: str, pools: Sequence[str], stateful: bo
     names = [graph.tensor(t).name for t in tensors]
     fallbacks = [f"input_{i}" for i in range(len(graph.inputs))] + [f"output_{i}" for i in range(len(graph.outputs))]
     c_names = unique_names(names, fallbacks, reserved)
+    taken: dict[str, str] = {}
+    if input_names:
+        check_io_names(input_names, len(graph.inputs), "input", "--input-names", reserved, taken)
+        c_names[: len(graph.inputs)] = list(input_names)
+    if output_names:
+        check_io_names(output_names, len(graph.outputs), "output", "--output-names", reserved, taken)
+        c_names[len(graph.inputs) :] = list(output_names)
+    if input_names or output_names:  # renamed and generated names must not meet either
+        final = unique_names(c_names, fallbacks, reserved)
+        if final != c_names:
+            clash = next(a for a, b in zip(c_names, final) if a != b)
+            raise UserError(
+                f"the I/O name {clash!r} is used twice (case-insensitively) once --input-names/--output-names "
+                f"are applied: name every input and output differently"
+            )
 
     def io(position: int) -> IOTensor:
         t = graph.tensor(tensors[position])
