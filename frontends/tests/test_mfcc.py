@@ -11,12 +11,14 @@ test_mfcc_shared.py (CI-only data).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import mfcc_host
+sys.path.insert(0, str(Path(__file__).absolute().parent))  # mfcc_host beside this file (Bazel: runfiles)
+import mfcc_host  # noqa: E402
 
 TOL = 2e-4
 TOL_NARROWBAND = 2e-2
