@@ -158,11 +158,14 @@ int main(void) {
   printf("keyword spotting: MLPerf Tiny DS-CNN (sha256 %.16s...), MFCC front end, on %s\n", model->model_sha256,
          microtvm_board_name());
 
-  static char cmdline[512];
+  static char cmdline[2048];
   const char *wav = NULL;
   if (semihosting_cmdline(cmdline, sizeof(cmdline)) == 0) {
     char *space = strchr(cmdline, ' '); /* "<kernel> <wav>" */
     if (space && space[1] != '\0') wav = space + 1;
+  } else {
+    printf("error: cannot read the semihosting command line (longer than %u characters?)\n", (unsigned)sizeof(cmdline));
+    return 2;
   }
   int failed = 0;
   if (wav) {
