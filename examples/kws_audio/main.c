@@ -67,9 +67,10 @@ static int read_wav(const char *path) {
     if (memcmp(chunk, "fmt ", 4) == 0 && size >= 16) {
       if (fread(fmt, 1, 16, f) != 16) break;
       if (le16(fmt) != 1 || le16(fmt + 2) != 1 || le32(fmt + 4) != 16000u || le16(fmt + 14) != 16) {
-        printf("error: %s is format %u, %u channel(s), %lu Hz, %u-bit; the front end needs PCM (1), 1 channel, "
-               "16000 Hz, 16-bit (e.g. sox IN.wav -r 16000 -c 1 -b 16 OUT.wav)\n",
-               path, le16(fmt), le16(fmt + 2), (unsigned long)le32(fmt + 4), le16(fmt + 14));
+        printf(
+            "error: %s is format %u, %u channel(s), %lu Hz, %u-bit; the front end needs PCM (1), 1 channel, "
+            "16000 Hz, 16-bit (e.g. sox IN.wav -r 16000 -c 1 -b 16 OUT.wav)\n",
+            path, le16(fmt), le16(fmt + 2), (unsigned long)le32(fmt + 4), le16(fmt + 14));
         goto done;
       }
       have_fmt = 1;
@@ -144,13 +145,14 @@ extern const char __heap_start__[], __heap_limit__[], __stack_limit__[], __stack
 
 static void print_memory(void) {
   /* FLASH_ORIGIN: the board's flash base (a define from the BUILD file). */
-  unsigned long flash = (unsigned long)((uintptr_t)__data_load__ + (size_t)(__data_end__ - __data_start__) - FLASH_ORIGIN);
+  unsigned long flash =
+      (unsigned long)((uintptr_t)__data_load__ + (size_t)(__data_end__ - __data_start__) - FLASH_ORIGIN);
   unsigned long ram = (unsigned long)(__bss_end__ - __data_start__);
-  printf("memory: flash %lu bytes; RAM %lu bytes static (model workspace %u, front end scratch %u, WAV buffer %u) "
-         "+ %lu stack + %lu heap\n",
-         flash, ram, (unsigned)TVMGEN_KWS_REF_WORKSPACE_SIZE, (unsigned)sizeof(scratch),
-         (unsigned)sizeof(file_samples), (unsigned long)(__stack_top__ - __stack_limit__),
-         (unsigned long)(__heap_limit__ - __heap_start__));
+  printf(
+      "memory: flash %lu bytes; RAM %lu bytes static (model workspace %u, front end scratch %u, WAV buffer %u) "
+      "+ %lu stack + %lu heap\n",
+      flash, ram, (unsigned)TVMGEN_KWS_REF_WORKSPACE_SIZE, (unsigned)sizeof(scratch), (unsigned)sizeof(file_samples),
+      (unsigned long)(__stack_top__ - __stack_limit__), (unsigned long)(__heap_limit__ - __heap_start__));
 }
 
 int main(void) {

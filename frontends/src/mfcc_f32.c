@@ -104,8 +104,7 @@ size_t mtvm_mfcc_f32(const int16_t *samples, size_t num_samples, float *scratch,
   return frames;
 }
 
-void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int32_t zero_point,
-                           int8_t *out) {
+void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int32_t zero_point, int8_t *out) {
   for (size_t i = 0; i < count; ++i) {
     float q = roundf(features[i] / scale) + (float)zero_point;
     /* Clamp in float first: out-of-range (or NaN) values never reach the int conversion. */
@@ -115,8 +114,8 @@ void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int
   }
 }
 
-size_t mtvm_mfcc_s8(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point,
-                    float *scratch, int8_t *out) {
+size_t mtvm_mfcc_s8(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point, float *scratch,
+                    int8_t *out) {
   const size_t frames = MTVM_MFCC_NUM_FRAMES(num_samples);
   float mfcc[MTVM_MFCC_NUM_COEFFS];
   for (size_t f = 0; f < frames; ++f) {

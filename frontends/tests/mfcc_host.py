@@ -19,8 +19,16 @@ sys.path.insert(0, str(FRONTENDS))
 import gen_mfcc_tables  # noqa: E402
 
 CFLAGS = [
-    "-std=c99", "-Wall", "-Wextra", "-Werror", "-Wconversion", "-Wdouble-promotion", "-O1", "-g",
-    "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+    "-std=c99",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wconversion",
+    "-Wdouble-promotion",
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
 ]
 NUM_COEFFS = gen_mfcc_tables.NUM_COEFFS
 
@@ -29,7 +37,11 @@ def build(workdir: Path) -> Path:
     """The host driver tests/mfcc_main.c linked with the front end."""
     cc = shlex.split(os.environ.get("CC") or "gcc")
     exe = workdir / "mfcc"
-    sources = [FRONTENDS / "src" / "mfcc_f32.c", FRONTENDS / "src" / "mfcc_tables.c", FRONTENDS / "tests" / "mfcc_main.c"]
+    sources = [
+        FRONTENDS / "src" / "mfcc_f32.c",
+        FRONTENDS / "src" / "mfcc_tables.c",
+        FRONTENDS / "tests" / "mfcc_main.c",
+    ]
     subprocess.run([*cc, *CFLAGS, f"-I{FRONTENDS / 'include'}", *map(str, sources), "-lm", "-o", str(exe)], check=True)
     return exe
 

@@ -73,7 +73,9 @@ def test_quantization_rounds_half_away_and_saturates(exe: Path) -> None:
     assert q[0, 0] == -128
     _, q = mfcc_host.run(exe, np.zeros(480, np.int16), 1000.0, 100)
     assert q[0, 0] == 100 and np.all(q[0, 1:] == 100)
-    np.testing.assert_array_equal(mfcc_host.quantize(np.array([2.5, -2.5, 1.5, 300.0, -300.0]), 1.0, 0), [3, -3, 2, 127, -128])
+    np.testing.assert_array_equal(
+        mfcc_host.quantize(np.array([2.5, -2.5, 1.5, 300.0, -300.0]), 1.0, 0), [3, -3, 2, 127, -128]
+    )
 
 
 def test_tables_are_generated() -> None:

@@ -21,7 +21,6 @@ import sys
 import wave
 from pathlib import Path
 
-
 import numpy as np
 import pytest
 

@@ -30,10 +30,8 @@ extern "C" {
 /* Floats of scratch space the functions below need (the FFT buffer). */
 #define MTVM_MFCC_SCRATCH_FLOATS MTVM_MFCC_FFT_LENGTH
 /* Whole frames in num_samples samples (tf.signal.frame without pad_end): 49 for one second. */
-#define MTVM_MFCC_NUM_FRAMES(num_samples)                                     \
-  ((num_samples) < MTVM_MFCC_FRAME_LENGTH                                     \
-       ? 0                                                                    \
-       : ((num_samples) - MTVM_MFCC_FRAME_LENGTH) / MTVM_MFCC_FRAME_STEP + 1)
+#define MTVM_MFCC_NUM_FRAMES(num_samples) \
+  ((num_samples) < MTVM_MFCC_FRAME_LENGTH ? 0 : ((num_samples)-MTVM_MFCC_FRAME_LENGTH) / MTVM_MFCC_FRAME_STEP + 1)
 
 /* The 10 MFCC of one frame of MTVM_MFCC_FRAME_LENGTH samples. */
 void mtvm_mfcc_frame_f32(const int16_t *frame, float *scratch, float *mfcc);
@@ -42,13 +40,12 @@ void mtvm_mfcc_frame_f32(const int16_t *frame, float *scratch, float *mfcc);
 size_t mtvm_mfcc_f32(const int16_t *samples, size_t num_samples, float *scratch, float *mfcc);
 
 /* q = clamp(round(x / scale) + zero_point, -128, 127), rounding halves away from zero. */
-void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int32_t zero_point,
-                           int8_t *out);
+void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int32_t zero_point, int8_t *out);
 
 /* mtvm_mfcc_f32 and mtvm_mfcc_quantize_s8 frame by frame (no float feature buffer): the int8
  * input of the model, out[frames][10]; returns the number of frames. */
-size_t mtvm_mfcc_s8(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point,
-                    float *scratch, int8_t *out);
+size_t mtvm_mfcc_s8(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point, float *scratch,
+                    int8_t *out);
 
 #ifdef __cplusplus
 }
