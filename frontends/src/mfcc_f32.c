@@ -36,13 +36,23 @@ static void fft_complex(float *z) {
       z[2u * j + 1u] = im;
     }
   }
-  /* Butterflies; exp(-2 pi i j / size) = cos - i sin of table index j * (512 / size). */
+  /* Butterflies, twiddle by twiddle: exp(-2 pi i j / size) = cos - i sin of table index
+   * j * (512 / size), loaded once for every group of the stage. j = 0 (a twiddle of 1) needs no
+   * multiplication: 255 of the 1024 butterflies. */
   for (unsigned size = 2; size <= HALF; size <<= 1) {
     const unsigned half = size >> 1, stride = MTVM_MFCC_FFT_LENGTH / size;
     for (unsigned start = 0; start < HALF; start += size) {
-      for (unsigned j = 0; j < half; ++j) {
-        const float wr = mtvm_mfcc_cos[j * stride], wi = -mtvm_mfcc_sin[j * stride];
-        float *a = &z[2u * (start + j)], *b = &z[2u * (start + j + half)];
+      float *a = &z[2u * start], *b = &z[2u * (start + half)];
+      const float br = b[0], bi = b[1];
+      b[0] = a[0] - br;
+      b[1] = a[1] - bi;
+      a[0] += br;
+      a[1] += bi;
+    }
+    for (unsigned j = 1; j < half; ++j) {
+      const float wr = mtvm_mfcc_cos[j * stride], wi = -mtvm_mfcc_sin[j * stride];
+      for (unsigned start = j; start < HALF; start += size) {
+        float *a = &z[2u * start], *b = &z[2u * (start + half)];
         const float br = b[0] * wr - b[1] * wi, bi = b[0] * wi + b[1] * wr;
         b[0] = a[0] - br;
         b[1] = a[1] - bi;
@@ -53,8 +63,9 @@ static void fft_complex(float *z) {
   }
 }
 
-/* |X[k]| and |X[256-k]| from Z[k] and Z[256-k] (1 <= k <= 128), written to slots 2k and 2k+1. */
-static void split_pair(float *z, unsigned k) {
+/* |X[k]| and, if the mel bands use it (256 - k <= max_bin), |X[256-k]| from Z[k] and Z[256-k]
+ * (1 <= k <= 128), written to slots 2k and 2k+1. */
+static void split_pair(float *z, unsigned k, unsigned max_bin) {
   const unsigned m = HALF - k;
   const float zr = z[2u * k], zi = z[2u * k + 1u], cr = z[2u * m], ci = -z[2u * m + 1u];
   /* E = (Z[k] + conj(Z[m])) / 2, O = (Z[k] - conj(Z[m])) / 2i. */
@@ -66,7 +77,7 @@ static void split_pair(float *z, unsigned k) {
   /* X[256-k] = conj(E) - conj(W^k O) (the same formula at 256-k, using W^256 = -1). */
   const float yr = er - (or_ * wr - oi * wi), yi = -ei + (or_ * wi + oi * wr);
   z[2u * k] = sqrtf(xr * xr + xi * xi);
-  if (k != m) z[2u * k + 1u] = sqrtf(yr * yr + yi * yi);
+  if (k != m && m <= max_bin) z[2u * k + 1u] = sqrtf(yr * yr + yi * yi);
 }
 
 void mtvm_mfcc_frame_f32(const int16_t *frame, float *scratch, float *mfcc) {
@@ -76,7 +87,10 @@ void mtvm_mfcc_frame_f32(const int16_t *frame, float *scratch, float *mfcc) {
   fft_complex(scratch);
   /* Bins 0 and 256 are real: Re Z[0] + Im Z[0] and Re Z[0] - Im Z[0]. */
   const float dc = scratch[0] + scratch[1], nyquist = scratch[0] - scratch[1];
-  for (unsigned k = 1; k <= HALF / 2; ++k) split_pair(scratch, k);
+  /* The highest FFT bin any mel band uses (the last band's last bin: 127 for 4000 Hz). */
+  const unsigned max_bin =
+      mtvm_mfcc_mel_first_bin[MTVM_MFCC_NUM_MEL - 1] + mtvm_mfcc_mel_num_bins[MTVM_MFCC_NUM_MEL - 1] - 1u;
+  for (unsigned k = 1; k <= HALF / 2; ++k) split_pair(scratch, k, max_bin);
   scratch[0] = fabsf(dc);
   scratch[1] = fabsf(nyquist);
 
