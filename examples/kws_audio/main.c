@@ -160,7 +160,7 @@ int main(void) {
   printf("keyword spotting: MLPerf Tiny DS-CNN (sha256 %.16s...), MFCC front end, on %s\n", model->model_sha256,
          microtvm_board_name());
 
-  static char cmdline[2048];
+  static char cmdline[1024];
   const char *wav = NULL;
   if (semihosting_cmdline(cmdline, sizeof(cmdline)) == 0) {
     char *space = strchr(cmdline, ' '); /* "<kernel> <wav>" */
