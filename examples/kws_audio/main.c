@@ -1,6 +1,7 @@
 /*
  * Keyword spotting on real audio: MLPerf Tiny's trained DS-CNN (kws_ref_model.tflite) compiled to C,
- * fed by the on-device MFCC front end (//frontends:mfcc_f32).
+ * fed by the on-device MFCC front end (//frontends:mfcc): float32, or fixed point when built with
+ * KWS_FIXED_POINT defined (for cores without an FPU).
  *
  * Without arguments it classifies each recording embedded at build time (wav_to_c.py); with a WAV
  * path on QEMU's semihosting command line (`bazel run //examples/kws_audio:run_qemu -- my.wav`,
@@ -29,7 +30,15 @@ static const char *const kLabels[NUM_CLASSES] = {
 
 static int8_t features[TVMGEN_KWS_REF_INPUT_1_SIZE] __attribute__((aligned(16)));
 static int8_t scores[NUM_CLASSES] __attribute__((aligned(16)));
+#ifdef KWS_FIXED_POINT
+static int32_t scratch[MTVM_MFCC_FIXED_SCRATCH_WORDS];
+#define FRONT_END mtvm_mfcc_s8_fixed
+#define FRONT_END_NAME "fixed point"
+#else
 static float scratch[MTVM_MFCC_SCRATCH_FLOATS];
+#define FRONT_END mtvm_mfcc_s8
+#define FRONT_END_NAME "float32"
+#endif
 static int16_t file_samples[CLIP_SAMPLES]; /* a WAV read over semihosting */
 
 /* ---- semihosting: the command line and the WAV file ---- */
@@ -102,7 +111,7 @@ struct front_end_call {
 static void run_front_end(void *arg) {
   struct front_end_call *call = arg;
   const struct mtvm_tensor_metadata *in = &tvmgen_kws_ref_metadata.inputs[0];
-  call->frames = mtvm_mfcc_s8(call->samples, CLIP_SAMPLES, in->scales[0], in->zero_points[0], scratch, features);
+  call->frames = FRONT_END(call->samples, CLIP_SAMPLES, in->scales[0], in->zero_points[0], scratch, features);
 }
 
 static void run_inference(void *arg) {
@@ -133,7 +142,7 @@ static int classify(const char *name, const int16_t *samples) {
   printf("%s: %s (%d%%)\n", name, kLabels[top], ((int)scores[top] + 128) * 100 / 256);
   printf("  scores:");
   for (int k = 0; k < NUM_CLASSES; ++k) printf(" %s %d%%", kLabels[k], ((int)scores[k] + 128) * 100 / 256);
-  printf("\n  front end: %lu %s (49 frames of 10 MFCC, float32)\n", (unsigned long)front_end_cost,
+  printf("\n  front end: %lu %s (49 frames of 10 MFCC, " FRONT_END_NAME ")\n", (unsigned long)front_end_cost,
          microtvm_board_measure_unit());
   printf("  inference: %lu %s\n", (unsigned long)inference_cost, microtvm_board_measure_unit());
   return top;

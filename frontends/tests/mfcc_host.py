@@ -38,18 +38,22 @@ def build(workdir: Path) -> Path:
     cc = shlex.split(os.environ.get("CC") or "gcc")
     exe = workdir / "mfcc"
     sources = [
-        FRONTENDS / "src" / "mfcc_f32.c",
-        FRONTENDS / "src" / "mfcc_tables.c",
-        FRONTENDS / "tests" / "mfcc_main.c",
-    ]
+        FRONTENDS / "src" / name for name in ("mfcc_f32.c", "mfcc_tables.c", "mfcc_fixed.c", "mfcc_fixed_tables.c")
+    ] + [FRONTENDS / "tests" / "mfcc_main.c"]
     subprocess.run([*cc, *CFLAGS, f"-I{FRONTENDS / 'include'}", *map(str, sources), "-lm", "-o", str(exe)], check=True)
     return exe
 
 
-def run(exe: Path, samples: np.ndarray, scale: float, zero_point: int) -> tuple[np.ndarray, np.ndarray]:
-    """(float32 MFCC [frames, 10], int8 features [frames, 10]) of int16 samples."""
+def run(
+    exe: Path, samples: np.ndarray, scale: float, zero_point: int, variant: str = "f32"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(MFCC as float32 [frames, 10], int8 features [frames, 10]) of int16 samples; variant "f32" or
+    "fixed" (its Q24 MFCC converted to float)."""
     out = subprocess.run(
-        [str(exe), repr(scale), str(zero_point)], input=samples.astype("<i2").tobytes(), capture_output=True, check=True
+        [str(exe), repr(scale), str(zero_point), variant],
+        input=samples.astype("<i2").tobytes(),
+        capture_output=True,
+        check=True,
     ).stdout
     frames = len(out) // (5 * NUM_COEFFS)
     mfcc = np.frombuffer(out[: frames * NUM_COEFFS * 4], np.float32).reshape(frames, NUM_COEFFS)

@@ -8,7 +8,8 @@
  *   tf.signal.mfccs_from_log_mel_spectrograms does, first 10 coefficients;
  * then, for the int8 model input, q = clamp(round(mfcc / scale) + zero_point, -128, 127).
  *
- * float32 arithmetic (for cores with an FPU). No malloc, no static state: the caller gives a
+ * Two variants: float32 (mtvm_mfcc_*_f32, for cores with an FPU) and fixed point (mtvm_mfcc_*_fixed,
+ * below). No malloc, no static state: the caller gives a
  * scratch buffer of MTVM_MFCC_SCRATCH_FLOATS floats (2 KiB) that is free between calls.
  */
 #ifndef MTVM_MFCC_H_
@@ -46,6 +47,18 @@ void mtvm_mfcc_quantize_s8(const float *features, size_t count, float scale, int
  * input of the model, out[frames][10]; returns the number of frames. */
 size_t mtvm_mfcc_s8(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point, float *scratch,
                     int8_t *out);
+
+/* ---- Fixed point, for cores without an FPU (Cortex-M0+, M3): integer arithmetic only, up to the
+ * float conversion in the quantization. MFCC in Q24 (value * 2^24). Scratch: int32 words. ---- */
+#define MTVM_MFCC_FIXED_SCRATCH_WORDS MTVM_MFCC_FFT_LENGTH
+
+void mtvm_mfcc_frame_fixed(const int16_t *frame, int32_t *scratch, int32_t *mfcc_q24);
+
+size_t mtvm_mfcc_fixed(const int16_t *samples, size_t num_samples, int32_t *scratch, int32_t *mfcc_q24);
+
+/* mtvm_mfcc_fixed frame by frame, quantized as mtvm_mfcc_quantize_s8 does. */
+size_t mtvm_mfcc_s8_fixed(const int16_t *samples, size_t num_samples, float scale, int32_t zero_point, int32_t *scratch,
+                          int8_t *out);
 
 #ifdef __cplusplus
 }
