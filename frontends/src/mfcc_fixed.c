@@ -35,15 +35,18 @@ static int32_t mul_q30(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b 
 
 /* Bits needed for v (0 for 0). */
 static int bit_length(uint64_t v) {
+#if defined(__GNUC__)
+  return v ? 64 - __builtin_clzll(v) : 0;
+#else
   int n = 0;
   while (v >> n) ++n;
   return n;
+#endif
 }
 
 /* round(sqrt(v)) (any 64-bit v). */
 static uint32_t isqrt_round(uint64_t v) {
-  uint64_t root = 0, bit = (uint64_t)1 << 62;
-  while (bit > v) bit >>= 2;
+  uint64_t root = 0, bit = v ? (uint64_t)1 << ((bit_length(v) - 1) & ~1) : 0; /* highest power of 4 <= v */
   while (bit) {
     if (v >= root + bit) {
       v -= root + bit;
@@ -70,12 +73,11 @@ static int64_t log2_q30(uint64_t v) {
 
 /* Shifts the block right (rounding) until its largest component is below 2^bits; returns the shift. */
 static int limit_block(int32_t *z, int bits) {
-  uint32_t peak = 0;
-  for (unsigned i = 0; i < MTVM_MFCC_FFT_LENGTH; ++i) {
-    const uint32_t mag = z[i] < 0 ? (uint32_t)0 - (uint32_t)z[i] : (uint32_t)z[i];
-    if (mag > peak) peak = mag;
-  }
-  const int shift = bit_length(peak) - bits;
+  /* The OR of all magnitudes has the bit length of the largest; x ^ (x >> 31) is |x| for x >= 0 and
+   * |x| - 1 otherwise (so -2^bits passes: the bounds above have room for it). */
+  uint32_t all = 0;
+  for (unsigned i = 0; i < MTVM_MFCC_FFT_LENGTH; ++i) all |= (uint32_t)(z[i] ^ (z[i] >> 31));
+  const int shift = bit_length(all) - bits;
   if (shift <= 0) return 0;
   const int32_t half = (int32_t)1 << (shift - 1);
   for (unsigned i = 0; i < MTVM_MFCC_FFT_LENGTH; ++i) z[i] = (int32_t)(((int64_t)z[i] + half) >> shift);
