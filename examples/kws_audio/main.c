@@ -120,6 +120,13 @@ static void run_inference(void *arg) {
   *(int32_t *)arg = tvmgen_kws_ref_run(&inputs, &outputs);
 }
 
+/* FNV-1a (32 bits) of the int8 features: the test compares it with TensorFlow's features' hash. */
+static uint32_t features_hash(void) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < sizeof(features); ++i) h = (h ^ (uint8_t)features[i]) * 16777619u;
+  return h;
+}
+
 /* Classifies one second of audio; returns the top class, or -1 on an error. */
 static int classify(const char *name, const int16_t *samples) {
   struct front_end_call call = {samples, 0};
@@ -145,6 +152,7 @@ static int classify(const char *name, const int16_t *samples) {
   printf("\n  front end: %lu %s (49 frames of 10 MFCC, " FRONT_END_NAME ")\n", (unsigned long)front_end_cost,
          microtvm_board_measure_unit());
   printf("  inference: %lu %s\n", (unsigned long)inference_cost, microtvm_board_measure_unit());
+  printf("  features: fnv1a %08lx\n", (unsigned long)features_hash());
   return top;
 }
 
@@ -185,8 +193,8 @@ int main(void) {
     print_memory();
     return failed;
   }
-  static char summary[256];
-  size_t used = 0;
+  static char summary[256], hashes[256];
+  size_t used = 0, used_hashes = 0;
   for (size_t i = 0; i < kws_num_clips; ++i) {
     if (kws_clips[i].num_samples < CLIP_SAMPLES) {
       printf("error: %s has %lu samples, fewer than one second\n", kws_clips[i].name,
@@ -197,8 +205,12 @@ int main(void) {
     if (top < 0) return 1;
     int n = snprintf(summary + used, sizeof(summary) - used, " %s=%s", kws_clips[i].name, kLabels[top]);
     if (n > 0 && (size_t)n < sizeof(summary) - used) used += (size_t)n;
+    n = snprintf(hashes + used_hashes, sizeof(hashes) - used_hashes, " %s=%08lx", kws_clips[i].name,
+                 (unsigned long)features_hash());
+    if (n > 0 && (size_t)n < sizeof(hashes) - used_hashes) used_hashes += (size_t)n;
   }
   print_memory();
+  printf("features fnv1a:%s\n", hashes);
   printf("summary:%s\n", summary);
   return 0;
 }
