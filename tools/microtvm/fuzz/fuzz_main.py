@@ -1,0 +1,95 @@
+"""Coverage-guided fuzzing of the whole pipeline: mutated .tflite bytes -> compile_model.
+
+    bazel run //tools/microtvm/fuzz:fuzz -- [SECONDS] [libFuzzer flags...]
+
+Engine: atheris (libFuzzer for Python). Seeds: tools/microtvm/fuzz/corpus/ (models our writer
+makes, make_seeds.py) and every model in //models. New inputs that reach new code go to a working
+corpus (`$MICROTVM_FUZZ_CORPUS`, default ~/.cache/rules_microtvm/fuzz-corpus), kept between
+runs; an input that raises anything but UserError, takes longer than the per-input limit or
+exceeds the memory limit is written to `$MICROTVM_FUZZ_ARTIFACTS` (default: the workspace's
+tools/microtvm/fuzz/crashes/ under `bazel run`, else the current directory) and stops the run.
+Fix it and commit the file there: tests/test_hostile_models.py runs every file of crashes/.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports(include=["microtvm"]):
+    import microtvm.compiler  # noqa: F401  (instrumented for coverage)
+    import microtvm.frontend.reader  # noqa: F401
+    import microtvm.ops  # noqa: F401
+
+from target import CORPUS_DIR, TIME_LIMIT_S, check  # noqa: E402
+
+DEFAULT_SECONDS = 600
+RSS_LIMIT_MB = 2048
+MAX_LEN = 256 * 1024  # bytes; the seeds are smaller, and larger inputs only slow the search
+
+
+def _runfiles_models() -> list[Path]:
+    """The directories holding //models (from this binary's runfiles, or the source tree)."""
+    here = Path(__file__).resolve().parent
+    candidates = [here.parents[2] / "models"]
+    runfiles = os.environ.get("RUNFILES_DIR")
+    if runfiles:
+        candidates += [Path(runfiles) / "_main" / "models", Path(runfiles) / "rules_microtvm" / "models"]
+    found = [c for c in candidates if c.is_dir()]
+    return found[:1] + [d / "converted" for d in found[:1] if (d / "converted").is_dir()]
+
+
+def _working_corpus() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rules_microtvm" / "fuzz-corpus"
+    path = Path(os.environ.get("MICROTVM_FUZZ_CORPUS", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _artifacts() -> Path:
+    explicit = os.environ.get("MICROTVM_FUZZ_ARTIFACTS")
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get("BUILD_WORKSPACE_DIRECTORY"):
+        path = Path(os.environ["BUILD_WORKSPACE_DIRECTORY"]) / "tools" / "microtvm" / "fuzz" / "crashes"
+    else:
+        path = Path.cwd()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_one_input(data: bytes) -> None:
+    check(data)
+
+
+def libfuzzer_args(seconds: int, extra: list[str]) -> list[str]:
+    """libFuzzer's command line: limits, where findings go, the corpus directories (the first one
+    receives new inputs; the others are read-only seeds)."""
+    seeds = [CORPUS_DIR, *_runfiles_models()]
+    return [
+        sys.argv[0],
+        f"-max_total_time={seconds}",
+        f"-timeout={TIME_LIMIT_S}",
+        f"-rss_limit_mb={RSS_LIMIT_MB}",
+        f"-max_len={MAX_LEN}",
+        f"-artifact_prefix={_artifacts()}/",
+        "-print_final_stats=1",
+        *extra,
+        str(_working_corpus()),
+        *(str(s) for s in seeds if s.is_dir()),
+    ]
+
+
+def main(argv: list[str]) -> None:
+    seconds = int(argv[0]) if argv and argv[0].isdigit() else DEFAULT_SECONDS
+    extra = argv[1:] if argv and argv[0].isdigit() else argv
+    if not os.environ.get("RUNFILES_DIR"):  # run from the source tree: its kernel library
+        os.environ.setdefault("MICROTVM_RUNTIME_DIR", str(Path(__file__).resolve().parents[3] / "runtime"))
+    atheris.Setup(libfuzzer_args(seconds, extra), test_one_input)
+    atheris.Fuzz()  # exits the process: 0 when the time is up without a finding
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
