@@ -4,14 +4,15 @@
 
 Engine: atheris (libFuzzer for Python). Seeds: tools/microtvm/fuzz/corpus/ (models our writer
 makes, make_seeds.py) and every model in //models. New inputs that reach new code go to a working
-corpus (`$MICROTVM_FUZZ_CORPUS`, default ~/.cache/rules_microtvm/fuzz-corpus), kept between
-runs; an input that raises anything but UserError, takes longer than the per-input limit or
+corpus (`$MICROTVM_FUZZ_CORPUS`, default ~/.cache/rules_microtvm/fuzz-corpus, where the seeds are
+copied first), kept between runs; `MICROTVM_FUZZ_QUICK=1` seeds with the small models only; an input that raises anything but UserError, takes longer than the per-input limit or
 exceeds the memory limit is written to `$MICROTVM_FUZZ_ARTIFACTS` (default: the workspace's
 tools/microtvm/fuzz/crashes/ under `bazel run`, else the current directory) and stops the run.
 Fix it and commit the file there: tests/test_hostile_models.py runs every file of crashes/.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -30,15 +31,33 @@ RSS_LIMIT_MB = 2048
 MAX_LEN = 256 * 1024  # bytes; the seeds are smaller, and larger inputs only slow the search
 
 
-def _runfiles_models() -> list[Path]:
-    """The directories holding //models (from this binary's runfiles, or the source tree)."""
+def _models_dir() -> Path | None:
+    """//models (from this binary's runfiles, or the source tree)."""
     here = Path(__file__).resolve().parent
     candidates = [here.parents[2] / "models"]
-    runfiles = os.environ.get("RUNFILES_DIR")
+    runfiles = os.environ.get("RUNFILES_DIR") or os.environ.get("TEST_SRCDIR")
     if runfiles:
-        candidates += [Path(runfiles) / "_main" / "models", Path(runfiles) / "rules_microtvm" / "models"]
-    found = [c for c in candidates if c.is_dir()]
-    return found[:1] + [d / "converted" for d in found[:1] if (d / "converted").is_dir()]
+        candidates = [Path(runfiles) / "_main" / "models", Path(runfiles) / "rules_microtvm" / "models", *candidates]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def seed_files(quick: bool) -> list[Path]:
+    """The committed corpus and the project's models (with `quick`, only the top-level ones: the
+    converted models take a second or more each, too long for a 60 s run)."""
+    seeds = sorted(CORPUS_DIR.glob("*"))
+    models = _models_dir()
+    if models is not None:
+        seeds += sorted(models.glob("*.tflite") if quick else models.rglob("*.tflite"))
+    return seeds
+
+
+def _add_seeds(corpus: Path, seeds: list[Path]) -> None:
+    """Copy the seeds into the working corpus under libFuzzer's names (sha1 of the contents)."""
+    for seed in seeds:
+        data = seed.read_bytes()
+        target = corpus / hashlib.sha1(data).hexdigest()
+        if not target.exists():
+            target.write_bytes(data)
 
 
 def _working_corpus() -> Path:
@@ -64,10 +83,8 @@ def test_one_input(data: bytes) -> None:
     check(data)
 
 
-def libfuzzer_args(seconds: int, extra: list[str]) -> list[str]:
-    """libFuzzer's command line: limits, where findings go, the corpus directories (the first one
-    receives new inputs; the others are read-only seeds)."""
-    seeds = [CORPUS_DIR, *_runfiles_models()]
+def libfuzzer_args(seconds: int, extra: list[str], corpus: Path) -> list[str]:
+    """libFuzzer's command line: limits, where findings go, the working corpus."""
     return [
         sys.argv[0],
         f"-max_total_time={seconds}",
@@ -77,8 +94,7 @@ def libfuzzer_args(seconds: int, extra: list[str]) -> list[str]:
         f"-artifact_prefix={_artifacts()}/",
         "-print_final_stats=1",
         *extra,
-        str(_working_corpus()),
-        *(str(s) for s in seeds if s.is_dir()),
+        str(corpus),
     ]
 
 
@@ -87,7 +103,9 @@ def main(argv: list[str]) -> None:
     extra = argv[1:] if argv and argv[0].isdigit() else argv
     if not os.environ.get("RUNFILES_DIR"):  # run from the source tree: its kernel library
         os.environ.setdefault("MICROTVM_RUNTIME_DIR", str(Path(__file__).resolve().parents[3] / "runtime"))
-    atheris.Setup(libfuzzer_args(seconds, extra), test_one_input)
+    corpus = _working_corpus()
+    _add_seeds(corpus, seed_files(quick=os.environ.get("MICROTVM_FUZZ_QUICK") == "1"))
+    atheris.Setup(libfuzzer_args(seconds, extra, corpus), test_one_input)
     atheris.Fuzz()  # exits the process: 0 when the time is up without a finding
 
 

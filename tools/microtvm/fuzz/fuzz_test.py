@@ -18,7 +18,7 @@ FUZZ_SECONDS = 60
 def main() -> int:
     outputs = Path(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR", tempfile.mkdtemp(prefix="fuzz-artifacts-")))
     with tempfile.TemporaryDirectory(prefix="fuzz-corpus-") as corpus:
-        env = dict(os.environ, MICROTVM_FUZZ_CORPUS=corpus, MICROTVM_FUZZ_ARTIFACTS=str(outputs))
+        env = dict(os.environ, MICROTVM_FUZZ_CORPUS=corpus, MICROTVM_FUZZ_ARTIFACTS=str(outputs), MICROTVM_FUZZ_QUICK="1")
         # -seed fixed: the same run every time (libFuzzer's mutations are then deterministic given
         # the same coverage feedback); a finding is reproducible from the saved input anyway.
         command = [sys.executable, str(Path(__file__).with_name("fuzz_main.py")), str(FUZZ_SECONDS), "-seed=1"]

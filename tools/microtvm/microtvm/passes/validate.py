@@ -203,6 +203,11 @@ def check_structure(graph: Graph) -> None:
         t = graph.tensor(index)
         if t.dtype not in C_TYPES:  # the types the C interface can carry
             raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
+        if not t.num_elements:
+            raise UnsupportedError(
+                f"{model}: model input/output {t.name!r} has shape {list(t.shape)}, with no elements; "
+                "every model input and output needs at least one element"
+            )
         if t.is_variable:
             raise UnsupportedError(
                 f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
