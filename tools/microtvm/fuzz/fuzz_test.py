@@ -4,6 +4,7 @@ libFuzzer exits non-zero on a finding (an exception other than UserError, an inp
 limit, the memory limit exceeded) after writing the input to $TEST_UNDECLARED_OUTPUTS_DIR (Bazel
 keeps it in bazel-testlogs/.../test.outputs/): copy it into crashes/ as a regression test.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,9 @@ FUZZ_SECONDS = 60
 def main() -> int:
     outputs = Path(os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR", tempfile.mkdtemp(prefix="fuzz-artifacts-")))
     with tempfile.TemporaryDirectory(prefix="fuzz-corpus-") as corpus:
-        env = dict(os.environ, MICROTVM_FUZZ_CORPUS=corpus, MICROTVM_FUZZ_ARTIFACTS=str(outputs), MICROTVM_FUZZ_QUICK="1")
+        env = dict(
+            os.environ, MICROTVM_FUZZ_CORPUS=corpus, MICROTVM_FUZZ_ARTIFACTS=str(outputs), MICROTVM_FUZZ_QUICK="1"
+        )
         # -seed fixed: the same run every time (libFuzzer's mutations are then deterministic given
         # the same coverage feedback); a finding is reproducible from the saved input anyway.
         command = [sys.executable, str(Path(__file__).with_name("fuzz_main.py")), str(FUZZ_SECONDS), "-seed=1"]

@@ -5,10 +5,11 @@
 Runs the operator tests (tests/test_ops_*.py and the control-flow, state and validation tests by
 default) with the writer's build_model wrapped to keep every model they build, and the expensive
 parts (C builds, LiteRT/TFLM reference runs) stubbed out; the tests themselves then fail, which is
-expected. Of the models kept, the smallest one per signature (its operators; whether it has float32, int8, int16 tensors) that our
-reader accepts is written to corpus/ as <sha1>.tflite (libFuzzer's naming). The corpus is a
+expected. Of the models kept, the smallest one per signature (its operators; whether it has
+float32, int8, int16 tensors) that our reader accepts is written to corpus/ as <sha1>.tflite (libFuzzer's naming). The corpus is a
 starting point for the fuzzer, not a test: re-running this may pick other files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,10 @@ class Capture:
             raise _Stop()
 
         tflite_writer.build_model = build_model
-        for module, names in ((host, ("build", "build_files", "run_compiled", "assert_matches_reference")),
-                              (reference, ("run_reference", "run_reference_sequence"))):
+        for module, names in (
+            (host, ("build", "build_files", "run_compiled", "assert_matches_reference")),
+            (reference, ("run_reference", "run_reference_sequence")),
+        ):
             for name in names:
                 setattr(module, name, stop)
         try:

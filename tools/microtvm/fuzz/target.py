@@ -3,12 +3,13 @@
 Shared by the coverage-guided fuzzer (fuzz_main.py, atheris/libFuzzer) and the regression tests
 (tests/test_hostile_models.py runs every file in crashes/ and corpus/ through `check`).
 """
+
 from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UserError
@@ -24,10 +25,8 @@ OPTIONS = CompileOptions(module_name="fuzz")
 
 def check(data: bytes) -> None:
     """Compile `data`; return on success or UserError; anything else propagates (a finding)."""
-    try:
+    with contextlib.suppress(UserError):
         compile_model(data, "fuzz.tflite", OPTIONS)
-    except UserError:
-        pass
 
 
 class TimeLimitExceeded(Exception):

@@ -1,8 +1,9 @@
 """Limits on what a model may declare, checked as each count or size is read, before anything is
-allocated or computed from it (frontend/reader.py; cli.py checks the file size before reading). They are far beyond any model a microcontroller runs (its whole
-memory is a few MB), so a file over them is damaged or hostile; without them a small file could
-declare terabytes of tensors or an exponential program and make the compiler hang or run out of
-memory instead of failing.
+allocated or computed from it (frontend/reader.py; cli.py checks the file size before reading).
+
+They are far beyond any model a microcontroller runs (its whole memory is a few MB), so a file over
+them is damaged or hostile; without them a small file could declare terabytes of tensors or an
+exponential program and make the compiler hang or run out of memory instead of failing.
 """
 
 MAX_MODEL_BYTES = 1 << 30  # the file (models over 2 GB keep buffers after the flatbuffer: none fit)

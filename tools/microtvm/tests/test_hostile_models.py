@@ -41,8 +41,11 @@ def small_model() -> bytes:
     bias = np.arange(4, dtype=np.int32)
     return single_op_model(
         "FULLY_CONNECTED",
-        [s8([1, 3]), TensorSpec([4, 3], "int8", scale=0.02, zero_point=0, data=weights),
-         TensorSpec([4], "int32", scale=0.001, zero_point=0, data=bias)],
+        [
+            s8([1, 3]),
+            TensorSpec([4, 3], "int8", scale=0.02, zero_point=0, data=weights),
+            TensorSpec([4], "int32", scale=0.001, zero_point=0, data=bias),
+        ],
         [s8([1, 4])],
         {"fused_activation_function": "RELU"},
     )
@@ -78,9 +81,9 @@ def test_small_model_compiles() -> None:
 def test_truncated_at_every_offset() -> None:
     data = small_model()
     for n in range(len(data)):
-        with target.time_limit(target.TIME_LIMIT_S):
-            with pytest.raises(UserError):  # every prefix lacks something the model needs
-                compile_model(data[:n], "truncated.tflite")
+        # every prefix lacks something the model needs
+        with target.time_limit(target.TIME_LIMIT_S), pytest.raises(UserError):
+            compile_model(data[:n], "truncated.tflite")
 
 
 def _with_external_buffer(monkeypatch: pytest.MonkeyPatch, marker: bytes, offset: int, size: int) -> None:
@@ -104,7 +107,9 @@ def _external_weights_model(monkeypatch: pytest.MonkeyPatch, offset: int, size: 
     weights = np.array([[7, -7, 5]], dtype=np.int8)
     _with_external_buffer(monkeypatch, weights.tobytes(), offset, size)
     return single_op_model(
-        "FULLY_CONNECTED", [s8([1, 3]), TensorSpec([1, 3], "int8", scale=0.02, zero_point=0, data=weights)], [s8([1, 1])]
+        "FULLY_CONNECTED",
+        [s8([1, 3]), TensorSpec([1, 3], "int8", scale=0.02, zero_point=0, data=weights)],
+        [s8([1, 1])],
     )
 
 
@@ -206,7 +211,10 @@ def test_subgraph_index_out_of_range(option: str, value: int) -> None:
     branch = SubgraphSpec([f32([4]), f32([4])], [OpSpec("RELU", [0], [1])], [0], [1])
     options = {"then_subgraph_index": 1, "else_subgraph_index": 1, option: value}
     model = build_model(
-        [TensorSpec([1], "bool"), f32([4]), f32([4])], [OpSpec("IF", [0, 1], [2], options)], [0, 1], [2],
+        [TensorSpec([1], "bool"), f32([4]), f32([4])],
+        [OpSpec("IF", [0, 1], [2], options)],
+        [0, 1],
+        [2],
         subgraphs=[branch],
     )
     expect_error(model, ModelFormatError, f"runs subgraph {value}")
@@ -345,7 +353,11 @@ def _listing(directory: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("output", ["out.tar", "out_dir"])
 def test_read_only_output_leaves_the_old_output_untouched(
-    model_file: Path, tmp_path: Path, capsys, monkeypatch, output: str  # noqa: ANN001
+    model_file: Path,
+    tmp_path: Path,
+    capsys,
+    monkeypatch,
+    output: str,  # noqa: ANN001
 ) -> None:
     dest_dir = tmp_path / "dest"
     dest_dir.mkdir()
