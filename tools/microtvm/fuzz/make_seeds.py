@@ -6,8 +6,8 @@ Runs the operator tests (tests/test_ops_*.py and the control-flow, state and val
 default) with the writer's build_model wrapped to keep every model they build, and the expensive
 parts (C builds, LiteRT/TFLM reference runs) stubbed out; the tests themselves then fail, which is
 expected. Of the models kept, the smallest one per signature (its operators; whether it has
-float32, int8, int16 tensors) that our reader accepts is written to corpus/ as <sha1>.tflite (libFuzzer's naming). The corpus is a
-starting point for the fuzzer, not a test: re-running this may pick other files.
+float32, int8, int16 tensors) that our reader accepts is written to corpus/ as <sha1>.tflite
+(libFuzzer's naming). The corpus is a starting point for the fuzzer, not a test: re-running this may pick other files.
 """
 
 from __future__ import annotations

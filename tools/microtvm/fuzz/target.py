@@ -7,11 +7,14 @@ Shared by the coverage-guided fuzzer (fuzz_main.py, atheris/libFuzzer) and the r
 from __future__ import annotations
 
 import contextlib
+import io
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from microtvm.compiler import CompileOptions, compile_model
+from microtvm import cli
+from microtvm.compiler import CompileOptions, compile_model, read_model
 from microtvm.errors import UserError
 
 FUZZ_DIR = Path(__file__).resolve().parent
@@ -24,9 +27,26 @@ OPTIONS = CompileOptions(module_name="fuzz")
 
 
 def check(data: bytes) -> None:
-    """Compile `data`; return on success or UserError; anything else propagates (a finding)."""
-    with contextlib.suppress(UserError):
+    """Compile `data`; return on success or UserError; anything else propagates (a finding).
+
+    A model that reads but does not compile also goes through `microtvmc inspect`, which runs the
+    stages as far as they go on the supported part (another path over the same graph)."""
+    try:
         compile_model(data, "fuzz.tflite", OPTIONS)
+        return
+    except UserError:
+        pass
+    try:
+        read_model(data, "fuzz.tflite")
+    except UserError:
+        return
+    with tempfile.TemporaryDirectory(prefix="mtvm-fuzz-") as scratch:
+        path = Path(scratch) / "fuzz.tflite"
+        path.write_bytes(data)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            code = cli.main(["inspect", str(path), "--module-name", OPTIONS.module_name])
+        if code not in (0, 2) or (code == 2 and "microtvmc: error: " not in err.getvalue()):
+            raise AssertionError(f"microtvmc inspect exited with {code}: {err.getvalue()}")
 
 
 class TimeLimitExceeded(Exception):
