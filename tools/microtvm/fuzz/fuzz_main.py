@@ -33,9 +33,11 @@ _INSTRUMENTED = [
     "microtvm.ir",
     "microtvm.mlf",
     "microtvm.limits",
+    "microtvm.cli",
 ]
 with atheris.instrument_imports(include=_INSTRUMENTED):
-    import microtvm.compiler  # noqa: F401  (instrumented for coverage)
+    import microtvm.cli  # noqa: F401  (instrumented for coverage)
+    import microtvm.compiler  # noqa: F401
     import microtvm.frontend.reader  # noqa: F401
     import microtvm.ops  # noqa: F401
 

@@ -57,7 +57,10 @@ def validate(graph: Graph, lowerings: Optional[Mapping[str, OpLowering]] = None)
 
 def operator_problems(graph: Graph, lowerings: Mapping[str, OpLowering]) -> dict[int, str]:
     """Operator index -> its first problem, by the checks of `validate` in the same order; key -1
-    holds a problem of the model as a whole. Empty exactly when `validate` passes."""
+    holds a problem of the model as a whole. Empty exactly when `validate` passes. A damaged model
+    (check 0, and the dataflow of check 5) raises ModelFormatError, as in `validate`: nothing after
+    that check may look at it."""
+    _check_well_formed(graph, graph.all_operators())
     problems: dict[int, str] = {}
     for op in graph.all_operators():
         if op.opcode not in lowerings:
