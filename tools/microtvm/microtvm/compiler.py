@@ -19,7 +19,7 @@ from .ir import Graph, Operator
 from .memory import MemoryPlan, Planner, PoolSpec, hill_climb, plan_memory
 from .ops import LOWERINGS_BY_OPCODE, OpLowering
 from .passes import Storage, resolve_storage, run_all
-from .passes.validate import operator_problems, validate
+from .passes.validate import check_well_formed, operator_problems, validate
 
 VERSION = "0.1.0"
 
@@ -109,6 +109,7 @@ def _prepare(graph: Graph, data: bytes, options: CompileOptions) -> Graph:
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
+    check_well_formed(graph)  # what the passes rely on, before they run
     return run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
 
 

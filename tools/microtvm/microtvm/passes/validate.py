@@ -78,6 +78,23 @@ def operator_problems(graph: Graph, lowerings: Mapping[str, OpLowering]) -> dict
     return problems
 
 
+def check_well_formed(graph: Graph) -> None:
+    """Check 0 and the dataflow of check 5, on the graph as read: what the passes before validation
+    (folding, shape inference) already rely on. Raises ModelFormatError (or UnsupportedError for a
+    tensor read that nothing writes)."""
+    _check_well_formed(graph, graph.all_operators())
+    for inputs, outputs, operators in _parts(graph):
+        _check_dataflow(graph, inputs, outputs, operators)
+
+
+def _parts(graph: Graph) -> list[tuple[tuple[int, ...], tuple[int, ...], list[Operator]]]:
+    """(inputs, outputs, operators) of the main subgraph and of each subgraph it runs."""
+    return [
+        (graph.inputs, graph.outputs, graph.operators),
+        *((sub.inputs, sub.outputs, sub.operators) for sub in graph.subgraphs.values()),
+    ]
+
+
 def _check_lowering(graph: Graph, op: Operator, table: Mapping[str, OpLowering]) -> None:
     try:
         table[op.opcode].check(op, graph)
@@ -206,22 +223,13 @@ def check_structure(graph: Graph) -> None:
         t = graph.tensor(index)
         if t.dtype not in C_TYPES:  # the types the C interface can carry
             raise UnsupportedError(f"{model}: model input/output {t.name!r} has type {t.dtype}; use int8, uint8, int16, int32 or float32")
-        if not t.num_elements:
-            raise UnsupportedError(
-                f"{model}: model input/output {t.name!r} has shape {list(t.shape)}, with no elements; "
-                "every model input and output needs at least one element"
-            )
         if t.is_variable:
             raise UnsupportedError(
                 f"{model}: model input/output {t.name!r} is a variable tensor (state kept between runs); "
                 "state is not an input or output of the compiled model: it lives in the state pool "
                 "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
             )
-    parts = [
-        (graph.inputs, graph.outputs, graph.operators),
-        *((sub.inputs, sub.outputs, sub.operators) for sub in graph.subgraphs.values()),
-    ]
-    for inputs, outputs, operators in parts:  # each subgraph has tensors of its own
+    for inputs, outputs, operators in _parts(graph):  # each subgraph has tensors of its own
         _check_dataflow(graph, inputs, outputs, operators)
 
 
