@@ -100,7 +100,10 @@ def analyze(graph: Graph, data: bytes, options: CompileOptions = CompileOptions(
         if opcode not in unsupported or lowering.alias_input
     }
     supported = [op for op in graph.all_operators() if op.index not in problems]
-    _, plan = _plan(graph, options, lowerings, scratch_sizes(graph, supported))
+    # In-place declarations read an operator's operands as its check() accepted them: none may be
+    # asked of an operator whose check failed (in-place sharing is then left out of the plan).
+    declares = [op for op in graph.all_operators() if op.index in problems and _declares_in_place(op)]
+    _, plan = _plan(graph, options, lowerings, scratch_sizes(graph, supported), in_place=not declares)
     return Analysis(graph, problems, plan, None)
 
 
@@ -113,8 +116,17 @@ def _prepare(graph: Graph, data: bytes, options: CompileOptions) -> Graph:
     return run_all(graph)  # folds shape arithmetic first: folded operators are never lowered
 
 
+def _declares_in_place(op: Operator) -> bool:
+    lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+    return lowering is not None and lowering.in_place_inputs is not OpLowering.in_place_inputs
+
+
 def _plan(
-    graph: Graph, options: CompileOptions, lowerings: Mapping[str, OpLowering], scratch: Mapping[int, int]
+    graph: Graph,
+    options: CompileOptions,
+    lowerings: Mapping[str, OpLowering],
+    scratch: Mapping[int, int],
+    in_place: bool = True,
 ) -> tuple[Storage, MemoryPlan]:
     pools = parse_pools(options.workspace_pools)
     storage = resolve_storage(graph)
@@ -127,6 +139,7 @@ def _plan(
         use_workspace_io=options.use_workspace_io,
         alignment=options.alignment,
         planner=options.planner,
+        in_place=in_place,
     )
     return storage, plan
 

@@ -13,13 +13,17 @@ check() does not apply, and a fold() returns None for anything its check() would
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 
+from ..errors import ModelFormatError
 from ..ir import Graph, Operator, Tensor
 from .shapes import infer_output_shapes
 from .util import is_alias_op
+
+if TYPE_CHECKING:
+    from ..ops.base import OpLowering
 
 
 def fold_constant_aliases(graph: Graph) -> Graph:
@@ -46,22 +50,37 @@ def _fold(operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor
 
     kept = []
     for op in operators:
-        infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
-        lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
-        arrays: Optional[Sequence[np.ndarray]] = None
-        if is_alias_op(op):
-            source = tensors[op.inputs[0]]
-            result = tensors[op.outputs[0]]
-            if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
-                arrays = [np.asarray(source.data).reshape(result.shape)]
-        elif lowering is not None and lowering.fold is not None and not set(op.outputs) & set(inputs):
-            arrays = lowering.fold(op, current)
+        try:
+            arrays = _fold_one(op, inputs, tensors, current, LOWERINGS_BY_OPCODE.get(op.opcode))
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
+            # As passes/validate.py does for check(): a fold (which runs before any check) that
+            # trips over its operands met a model no converter writes. Say which operator.
+            raise ModelFormatError(
+                f"{current.source_name}: {op.location} ({op.opcode}) has operands it cannot have "
+                f"({type(exc).__name__}: {exc}); the model is damaged or was not written by a TFLite converter"
+            ) from exc
         if arrays is not None and _fits(op, tensors, arrays):
             for index, array in zip(op.outputs, arrays):
                 tensors[index] = dataclasses.replace(tensors[index], data=_as_declared(tensors[index], array))
         else:
             kept.append(op)
     return kept
+
+
+def _fold_one(
+    op: Operator, inputs: Sequence[int], tensors: list[Tensor], current: Graph, lowering: Optional[OpLowering]
+) -> Optional[Sequence[np.ndarray]]:
+    """The output arrays of `op` when it folds, else None."""
+    infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
+    if is_alias_op(op):
+        source = tensors[op.inputs[0]]
+        result = tensors[op.outputs[0]]
+        if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
+            return [np.asarray(source.data).reshape(result.shape)]
+        return None
+    if lowering is not None and lowering.fold is not None and not set(op.outputs) & set(inputs):
+        return lowering.fold(op, current)
+    return None
 
 
 def _fits(op: Operator, tensors: list[Tensor], arrays: Sequence[np.ndarray]) -> bool:
