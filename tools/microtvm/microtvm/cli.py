@@ -18,8 +18,8 @@ from typing import BinaryIO, Optional, Sequence, TextIO
 from . import mlf
 from .compiler import VERSION, Analysis, CompileOptions, analyze, compile_graph, read_model
 from .errors import UserError
-from .limits import MAX_MODEL_BYTES
 from .ir import Graph
+from .limits import MAX_MODEL_BYTES
 from .ops import LOWERINGS_BY_OPCODE
 
 PROG = "microtvmc"

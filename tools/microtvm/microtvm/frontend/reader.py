@@ -506,7 +506,9 @@ def _read_tensor(
                 f"{name}: corrupt TFLite file: {what} has {len(shape)} dimensions (at most {MAX_RANK} are accepted)"
             )
         if any(d < 0 for d in shape):
-            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has a negative dimension in shape {list(shape)}")
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {what} has a negative dimension in shape {list(shape)}"
+            )
         itemsize = 4 if dtype == ir.RESOURCE else np.dtype(dtype).itemsize
         elements = math.prod(shape)
         if elements > MAX_TENSOR_ELEMENTS or elements * itemsize > MAX_TENSOR_BYTES:

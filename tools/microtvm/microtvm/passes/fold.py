@@ -68,7 +68,7 @@ def _fold(operators: list[Operator], inputs: Sequence[int], tensors: list[Tensor
 
 
 def _fold_one(
-    op: Operator, inputs: Sequence[int], tensors: list[Tensor], current: Graph, lowering: Optional[OpLowering]
+    op: Operator, inputs: Sequence[int], tensors: list[Tensor], current: Graph, lowering: OpLowering | None
 ) -> Optional[Sequence[np.ndarray]]:
     """The output arrays of `op` when it folds, else None."""
     infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
