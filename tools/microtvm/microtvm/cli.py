@@ -14,7 +14,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import BinaryIO, Optional, Sequence, TextIO
 
 from . import mlf
 from .codegen.interface import make_interface
@@ -22,6 +22,7 @@ from .codegen.io_api import describe, io_apis
 from .compiler import VERSION, Analysis, CompileOptions, analyze, compile_graph, read_model
 from .errors import UserError
 from .ir import Graph
+from .limits import MAX_MODEL_BYTES
 from .ops import LOWERINGS_BY_OPCODE
 
 PROG = "microtvmc"
@@ -153,10 +154,40 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def _read(path: Path) -> bytes:
+    """The model's bytes, refusing a file over the reader's size limit before reading it (and
+    reading at most one byte past the limit from what does not say its size: a pipe, /dev/zero)."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_MODEL_BYTES:
+                raise UserError(
+                    f"cannot compile the model {path}: it has {size:,} bytes; models over {MAX_MODEL_BYTES:,} "
+                    "bytes are refused (far more than a microcontroller's memory)"
+                )
+            data = _read_bounded(handle)
+    except IsADirectoryError:
+        raise UserError(f"cannot read the model {path}: it is a directory; give the .tflite file") from None
     except OSError as error:
         raise UserError(f"cannot read the model {path}: {error.strerror or error}") from None
+    if len(data) > MAX_MODEL_BYTES:
+        raise UserError(f"cannot compile the model {path}: it has over {MAX_MODEL_BYTES:,} bytes, the limit")
+    return data
+
+
+def _read_bounded(handle: BinaryIO) -> bytes:
+    """At most MAX_MODEL_BYTES + 1 bytes, in chunks, stopping early when the first 8 bytes are not
+    a TFLite header (so /dev/zero or a pipe of garbage is refused at once, by the reader)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= MAX_MODEL_BYTES:
+        chunk = handle.read(min(1 << 20, MAX_MODEL_BYTES + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total >= 8 and len(chunks) <= 8 and b"".join(chunks)[4:8] != b"TFL3":
+            break  # (checked while the chunks are few: reads may return a few bytes at a time)
+    return b"".join(chunks)
 
 
 def _compile(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from .ir import Graph, Operator
 from .memory import MemoryPlan, Planner, PoolSpec, hill_climb, plan_memory
 from .ops import LOWERINGS_BY_OPCODE, OpLowering
 from .passes import Storage, resolve_storage, run_all
-from .passes.validate import operator_problems, validate
+from .passes.validate import check_well_formed, operator_problems, validate
 
 VERSION = "0.1.0"
 
@@ -105,7 +105,10 @@ def analyze(graph: Graph, data: bytes, options: CompileOptions = CompileOptions(
         if opcode not in unsupported or lowering.alias_input
     }
     supported = [op for op in graph.all_operators() if op.index not in problems]
-    _, plan = _plan(graph, options, lowerings, scratch_sizes(graph, supported))
+    # In-place declarations read an operator's operands as its check() accepted them: none may be
+    # asked of an operator whose check failed (in-place sharing is then left out of the plan).
+    declares = [op for op in graph.all_operators() if op.index in problems and _declares_in_place(op)]
+    _, plan = _plan(graph, options, lowerings, scratch_sizes(graph, supported), in_place=not declares)
     return Analysis(graph, problems, plan, None)
 
 
@@ -114,11 +117,21 @@ def _prepare(graph: Graph, data: bytes, options: CompileOptions) -> Graph:
     if not graph.source_sha256:
         graph = _with_sha256(graph, data)
     _check_options(options)
+    check_well_formed(graph)  # what the passes rely on, before they run
     return run_all(graph, LOWERINGS_BY_OPCODE)  # folds shape arithmetic first: folded operators are never lowered
 
 
+def _declares_in_place(op: Operator) -> bool:
+    lowering = LOWERINGS_BY_OPCODE.get(op.opcode)
+    return lowering is not None and lowering.in_place_inputs is not OpLowering.in_place_inputs
+
+
 def _plan(
-    graph: Graph, options: CompileOptions, lowerings: Mapping[str, OpLowering], scratch: Mapping[int, int]
+    graph: Graph,
+    options: CompileOptions,
+    lowerings: Mapping[str, OpLowering],
+    scratch: Mapping[int, int],
+    in_place: bool = True,
 ) -> tuple[Storage, MemoryPlan]:
     pools = parse_pools(options.workspace_pools)
     storage = resolve_storage(graph, lowerings)
@@ -131,6 +144,7 @@ def _plan(
         use_workspace_io=options.use_workspace_io,
         alignment=options.alignment,
         planner=options.planner,
+        in_place=in_place,
     )
     return storage, plan
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import math
 import struct
 from pathlib import PurePath
 from typing import Any, Iterator, Optional, Sequence
@@ -26,6 +27,18 @@ from flatbuffers import flexbuffers
 
 from .. import ir
 from ..errors import ModelFormatError, UnsupportedError, UserError
+from ..limits import (
+    MAX_CUSTOM_OPTION_DEPTH,
+    MAX_CUSTOM_OPTION_VALUES,
+    MAX_MODEL_BYTES,
+    MAX_OPERATORS,
+    MAX_RANK,
+    MAX_SUBGRAPHS,
+    MAX_TENSOR_BYTES,
+    MAX_TENSOR_ELEMENTS,
+    MAX_TENSORS,
+    MAX_TOTAL_TENSOR_BYTES,
+)
 from .dtypes import NUMPY_DTYPE_BY_TENSOR_TYPE, UNSUPPORTED_TENSOR_TYPES
 from .options import (
     BOOL,
@@ -43,7 +56,6 @@ from .tensorlist import rewrite_set_items
 
 _FILE_IDENTIFIER = b"TFL3"
 _SCHEMA_VERSION = 3
-_MAX_TENSOR_BYTES = 1 << 31  # nothing this large fits a microcontroller; larger means garbage
 _CUSTOM = "CUSTOM"
 # schema.fbs field numbers of the strings we read (see _string).
 _TENSOR_NAME_SLOT = 3
@@ -57,6 +69,11 @@ _INPUT_COUNT = {"CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 3}
 def read_tflite(data: bytes, source_name: str) -> ir.Graph:
     """Parse TFLite flatbuffer `data`; `source_name` (the file name) is used in messages."""
     name = PurePath(source_name).name or source_name
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFormatError(
+            f"{name}: the file has {len(data):,} bytes; models over {MAX_MODEL_BYTES:,} bytes are refused "
+            "(far more than a microcontroller's memory: the file is not a model for one)"
+        )
     data = bytes(data)
     _check_header(data, name)
     model = _root(data, name)
@@ -173,11 +190,13 @@ def _read_subgraphs(data: bytes, model: Any, name: str) -> ir.Graph:
     while pending:
         index = min(pending)
         pending = [k for k in pending if k != index]
+        _limit(len(parts) + 1, MAX_SUBGRAPHS, f"{name}: the model runs more than {MAX_SUBGRAPHS} subgraphs")
         part = _read_subgraph(data, model, index, tensors, opcodes, n_buffers, n_subgraphs, name)
         parts[index] = part
         calls[index] = tuple(sorted({k for op in part.operators for k in ir.called_subgraphs(op)}))
         pending += [k for k in calls[index] if k not in parts and k not in pending]
     _check_no_recursion(calls, parts, name)
+    _check_program_size(calls, parts, name)
 
     # Renumber: tensors were numbered in reading order (already global); operators get global
     # indices in subgraph order, keeping the main subgraph's file positions.
@@ -204,11 +223,20 @@ def _read_subgraph(
         n_ops = _count(data, subgraph.OperatorsLength(), name, f"the operator list of subgraph {index}")
         sub_name = "" if index == 0 else _string(subgraph, _SUBGRAPH_NAME_SLOT)
     base = len(tensors)
+    _limit(base + n_tensors, MAX_TENSORS, f"{name}: the model declares more than {MAX_TENSORS:,} tensors")
+    _limit(n_ops, MAX_OPERATORS, f"{name}: subgraph {index} has {n_ops:,} operators; at most {MAX_OPERATORS:,}")
+    total_bytes = sum(_declared_bytes(t) for t in tensors)
     dynamic: dict[int, str] = {}  # tensors with a run-time shape -> the error, raised if still used
     for i in range(n_tensors):
         t = _read_tensor(data, model, subgraph, i, n_buffers, name, index, dynamic)
         t.index = base + i
         tensors.append(t)
+        total_bytes += _declared_bytes(t)
+        _limit(
+            total_bytes, MAX_TOTAL_TENSOR_BYTES,
+            f"{name}: the model's tensors add up to more than {MAX_TOTAL_TENSOR_BYTES:,} bytes (far more than a "
+            "microcontroller's memory: the model is damaged or not meant for one)",
+        )
     operators = [_read_operator(subgraph, i, opcodes, n_tensors, n_subgraphs, name, index) for i in range(n_ops)]
     with _reading(name, f"the inputs and outputs of subgraph {index}"):
         what = "the model" if index == 0 else f"subgraph {index}"
@@ -254,6 +282,39 @@ def _check_no_recursion(calls: dict[int, tuple[int, ...]], parts: dict[int, ir.S
         state[k] = 2
 
     visit(0, [0])
+
+
+def _limit(value: int, limit: int, message: str) -> None:
+    if value > limit:
+        raise ModelFormatError(f"{message}; the model is damaged or not meant for a microcontroller")
+
+
+def _declared_bytes(t: ir.Tensor) -> int:
+    itemsize = 4 if t.dtype == ir.RESOURCE else np.dtype(t.dtype).itemsize
+    return math.prod(max(d, 1) for d in t.shape) * itemsize
+
+
+def _check_program_size(calls: dict[int, tuple[int, ...]], parts: dict[int, ir.Subgraph], name: str) -> None:
+    """The operators run by one invocation, each subgraph counted once per place that runs it (as
+    the memory planner lays them out, passes/timeline.py): a few subgraphs that each run the next
+    twice would otherwise make an exponential program out of a small file."""
+    runs: dict[int, int] = {}  # memoized: each subgraph's size is computed once
+
+    def size(k: int) -> int:
+        if k not in runs:
+            total = 0
+            for op in parts[k].operators:
+                total += 1 + sum(2 + size(callee) for callee in ir.called_subgraphs(op))
+                if total > MAX_OPERATORS:
+                    break
+            runs[k] = total
+        return runs[k]
+
+    _limit(
+        size(0), MAX_OPERATORS,
+        f"{name}: one invocation runs more than {MAX_OPERATORS:,} operators (counting each subgraph every "
+        "time it is run)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,12 +438,40 @@ def _read_custom_options(op: Any, where: str, name: str) -> dict[str, Any]:
         return {}
     raw = op.CustomOptionsAsNumpy().tobytes()
     try:
-        value = flexbuffers.Loads(raw)
+        value = _flex_value(flexbuffers.GetRoot(raw), [MAX_CUSTOM_OPTION_VALUES], 0)
     except Exception as exc:  # noqa: BLE001 - the flexbuffers decoder raises arbitrary types
         raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has unreadable custom options") from exc
     if not isinstance(value, dict):
         raise ModelFormatError(f"{name}: corrupt TFLite file: {where} has custom options that are not a map")
     return {str(k): _plain(v) for k, v in sorted(value.items())}
+
+
+def _flex_value(ref: Any, budget: list[int], depth: int) -> Any:
+    """flexbuffers' Loads with limits: a vector may hold the same offset many times, so a few
+    hundred bytes could otherwise unfold into billions of values (each level doubling)."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_CUSTOM_OPTION_DEPTH:
+        raise ValueError("custom options nest too deep or hold too many values")
+    if ref.IsMap:
+        m = ref.AsMap
+        keys, values = m.Keys, m.Values
+        budget[0] -= len(keys)
+        if budget[0] < 0:
+            raise ValueError("custom options hold too many values")
+        return {k.AsKey: _flex_value(v, budget, depth + 1) for k, v in zip(keys, values)}
+    if ref.IsVector:
+        vector = ref.AsVector
+        budget[0] -= len(vector)
+        if budget[0] < 0:
+            raise ValueError("custom options hold too many values")
+        return [_flex_value(v, budget, depth + 1) for v in vector]
+    if ref.IsTypedVector or ref.IsFixedTypedVector:
+        vector = ref.AsTypedVector if ref.IsTypedVector else ref.AsFixedTypedVector
+        budget[0] -= len(vector)
+        if budget[0] < 0:
+            raise ValueError("custom options hold too many values")
+        return vector.Value
+    return ref.Value  # a scalar, string, key or blob (bounded by the options' bytes)
 
 
 def _plain(value: Any) -> Any:
@@ -412,11 +501,22 @@ def _read_tensor(
         dtype = _dtype(int(t.Type()), what, name)
         shape_array = _int_vector(t, "Shape")
         shape = () if shape_array is None else tuple(int(d) for d in shape_array)
+        if len(shape) > MAX_RANK:
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {what} has {len(shape)} dimensions (at most {MAX_RANK} are accepted)"
+            )
         if any(d < 0 for d in shape):
-            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has shape {list(shape)}")
+            raise ModelFormatError(
+                f"{name}: corrupt TFLite file: {what} has a negative dimension in shape {list(shape)}"
+            )
         itemsize = 4 if dtype == ir.RESOURCE else np.dtype(dtype).itemsize
-        if int(np.prod(shape, dtype=object)) * itemsize > _MAX_TENSOR_BYTES:
-            raise ModelFormatError(f"{name}: corrupt TFLite file: {what} has an implausible shape {list(shape)}")
+        elements = math.prod(shape)
+        if elements > MAX_TENSOR_ELEMENTS or elements * itemsize > MAX_TENSOR_BYTES:
+            raise ModelFormatError(
+                f"{name}: {what} has shape {list(shape)}: {elements:,} elements of {dtype}, {elements * itemsize:,} "
+                f"bytes; tensors over {MAX_TENSOR_BYTES:,} bytes (or {MAX_TENSOR_ELEMENTS:,} elements) are refused "
+                "(far more than a microcontroller's memory: the model is damaged or not meant for one)"
+            )
         problem = _dynamic_shape_problem(_int_vector(t, "ShapeSignature"), what, name)
         if problem is not None and dynamic is None:
             raise UnsupportedError(problem)

@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..errors import ModelFormatError
 from ..ir import Graph, Operator, Tensor
 from .shapes import infer_output_shapes
 from .util import Lowerings, is_alias_op
@@ -46,22 +47,38 @@ def _fold(
     """The operators that stay; the outputs of the others become constants in `tensors`."""
     kept = []
     for op in operators:
-        infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
-        lowering = lowerings.get(op.opcode)
-        arrays: Optional[Sequence[np.ndarray]] = None
-        if is_alias_op(op, lowerings):
-            source = tensors[op.inputs[0]]
-            result = tensors[op.outputs[0]]
-            if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
-                arrays = [np.asarray(source.data).reshape(result.shape)]
-        elif lowering is not None and lowering.fold is not None and not set(op.outputs) & set(inputs):
-            arrays = lowering.fold(op, current)
+        try:
+            arrays = _fold_one(op, inputs, tensors, current, lowerings)
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
+            # As passes/validate.py does for check(): a fold (which runs before any check) that
+            # trips over its operands met a model no converter writes. Say which operator.
+            raise ModelFormatError(
+                f"{current.source_name}: {op.location} ({op.opcode}) has operands it cannot have "
+                f"({type(exc).__name__}: {exc}); the model is damaged or was not written by a TFLite converter"
+            ) from exc
         if arrays is not None and _fits(op, tensors, arrays):
             for index, array in zip(op.outputs, arrays):
                 tensors[index] = dataclasses.replace(tensors[index], data=_as_declared(tensors[index], array))
         else:
             kept.append(op)
     return kept
+
+
+def _fold_one(
+    op: Operator, inputs: Sequence[int], tensors: list[Tensor], current: Graph, lowerings: Lowerings
+) -> Optional[Sequence[np.ndarray]]:
+    """The output arrays of `op` when it folds, else None."""
+    infer_output_shapes(op, tensors)  # shapes the converter left dynamic, before anything uses them
+    lowering = lowerings.get(op.opcode)
+    if is_alias_op(op, lowerings):
+        source = tensors[op.inputs[0]]
+        result = tensors[op.outputs[0]]
+        if source.is_constant and source.num_elements == result.num_elements and source.dtype == result.dtype:
+            return [np.asarray(source.data).reshape(result.shape)]
+        return None
+    if lowering is not None and lowering.fold is not None and not set(op.outputs) & set(inputs):
+        return lowering.fold(op, current)
+    return None
 
 
 def _fits(op: Operator, tensors: list[Tensor], arrays: Sequence[np.ndarray]) -> bool:

@@ -12,7 +12,8 @@ and subgraph, and what to do):
 4. each lowering's own check(op, graph) on its operands (int16 activations, 16x8 quantization,
    are decided there: each lowering knows whether it has a 16x8 kernel);
 5. the model as a whole: inputs and outputs (types, no variable tensors, none listed twice) and
-   every tensor read is written, constant or a variable.
+   its dataflow: every tensor read is written by an earlier operator, constant or a variable (no
+   cycles), each tensor has one writer, every output is written.
 Checks 2-3 concern the model's quantization scheme, so they come before the per-operator checks,
 whose messages would otherwise describe a symptom instead of the cause.
 
@@ -56,7 +57,10 @@ def validate(graph: Graph, lowerings: Mapping[str, OpLowering]) -> None:
 
 def operator_problems(graph: Graph, lowerings: Mapping[str, OpLowering]) -> dict[int, str]:
     """Operator index -> its first problem, by the checks of `validate` in the same order; key -1
-    holds a problem of the model as a whole. Empty exactly when `validate` passes."""
+    holds a problem of the model as a whole. Empty exactly when `validate` passes. A damaged model
+    (check 0, and the dataflow of check 5) raises ModelFormatError, as in `validate`: nothing after
+    that check may look at it."""
+    _check_well_formed(graph, graph.all_operators())
     problems: dict[int, str] = {}
     for op in graph.all_operators():
         if op.opcode not in lowerings:
@@ -72,6 +76,23 @@ def operator_problems(graph: Graph, lowerings: Mapping[str, OpLowering]) -> dict
     except UnsupportedError as error:
         problems[-1] = str(error)
     return problems
+
+
+def check_well_formed(graph: Graph) -> None:
+    """Check 0 and the dataflow of check 5, on the graph as read: what the passes before validation
+    (folding, shape inference) already rely on. Raises ModelFormatError (or UnsupportedError for a
+    tensor read that nothing writes)."""
+    _check_well_formed(graph, graph.all_operators())
+    for inputs, outputs, operators in _parts(graph):
+        _check_dataflow(graph, inputs, outputs, operators)
+
+
+def _parts(graph: Graph) -> list[tuple[tuple[int, ...], tuple[int, ...], list[Operator]]]:
+    """(inputs, outputs, operators) of the main subgraph and of each subgraph it runs."""
+    return [
+        (graph.inputs, graph.outputs, graph.operators),
+        *((sub.inputs, sub.outputs, sub.operators) for sub in graph.subgraphs.values()),
+    ]
 
 
 def _check_lowering(graph: Graph, op: Operator, table: Mapping[str, OpLowering]) -> None:
@@ -209,16 +230,54 @@ def check_structure(graph: Graph) -> None:
                 "state is not an input or output of the compiled model: it lives in the state pool "
                 "(tvmgen_<name>_state). Export the model without the state among its inputs/outputs."
             )
-    parts = [(graph.inputs, graph.operators), *((sub.inputs, sub.operators) for sub in graph.subgraphs.values())]
-    for inputs, operators in parts:  # each subgraph has tensors of its own
-        written = set(inputs) | {t for op in operators for t in op.outputs}
-        for op in operators:
-            for index in op.inputs:
-                t = graph.tensor(index) if index >= 0 else None
-                # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
-                # converters store without data).
-                if t is not None and index not in written and not t.is_constant and not t.is_variable and t.num_elements:
-                    raise UnsupportedError(
-                        f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
-                        f"which no operator writes and which is neither a constant nor a variable tensor"
-                    )
+    for inputs, outputs, operators in _parts(graph):  # each subgraph has tensors of its own
+        _check_dataflow(graph, inputs, outputs, operators)
+
+
+def _check_dataflow(graph: Graph, inputs: tuple[int, ...], outputs: tuple[int, ...], operators: list[Operator]) -> None:
+    """Operators run in file order (TFLite's execution plan): each tensor an operator reads must
+    have its value by then (an input, a constant, a variable, or written by an earlier operator),
+    each tensor is written once, and each output is written. Otherwise the model reads memory
+    nothing wrote: a tensor no operator writes, or a cycle (an operator reading what it or a later
+    operator writes)."""
+    model = _model(graph)
+    writer: dict[int, Operator] = {}
+    for op in operators:
+        for index in op.outputs:
+            t = graph.tensor(index)
+            if index in writer or index in inputs or t.is_constant:
+                what = "a model input" if index in inputs else "a constant" if t.is_constant else (
+                    f"also written by {writer[index].location} ({writer[index].opcode})"
+                )
+                raise ModelFormatError(
+                    f"{model}: {op.location} ({op.opcode}) writes tensor {t.name!r}, which is {what}; "
+                    "each tensor has one writer (the model is damaged)"
+                )
+            writer[index] = op
+    available = set(inputs)
+    for op in operators:
+        for index in op.inputs:
+            t = graph.tensor(index) if index >= 0 else None
+            # A tensor with no elements holds nothing to read (e.g. MEAN's empty axis list, which
+            # converters store without data).
+            if t is None or index in available or t.is_constant or t.is_variable or not t.num_elements:
+                continue
+            if index in writer:
+                later = writer[index]
+                when = "itself" if later is op else f"{later.location} ({later.opcode}), which runs after it"
+                raise ModelFormatError(
+                    f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r} before it is written: it is "
+                    f"written by {when}; the operators form a cycle or are out of order (the model is damaged)"
+                )
+            raise UnsupportedError(
+                f"{model}: {op.location} ({op.opcode}) reads tensor {t.name!r}, "
+                f"which no operator writes and which is neither a constant nor a variable tensor"
+            )
+        available.update(op.outputs)
+    for index in outputs:
+        t = graph.tensor(index)
+        if index not in available and not t.is_constant and t.num_elements:
+            raise ModelFormatError(
+                f"{model}: output tensor {t.name!r} is written by no operator and is not a constant "
+                "(the model is damaged)"
+            )
