@@ -199,7 +199,7 @@ def _compile(args: argparse.Namespace) -> int:
     report = None
     if args.report is not None:  # inspect's report of this very compilation (no second run)
         report = io.StringIO()
-        _print_report(graph, Analysis(compilation.graph, {}, compilation.plan, compilation), report)
+        _print_report(graph, options, Analysis(compilation.graph, {}, compilation.plan, compilation), report)
     mlf.write(compilation.files, args.output)  # only after everything succeeded: no partial output
     for member, destination in extracts:
         mlf.write_file(compilation.files[member], destination)
@@ -229,11 +229,11 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     options = _options(args)
     data = _read(args.model)
     graph = read_model(data, args.model.name)
-    _print_report(graph, analyze(graph, data, options), out)  # the compiler's own stages, as far as they go
+    _print_report(graph, options, analyze(graph, data, options), out)  # the compiler's own stages, as far as they go
     return 0
 
 
-def _print_report(graph: Graph, analysis: Analysis, out: TextIO) -> None:
+def _print_report(graph: Graph, options: CompileOptions, analysis: Analysis, out: TextIO) -> None:
     """What `inspect` prints: `graph` as read from the model, `analysis` of compiling it."""
     _print_model(graph, out)
     _print_interface(graph, options, analysis, out)
