@@ -276,7 +276,8 @@ def _check_dataflow(graph: Graph, inputs: tuple[int, ...], outputs: tuple[int, .
         available.update(op.outputs)
     for index in outputs:
         t = graph.tensor(index)
-        if index not in available and not t.is_constant and t.num_elements:
+        # A variable tensor as an output is refused later, with its own message (the state pool).
+        if index not in available and not t.is_constant and not t.is_variable and t.num_elements:
             raise ModelFormatError(
                 f"{model}: output tensor {t.name!r} is written by no operator and is not a constant "
                 "(the model is damaged)"
