@@ -15,13 +15,17 @@ from typing import Sequence
 
 import pytest
 
-# core -> (QEMU machine, compiler flags, flash origin, RAM origin): the MPS2 boards' memory maps.
+# core -> (QEMU machine, compiler flags, flash origin, RAM origin): the MPS2/MPS3 boards' memory maps
+# (as in //boards:boards.bzl; the AN547's Secure ITCM and DTCM, 512 KiB each).
 QEMU_CORES: dict[str, tuple[str, tuple[str, ...], int, int]] = {
     "cortex-m4": ("mps2-an386", ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"), 0x0, 0x20000000),
     "cortex-m7": ("mps2-an500", ("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"), 0x0, 0x20000000),
     "cortex-m33": ("mps2-an505", ("-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"), 0x10000000,
                    0x38000000),
+    "cortex-m55": ("mps3-an547", ("-mcpu=cortex-m55", "-mfloat-abi=hard", "-mfpu=auto"), 0x10000000, 0x30000000),
 }
+# The flash and RAM sizes, KiB, where they are not 4 MiB.
+QEMU_MEMORY_KIB: dict[str, int] = {"cortex-m55": 512}
 
 # Just enough of a firmware: a vector table, a reset handler that zeroes .bss, enables the FPU
 # and calls main(), and semihosting to print and exit.
@@ -50,9 +54,9 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[8])(void)
 """
 
 
-def linker_script(flash: int, ram: int) -> str:
+def linker_script(flash: int, ram: int, kib: int = 4096) -> str:
     return f"""
-MEMORY {{ FLASH (rx) : ORIGIN = {flash:#x}, LENGTH = 4M  RAM (rwx) : ORIGIN = {ram:#x}, LENGTH = 4M }}
+MEMORY {{ FLASH (rx) : ORIGIN = {flash:#x}, LENGTH = {kib}K  RAM (rwx) : ORIGIN = {ram:#x}, LENGTH = {kib}K }}
 SECTIONS {{
   .text : {{ KEEP(*(.vectors)) *(.text .text.*) *(.rodata .rodata.*) }} > FLASH
   .data : {{ *(.data .data.*) }} > RAM AT > FLASH
@@ -79,7 +83,7 @@ def build_and_run(core: str, sources: Sequence[Path], workdir: Path, flags: Sequ
     machine, cpu_flags, flash, ram = QEMU_CORES[core]
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "bare_metal.c").write_text(BARE_METAL_C)
-    (workdir / "link.ld").write_text(linker_script(flash, ram))
+    (workdir / "link.ld").write_text(linker_script(flash, ram, QEMU_MEMORY_KIB.get(core, 4096)))
     elf = workdir / "program.elf"
     command = [gcc, "-mthumb", *cpu_flags, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
                "-fdata-sections", "-ffp-contract=off", *flags, *map(str, sources), str(workdir / "bare_metal.c"),
