@@ -27,6 +27,17 @@
 #define MTVM_CONV_DSP 0
 #endif
 
+/* Helium (MVE, Armv8.1-M: Cortex-M55, M85), which those cores have beside the DSP extension: the
+   inner multiply-accumulate loops (conv_mac_s8.h) and the depthwise kernel use 128-bit vectors
+   of 16 int8 (VMLADAVA: a 16-lane dot product into a scalar int32) or 4 int32 lanes, with ACLE
+   intrinsics; the scalar DSP requantization stays. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define MTVM_CONV_MVE 1
+#include <arm_mve.h>
+#else
+#define MTVM_CONV_MVE 0
+#endif
+
 /* The blocked kernels are written once with a `fast` (or `in_double`) flag and instantiated per
    entry point with a constant: forcing the inlining makes the flag fold away. */
 #if defined(__GNUC__)
