@@ -110,6 +110,31 @@ static inline int32_t mtvm_requantize_fast_full(int32_t acc, int32_t multiplier,
 #endif
 }
 
+#if MTVM_CONV_MVE
+/*
+ * mtvm_requantize_fast_full on four lanes (same contract: right shifts, |acc| < 2^30, no clamp
+ * narrower than int8): VQRDMULH computes the saturated (2 * acc * multiplier + 2^31) >> 32,
+ * which is SMMULR of 2 * acc (it cannot saturate: |2 * acc * multiplier| < 2^61); VSHL by the
+ * negative count shift + 1 = -(e - 1) is the arithmetic right shift by ~shift. Then the same
+ * halving with the offset, and the int8 clamp. shift_plus_one: each lane's shift + 1 (<= 0).
+ */
+static inline int32x4_t mtvm_requantize_fast_x4(int32x4_t acc, int32x4_t multiplier, int32x4_t shift_plus_one,
+                                                int32_t half_offset) {
+  int32x4_t t = vqrdmulhq_s32(acc, multiplier);
+  t = vaddq_s32(t, vshrq_n_s32(t, 31));
+  t = vshrq_n_s32(vaddq_n_s32(vshlq_s32(t, shift_plus_one), half_offset), 1);
+  return vminq_s32(vmaxq_s32(t, vdupq_n_s32(-128)), vdupq_n_s32(127));
+}
+
+/* The multipliers and shifts + 1 of channels c..c+3 from requant ([c][2]: multiplier, shift). */
+static inline void mtvm_load_requant_x4(const int32_t* requant, int32x4_t* multiplier, int32x4_t* shift_plus_one) {
+  static const uint32_t even[4] = {0, 2, 4, 6};
+  const uint32x4_t offsets = vld1q_u32(even);
+  *multiplier = vldrwq_gather_shifted_offset_s32(requant, offsets);
+  *shift_plus_one = vaddq_n_s32(vldrwq_gather_shifted_offset_s32(requant + 1, offsets), 1);
+}
+#endif
+
 /* Any operator, any clamp range: TFLite's arithmetic as it is written (mtvm/quant.h). */
 static inline int32_t mtvm_requantize_general(int32_t acc, int32_t multiplier, int32_t shift,
                                               mtvm_output_stage_t s) {
