@@ -194,6 +194,60 @@ MTVM_CONV_INLINE const int8_t* mtvm_mac_2x2(const int8_t* xa, const int8_t* xb, 
 #endif
 }
 
+#if MTVM_CONV_MVE
+/* Helium only: two pixels by two channel pairs (weights w0 and w1, each interleaved as for
+   mtvm_mac_2x2), eight accumulators: pa[0..3] pixel a channels 0..3 (channels 0, 1 from w0,
+   2, 3 from w1), pb[0..3] pixel b. One pass over the inputs for four channels. */
+MTVM_CONV_INLINE void mtvm_mac_2x4(const int8_t* xa, const int8_t* xb, const int8_t* w0, const int8_t* w1,
+                                   int32_t chunks, int32_t pa[4], int32_t pb[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const uint8x16_t offsets = vld1q_u8(mtvm_mve_pair_offsets);
+  const uint8x16_t offsets4 = vaddq_n_u8(offsets, 4);
+  int32_t n = chunks * 4;
+  for (; n >= 16; n -= 16, xa += 16, xb += 16, w0 += 32, w1 += 32) {
+    const int8x16_t x0 = vld1q_s8(xa);
+    const int8x16_t x1 = vld1q_s8(xb);
+    int8x16_t wv = vldrbq_gather_offset_s8(w0, offsets);
+    a0 = vmladavaq_s8(a0, x0, wv);
+    b0 = vmladavaq_s8(b0, x1, wv);
+    wv = vldrbq_gather_offset_s8(w0, offsets4);
+    a1 = vmladavaq_s8(a1, x0, wv);
+    b1 = vmladavaq_s8(b1, x1, wv);
+    wv = vldrbq_gather_offset_s8(w1, offsets);
+    a2 = vmladavaq_s8(a2, x0, wv);
+    b2 = vmladavaq_s8(b2, x1, wv);
+    wv = vldrbq_gather_offset_s8(w1, offsets4);
+    a3 = vmladavaq_s8(a3, x0, wv);
+    b3 = vmladavaq_s8(b3, x1, wv);
+  }
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    const int8x16_t x0 = vld1q_z_s8(xa, p);
+    const int8x16_t x1 = vld1q_z_s8(xb, p);
+    int8x16_t wv = vldrbq_gather_offset_z_s8(w0, offsets, p);
+    a0 = vmladavaq_s8(a0, x0, wv);
+    b0 = vmladavaq_s8(b0, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w0, offsets4, p);
+    a1 = vmladavaq_s8(a1, x0, wv);
+    b1 = vmladavaq_s8(b1, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w1, offsets, p);
+    a2 = vmladavaq_s8(a2, x0, wv);
+    b2 = vmladavaq_s8(b2, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w1, offsets4, p);
+    a3 = vmladavaq_s8(a3, x0, wv);
+    b3 = vmladavaq_s8(b3, x1, wv);
+  }
+  pa[0] = a0;
+  pa[1] = a1;
+  pa[2] = a2;
+  pa[3] = a3;
+  pb[0] = b0;
+  pb[1] = b1;
+  pb[2] = b2;
+  pb[3] = b3;
+}
+#endif
+
 /* acc[0] (pixel a), acc[1] (pixel b) += dot products of `chunks` 4-byte chunks with one plain
    weight row; returns the weights that follow. */
 static inline const int8_t* mtvm_mac_2x1(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t chunks,
