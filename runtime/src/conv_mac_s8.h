@@ -197,10 +197,10 @@ MTVM_CONV_INLINE const int8_t* mtvm_mac_2x2(const int8_t* xa, const int8_t* xb, 
 #if MTVM_CONV_MVE
 /* Helium only: two pixels by two channel pairs (weights w0 and w1, each interleaved as for
    mtvm_mac_2x2), eight accumulators: pa[0..3] pixel a channels 0..3 (channels 0, 1 from w0,
-   2, 3 from w1), pb[0..3] pixel b. One pass over the inputs for four channels. */
+   2, 3 from w1), pb[0..3] pixel b, added to. One pass over the inputs for four channels. */
 MTVM_CONV_INLINE void mtvm_mac_2x4(const int8_t* xa, const int8_t* xb, const int8_t* w0, const int8_t* w1,
                                    int32_t chunks, int32_t pa[4], int32_t pb[4]) {
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  int32_t a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3], b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
   const uint8x16_t offsets = vld1q_u8(mtvm_mve_pair_offsets);
   const uint8x16_t offsets4 = vaddq_n_u8(offsets, 4);
   int32_t n = chunks * 4;

@@ -65,7 +65,7 @@ MTVM_CONV_INLINE void mtvm_conv2d_s8_pointwise(const mtvm_conv2d_s8_params_t* p,
         xa = mtvm_window_corner(g, mtvm_conv_window_at(g, input, px));
         xb = mtvm_window_corner(g, mtvm_conv_window_at(g, input, has_b ? px + 1 : px));
       }
-      int32_t sa[4], sb[4];
+      int32_t sa[4] = {0, 0, 0, 0}, sb[4] = {0, 0, 0, 0};
       mtvm_mac_2x4(xa, xb, w, w + 2 * in_c, chunks, sa, sb);
       vstrbq_s32(out, mtvm_requantize_fast_x4(vaddq_s32(vld1q_s32(sa), bias), multiplier, shift_plus_one,
                                                stage.half_offset));
