@@ -94,3 +94,44 @@ def build_and_run(core: str, sources: Sequence[Path], workdir: Path, flags: Sequ
     ran = subprocess.run([qemu, "-M", machine, "-nographic", "-monitor", "none", "-semihosting-config",
                           "enable=on,target=native", "-kernel", str(elf)], capture_output=True, text=True, timeout=120)
     return ran.stdout + ran.stderr  # QEMU writes semihosting output to either
+
+
+def _c_values(values) -> str:
+    return ", ".join(str(int(v)) for v in values.ravel())
+
+
+def models_main(modules: Sequence[tuple[str, dict, Sequence[tuple[Sequence, Sequence]]]]) -> str:
+    """main() of a program that runs compiled integer models on given inputs and compares their
+    outputs with expected ones: modules are (name, metadata.json module entry, [(inputs, expected
+    outputs) per seed]) with numpy arrays. Prints "<name> seed <k> mismatches" per bad run, then
+    "done"."""
+    lines = ["#include <stdint.h>", "void bare_print(const char* text);"]
+    body = []
+    for name, module, runs in modules:
+        lines.append(f'#include "tvmgen_{name}.h"')
+        inputs, outputs = module["inputs"], module["outputs"]
+        ctype = {1: "int8_t", 2: "int16_t", 4: "int32_t"}
+        for k, (xs, ys) in enumerate(runs):
+            for j, x in enumerate(xs):
+                lines.append(f"static const {ctype[x.dtype.itemsize]} {name}_x{k}_{j}[] = {{{_c_values(x)}}};")
+            for j, y in enumerate(ys):
+                lines.append(f"static const {ctype[y.dtype.itemsize]} {name}_y{k}_{j}[] = {{{_c_values(y)}}};")
+        x0, y0 = runs[0]
+        for j, x in enumerate(x0):
+            lines.append(f"static {ctype[x.dtype.itemsize]} {name}_in{j}[{x.size}] __attribute__((aligned(16)));")
+        for j, y in enumerate(y0):
+            lines.append(f"static {ctype[y.dtype.itemsize]} {name}_out{j}[{y.size}] __attribute__((aligned(16)));")
+        for k, (xs, ys) in enumerate(runs):
+            ins = ", ".join(f".{t['c_name']} = {name}_in{j}" for j, t in enumerate(inputs))
+            outs = ", ".join(f".{t['c_name']} = {name}_out{j}" for j, t in enumerate(outputs))
+            body.append("  {")
+            for j, x in enumerate(xs):
+                body.append(f"    for (int i = 0; i < {x.size}; ++i) {name}_in{j}[i] = {name}_x{k}_{j}[i];")
+            body.append(f"    struct tvmgen_{name}_inputs in = {{{ins}}};")
+            body.append(f"    struct tvmgen_{name}_outputs out = {{{outs}}};")
+            body.append(f"    int bad = tvmgen_{name}_run(&in, &out) != 0;")
+            for j, y in enumerate(ys):
+                body.append(f"    for (int i = 0; i < {y.size}; ++i) bad |= {name}_out{j}[i] != {name}_y{k}_{j}[i];")
+            body.append(f'    if (bad) bare_print("{name} seed {k} mismatches\\n");')
+            body.append("  }")
+    return "\n".join(lines + ["int main(void) {"] + body + ['  bare_print("done\\n");', "  return 0;", "}", ""])
