@@ -21,6 +21,14 @@
 /* Short copies and fills, a word at a time: memcpy and memset calls would cost more than the
    few bytes of a window row. */
 MTVM_CONV_INLINE void mtvm_copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+#if MTVM_CONV_MVE
+  /* Helium: sixteen bytes per predicated load and store. */
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    vstrbq_p_s8(dst + i, vld1q_z_s8(src + i, p), p);
+  }
+  return;
+#endif
   for (; n >= 4; n -= 4, dst += 4, src += 4) {
     uint32_t v;
     memcpy(&v, src, 4);
@@ -38,6 +46,13 @@ MTVM_CONV_INLINE void mtvm_copy_bytes(int8_t* dst, const int8_t* src, int32_t n)
 }
 
 MTVM_CONV_INLINE void mtvm_fill_bytes(int8_t* dst, int8_t value, int32_t n) {
+#if MTVM_CONV_MVE
+  const int8x16_t fill = vdupq_n_s8(value);
+  for (int32_t i = 0; i < n; i += 16) {
+    vstrbq_p_s8(dst + i, fill, vctp8q((uint32_t)(n - i)));
+  }
+  return;
+#endif
   const uint32_t v = (uint32_t)(uint8_t)value * 0x01010101u;
   for (; n >= 4; n -= 4, dst += 4) {
     memcpy(dst, &v, 4);
