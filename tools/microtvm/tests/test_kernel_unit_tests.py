@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from microtvm_testing import qemu
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
@@ -59,5 +58,6 @@ def test_on_qemu(core: str, tmp_path: Path) -> None:
         machine = ["-m", "armv8.1-m.main"] if core == "cortex-m55" else []
         disassembly = subprocess.run([objdump, "-d", *machine, str(tmp_path / "conv_mac_s8_test" / "program.elf")],
                                      capture_output=True, text=True, check=True).stdout
-        expected = ("vmlava", "vldrb")  # VMLADAVA disassembles as VMLAVA if core == "cortex-m55" else ("smlad", "smlabb")
+        # VMLADAVA disassembles as VMLAVA.
+        expected = ("vmlava", "vldrb") if core == "cortex-m55" else ("smlad", "smlabb")
         assert all(instruction in disassembly for instruction in expected), expected

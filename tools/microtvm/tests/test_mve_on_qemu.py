@@ -9,13 +9,13 @@ multiples of four (the tail predicate), scales giving right shifts of zero and m
 points, every activation; a broadcast ADD (the general loop); AVERAGE_POOL_2D and MAX_POOL_2D with
 SAME and VALID padding, channel counts around the vector widths, and a global average pool.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
-
 from microtvm import mlf
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm_testing import qemu
@@ -31,8 +31,9 @@ def _q(shape, scale: float, zero_point: int) -> TensorSpec:
 
 def _binary(opcode: str, shape1, shape2, q1, q2, qo, activation: str) -> bytes:
     out = [max(a, b) for a, b in zip(shape1, shape2)] if len(shape1) == len(shape2) else list(shape1)
-    return single_op_model(opcode, [_q(shape1, *q1), _q(shape2, *q2)], [_q(out, *qo)],
-                           {"fused_activation_function": activation})
+    return single_op_model(
+        opcode, [_q(shape1, *q1), _q(shape2, *q2)], [_q(out, *qo)], {"fused_activation_function": activation}
+    )
 
 
 def _pool(opcode: str, shape, filter_hw, stride, padding: str, q, activation: str = "NONE") -> bytes:
@@ -41,8 +42,14 @@ def _pool(opcode: str, shape, filter_hw, stride, padding: str, q, activation: st
         oh, ow = -(-h // stride), -(-w // stride)
     else:
         oh, ow = (h - filter_hw[0]) // stride + 1, (w - filter_hw[1]) // stride + 1
-    options = {"padding": padding, "stride_h": stride, "stride_w": stride, "filter_height": filter_hw[0],
-               "filter_width": filter_hw[1], "fused_activation_function": activation}
+    options = {
+        "padding": padding,
+        "stride_h": stride,
+        "stride_w": stride,
+        "filter_height": filter_hw[0],
+        "filter_width": filter_hw[1],
+        "fused_activation_function": activation,
+    }
     return single_op_model(opcode, [_q(shape, *q)], [_q((n, oh, ow, c), *q)], options)
 
 

@@ -36,7 +36,6 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 import pytest
-
 from microtvm import mlf, quant
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
