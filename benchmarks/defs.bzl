@@ -2,7 +2,8 @@
 
     benchmark_model(name = "kws", model = "//models:kws.tflite")
 
-For each board (default: mps2_an386 (Cortex-M4F) and mps2_an500 (Cortex-M7)) it builds, from one
+For each board (default: mps2_an386 (Cortex-M4F), mps2_an500 (Cortex-M7) and mps3_an547
+(Cortex-M55, Helium)) it builds, from one
 microtvm_model_library, two firmware images with the project's own rules and toolchains:
 
   <name>_bench_<board>   measures one inference (after a warm-up run) with microtvm_board_measure
@@ -20,7 +21,7 @@ targets are testonly, because the golden program generator is.
 load("//rules:defs.bzl", "FirmwareInfo", "MlfInfo", "microtvm_firmware", "microtvm_golden_main", "microtvm_model_library")
 load("//rules:testing.bzl", "board_transition")
 
-DEFAULT_BOARDS = ["mps2_an386", "mps2_an500"]
+DEFAULT_BOARDS = ["mps2_an386", "mps2_an500", "mps3_an547"]
 
 _GOLDEN_SEEDS = [0, 1, 2]
 

@@ -91,6 +91,36 @@ def target_rows(models: list[dict]) -> list[list]:
     return rows
 
 
+# Issue 15: the MLPerf Tiny models on the Cortex-M55 (Helium) in at most this fraction of our own
+# Cortex-M4F instruction counts.
+HELIUM_BOARD = "mps3_an547"
+HELIUM_TARGET_RATIO = 0.35
+
+
+def helium_rows(models: list[dict]) -> list[list]:
+    rows = []
+    for model in models:
+        if model["name"] not in TARGETS:
+            continue
+        m4 = next((b for b in model["boards"] if b["board"] == TARGET_BOARD), None)
+        m55 = next((b for b in model["boards"] if b["board"] == HELIUM_BOARD), None)
+        if m4 is None or m55 is None or "instructions" not in m4 or "instructions" not in m55:
+            continue
+        ratio = m55["instructions"] / m4["instructions"]
+        rows.append([
+            model["name"],
+            _n(m4["instructions"]),
+            _n(m55["instructions"]),
+            f"{ratio:.3f}",
+            _ok(ratio <= HELIUM_TARGET_RATIO),
+            _n(m55.get("workspace_bytes")),
+            _n(m55.get("flash_bytes")),
+            _n(m55.get("flash_excluding_weights_bytes")),
+            _bit_exact(m55),
+        ])
+    return rows
+
+
 def all_rows(models: list[dict]) -> list[list]:
     rows = []
     for model in models:
@@ -157,6 +187,20 @@ def render(results: dict) -> str:
             "model", "instructions", "TFLM+CMSIS-NN", "target", "met",
             "workspace", "lower bound", "TFLM arena (M4)", "TFLM arena (x86_64)", "target", "met",
             "flash excl. weights", "bit-exact",
+        ], rows)
+        lines.append("")
+    rows = helium_rows(models)
+    if rows:
+        lines += [
+            f"## MLPerf Tiny on Cortex-M55 with Helium ({HELIUM_BOARD}) against Cortex-M4F ({TARGET_BOARD})",
+            "",
+            f"Target (issue 15): at most {HELIUM_TARGET_RATIO}x our Cortex-M4F instruction count. The same",
+            "generated code; the kernels' Helium (MVE) paths on the M55, their DSP paths on the M4F.",
+            "",
+        ]
+        lines += _table([
+            "model", "instructions M4F", "instructions M55", "M55 / M4F", f"<= {HELIUM_TARGET_RATIO}",
+            "workspace", "flash", "flash excl. weights", "bit-exact",
         ], rows)
         lines.append("")
     lines += ["## All models and boards", ""]

@@ -84,6 +84,25 @@ class BenchProgramTest(unittest.TestCase):
         self.assertIn("fill_bytes(input0, sizeof(input0), 1u + 16u * step);", program)
 
 
+class HeliumTableTest(unittest.TestCase):
+    def test_cortex_m55_against_cortex_m4f(self):
+        from render import helium_rows
+
+        def board(name, instructions):
+            return {"board": name, "instructions": instructions, "workspace_bytes": 256, "flash_bytes": 9000,
+                    "flash_excluding_weights_bytes": 2000, "golden": {"bit_exact": True, "seeds": 3}}
+
+        models = [
+            {"name": "ad01_int8", "boards": [board("mps2_an386", 1000), board("mps3_an547", 300)]},
+            {"name": "kws_ref_model", "boards": [board("mps2_an386", 1000), board("mps3_an547", 400)]},
+            {"name": "kws", "boards": [board("mps2_an386", 1000), board("mps3_an547", 300)]},  # not MLPerf Tiny
+        ]
+        rows = helium_rows(models)
+        self.assertEqual([r[0] for r in rows], ["ad01_int8", "kws_ref_model"])
+        self.assertEqual(rows[0][3:5], ["0.300", "yes"])
+        self.assertEqual(rows[1][3:5], ["0.400", "**no**"])
+
+
 class ReportSmokeTest(unittest.TestCase):
     def test_sine_on_both_boards(self):
         runfiles = Path(os.environ["TEST_SRCDIR"]) / os.environ["TEST_WORKSPACE"]
@@ -99,7 +118,7 @@ class ReportSmokeTest(unittest.TestCase):
         results = json.loads((output / "results.json").read_text())
         (sine,) = results["models"]
         self.assertEqual(sine["name"], "sine")
-        self.assertEqual(sorted(b["board"] for b in sine["boards"]), ["mps2_an386", "mps2_an500"])
+        self.assertEqual(sorted(b["board"] for b in sine["boards"]), ["mps2_an386", "mps2_an500", "mps3_an547"])
         for board in sine["boards"]:
             self.assertGreater(board["instructions"], 100, board)
             self.assertTrue(board["golden"]["bit_exact"], board["golden"])

@@ -51,6 +51,23 @@ CPUS = {
         flags = ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
         hard_float = True,
     ),
+    # Cortex-M55 (Armv8.1-M): the DSP extension, Helium (MVE, integer and float: -mfpu=auto takes
+    # the core's full FPU and MVE, __ARM_FEATURE_MVE == 3) and the double-precision FPU,
+    # hard-float ABI. @platforms//cpu has no Armv8.1-M value: armv8-m.
+    "cortex-m55": struct(
+        core = "cortex_m55",
+        arch = "@platforms//cpu:armv8-m",
+        flags = ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard", "-mfpu=auto"],
+        hard_float = True,
+    ),
+    # Cortex-M85 (Armv8.1-M, Helium like the M55; needs arm-none-eabi-gcc >= 13). No emulator
+    # models it and no board uses it: firmware is build-tested only (//tests/cortex_m85).
+    "cortex-m85": struct(
+        core = "cortex_m85",
+        arch = "@platforms//cpu:armv8-m",
+        flags = ["-mcpu=cortex-m85", "-mthumb", "-mfloat-abi=hard", "-mfpu=auto"],
+        hard_float = True,
+    ),
 }
 
 def _board(
@@ -170,6 +187,23 @@ BOARDS = {
         srcs = ["mps2/fpgaio_ticks.c"],
         defines = ["MICROTVM_TICKS_HZ=20000000u", "MPS2_COUNTER_ADDR=0x50302018u"],
         qemu_machine = "mps2-an505",
+    ),
+    # Arm MPS3 FPGA image AN547 (Cortex-M55 with Helium) as emulated by qemu-system-arm. Like
+    # the AN505 the core resets in Secure state, so the firmware uses the Secure aliases: the
+    # 512 KiB ITCM at 0x10000000 holds the code (the reset vector table is there) and the
+    # 512 KiB DTCM at 0x30000000 is the data RAM. FPGAIO at 0x49302000, used through its
+    # Secure alias 0x59302000; its COUNTER counts 20 MHz (measured under -icount with QEMU 7.2
+    # and 10.0).
+    "mps3_an547": _board(
+        cpu = "cortex-m55",
+        flash_origin = 0x10000000,
+        flash_kib = 512,
+        ram_origin = 0x30000000,
+        ram_kib = 512,
+        console = "semihosting",
+        srcs = ["mps2/fpgaio_ticks.c"],
+        defines = ["MICROTVM_TICKS_HZ=20000000u", "MPS2_COUNTER_ADDR=0x59302018u"],
+        qemu_machine = "mps3-an547",
     ),
     # BBC micro:bit v1 (nRF51822 QFAA) as emulated by qemu-system-arm -M microbit: 256 KiB flash
     # at 0x00000000, 16 KiB RAM at 0x20000000, so a smaller stack and heap than the defaults.

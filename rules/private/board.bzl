@@ -136,7 +136,7 @@ def microtvm_board(name, platform, visibility = None, **kwargs):
       platform: the board's platform(); firmware for the board is built for it.
       visibility: visibility of the board and of `<name>.platform`.
       **kwargs: the board's attributes: cpu (as the code generator's --target-cpu spells it:
-        cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33), flash_origin, flash_kib,
+        cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85), flash_origin, flash_kib,
         ram_origin, ram_kib (the memory map), console ("semihosting" or "uart"), support (the
         cc_library with startup code and console), and optionally qemu_machine
         (qemu-system-arm -M value), openocd_scripts (OpenOCD -f scripts for flashing),

@@ -61,8 +61,52 @@ static int mtvm_addsub_small(const mtvm_addsub_s8_params_t* p) {
          p->input2_multiplier >= 0 && p->output_multiplier >= 0;
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#include <arm_mve.h>
+#define MTVM_ADDSUB_MVE 1
+
+/*
+ * Helium: mtvm_apply_small_rescale on four int32 lanes, given v (not 2v): VQRDMULH is
+ * (2 * v * m + 2^31) >> 32, the SMMULR of 2v above (no saturation: |v| < 2^30); then, for a
+ * right shift e >= 1, t - (t < 0) (adding t >> 31 where `round_negative` is all ones) and VRSHL
+ * by -e, which adds 2^(e-1) before shifting: floor((t + 2^(e-1) - (t < 0)) / 2^e). For e = 0
+ * both steps leave t as it is (round_negative is zero).
+ */
+static inline int32x4_t mtvm_small_rescale_x4(int32x4_t v, int32_t multiplier, int32x4_t round_negative,
+                                              int32x4_t minus_shift) {
+  const int32x4_t t = vqrdmulhq_n_s32(v, multiplier);
+  return vrshlq_s32(vaddq_s32(t, vandq_s32(vshrq_n_s32(t, 31), round_negative)), minus_shift);
+}
+#else
+#define MTVM_ADDSUB_MVE 0
+#endif
+
 static void mtvm_addsub_s8_small(const mtvm_addsub_s8_params_t* p, const int8_t* in1, const int8_t* in2,
                                  int8_t* out, int32_t sign) {
+#if MTVM_ADDSUB_MVE
+  /* Four elements per step, the last ones under a tail predicate (VCTP32): loads widen four
+     bytes to int32 lanes (VLDRB.S32), the store narrows them back (VSTRB.32). Each input term
+     is (offset + x) << left_shift, v of mtvm_small_rescale_x4 (the doubling is VQRDMULH's). */
+  const mtvm_small_rescale_t r1 = mtvm_small_rescale(p->input1_multiplier, p->input1_shift);
+  const mtvm_small_rescale_t r2 = mtvm_small_rescale(p->input2_multiplier, p->input2_shift);
+  const mtvm_small_rescale_t ro = mtvm_small_rescale(p->output_multiplier, p->output_shift);
+  const int32x4_t neg1 = vdupq_n_s32(-r1.negative), neg2 = vdupq_n_s32(-r2.negative), nego = vdupq_n_s32(-ro.negative);
+  const int32x4_t sh1 = vdupq_n_s32(-r1.shift), sh2 = vdupq_n_s32(-r2.shift), sho = vdupq_n_s32(-ro.shift);
+  const int32_t scale = (int32_t)1 << p->left_shift;
+  const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+  for (int32_t i = 0; i < p->size; i += 4) {
+    const mve_pred16_t pred = vctp32q((uint32_t)(p->size - i));
+    const int32x4_t a = vmulq_n_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pred), p->input1_offset), scale);
+    const int32x4_t b = vmulq_n_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pred), p->input2_offset), scale);
+    const int32x4_t x1 = mtvm_small_rescale_x4(a, r1.multiplier, neg1, sh1);
+    const int32x4_t x2 = mtvm_small_rescale_x4(b, r2.multiplier, neg2, sh2);
+    const int32x4_t sum = sign > 0 ? vaddq_s32(x1, x2) : vsubq_s32(x1, x2);
+    const int32x4_t v = vaddq_n_s32(mtvm_small_rescale_x4(sum, ro.multiplier, nego, sho), p->output_offset);
+    vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(v, lo), hi), pred);
+  }
+  return;
+#endif
+#if !MTVM_ADDSUB_MVE
   const mtvm_small_rescale_t r1 = mtvm_small_rescale(p->input1_multiplier, p->input1_shift);
   const mtvm_small_rescale_t r2 = mtvm_small_rescale(p->input2_multiplier, p->input2_shift);
   const mtvm_small_rescale_t ro = mtvm_small_rescale(p->output_multiplier, p->output_shift);
@@ -75,6 +119,7 @@ static void mtvm_addsub_s8_small(const mtvm_addsub_s8_params_t* p, const int8_t*
     const int32_t v = mtvm_apply_small_rescale(2 * (x1 + sign * x2), ro) + out_offset;
     out[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
   }
+#endif
 }
 
 static MTVM_DEFINE_BINARY_KERNEL(add_s8_any, int8_t, mtvm_addsub_s8_params_t, mtvm_add_s8_elem)

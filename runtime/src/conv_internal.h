@@ -27,6 +27,17 @@
 #define MTVM_CONV_DSP 0
 #endif
 
+/* Helium (MVE, Armv8.1-M: Cortex-M55, M85), which those cores have beside the DSP extension: the
+   inner multiply-accumulate loops (conv_mac_s8.h) and the depthwise kernel use 128-bit vectors
+   of 16 int8 (VMLADAVA: a 16-lane dot product into a scalar int32) or 4 int32 lanes, with ACLE
+   intrinsics; the scalar DSP requantization stays. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define MTVM_CONV_MVE 1
+#include <arm_mve.h>
+#else
+#define MTVM_CONV_MVE 0
+#endif
+
 /* The blocked kernels are written once with a `fast` (or `in_double`) flag and instantiated per
    entry point with a constant: forcing the inlining makes the flag fold away. */
 #if defined(__GNUC__)
@@ -98,6 +109,31 @@ static inline int32_t mtvm_requantize_fast_full(int32_t acc, int32_t multiplier,
   return v < -128 ? -128 : (v > 127 ? 127 : v);
 #endif
 }
+
+#if MTVM_CONV_MVE
+/*
+ * mtvm_requantize_fast_full on four lanes (same contract: right shifts, |acc| < 2^30, no clamp
+ * narrower than int8): VQRDMULH computes the saturated (2 * acc * multiplier + 2^31) >> 32,
+ * which is SMMULR of 2 * acc (it cannot saturate: |2 * acc * multiplier| < 2^61); VSHL by the
+ * negative count shift + 1 = -(e - 1) is the arithmetic right shift by ~shift. Then the same
+ * halving with the offset, and the int8 clamp. shift_plus_one: each lane's shift + 1 (<= 0).
+ */
+static inline int32x4_t mtvm_requantize_fast_x4(int32x4_t acc, int32x4_t multiplier, int32x4_t shift_plus_one,
+                                                int32_t half_offset) {
+  int32x4_t t = vqrdmulhq_s32(acc, multiplier);
+  t = vaddq_s32(t, vshrq_n_s32(t, 31));
+  t = vshrq_n_s32(vaddq_n_s32(vshlq_s32(t, shift_plus_one), half_offset), 1);
+  return vminq_s32(vmaxq_s32(t, vdupq_n_s32(-128)), vdupq_n_s32(127));
+}
+
+/* The multipliers and shifts + 1 of channels c..c+3 from requant ([c][2]: multiplier, shift). */
+static inline void mtvm_load_requant_x4(const int32_t* requant, int32x4_t* multiplier, int32x4_t* shift_plus_one) {
+  static const uint32_t even[4] = {0, 2, 4, 6};
+  const uint32x4_t offsets = vld1q_u32(even);
+  *multiplier = vldrwq_gather_shifted_offset_s32(requant, offsets);
+  *shift_plus_one = vaddq_n_s32(vldrwq_gather_shifted_offset_s32(requant + 1, offsets), 1);
+}
+#endif
 
 /* Any operator, any clamp range: TFLite's arithmetic as it is written (mtvm/quant.h). */
 static inline int32_t mtvm_requantize_general(int32_t acc, int32_t multiplier, int32_t shift,

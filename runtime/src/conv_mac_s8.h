@@ -111,6 +111,21 @@ static inline int32_t mtvm_low_half(int32_t v) { return ((v & 0xFFFF) ^ 0x8000) 
 static inline int32_t mtvm_high_half(int32_t v) { return (v - (v & 0xFFFF)) / 65536; }
 #endif
 
+#if MTVM_CONV_MVE
+/*
+ * Helium: 16 bytes of k at a time. A channel pair's interleaved weights ([oc0 k0..3][oc1 k0..3]
+ * [oc0 k4..7]...) hold k0..15 of channel 0 at bytes 0..3, 8..11, 16..19, 24..27 of each 32 (and
+ * channel 1 at the same +4): one gather load (VLDRB with a vector of byte offsets) collects
+ * them in k order, lined up with 16 contiguous input bytes, and VMLADAVA adds the 16 products
+ * to a scalar int32 accumulator (exact: the same sum as the portable loop). A group of four
+ * rows (FULLY_CONNECTED, [r0 k0..3][r1 k0..3][r2 k0..3][r3 k0..3]...) is the same with 64-byte
+ * blocks. The last k % 16 bytes use the same instructions with a tail predicate (VCTP8): the
+ * loads read nothing beyond it and give zeros, which add nothing.
+ */
+static const uint8_t mtvm_mve_pair_offsets[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+static const uint8_t mtvm_mve_quad_offsets[16] = {0, 1, 2, 3, 16, 17, 18, 19, 32, 33, 34, 35, 48, 49, 50, 51};
+#endif
+
 /*
  * acc (pixel a: channels 0, 1; pixel b: channels 0, 1) += the dot products of `chunks` 4-byte
  * chunks of xa and xb with a channel pair's interleaved weights ([oc0 k0..3][oc1 k0..3]...);
@@ -118,7 +133,38 @@ static inline int32_t mtvm_high_half(int32_t v) { return (v - (v & 0xFFFF)) / 65
  */
 MTVM_CONV_INLINE const int8_t* mtvm_mac_2x2(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t chunks,
                                             mtvm_acc4_t* acc) {
-#if MTVM_CONV_DSP
+#if MTVM_CONV_MVE
+  int32_t a00 = acc->a0, a01 = acc->a1, a10 = acc->a2, a11 = acc->a3;
+  const uint8x16_t offsets = vld1q_u8(mtvm_mve_pair_offsets);
+  const int8_t* const end = w + (size_t)chunks * 8;
+  int32_t n = chunks * 4;
+  for (; n >= 16; n -= 16, xa += 16, xb += 16, w += 32) {
+    const int8x16_t w0 = vldrbq_gather_offset_s8(w, offsets);
+    const int8x16_t w1 = vldrbq_gather_offset_s8(w + 4, offsets);
+    const int8x16_t x0 = vld1q_s8(xa);
+    const int8x16_t x1 = vld1q_s8(xb);
+    a00 = vmladavaq_s8(a00, x0, w0);
+    a01 = vmladavaq_s8(a01, x0, w1);
+    a10 = vmladavaq_s8(a10, x1, w0);
+    a11 = vmladavaq_s8(a11, x1, w1);
+  }
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    const int8x16_t w0 = vldrbq_gather_offset_z_s8(w, offsets, p);
+    const int8x16_t w1 = vldrbq_gather_offset_z_s8(w + 4, offsets, p);
+    const int8x16_t x0 = vld1q_z_s8(xa, p);
+    const int8x16_t x1 = vld1q_z_s8(xb, p);
+    a00 = vmladavaq_s8(a00, x0, w0);
+    a01 = vmladavaq_s8(a01, x0, w1);
+    a10 = vmladavaq_s8(a10, x1, w0);
+    a11 = vmladavaq_s8(a11, x1, w1);
+  }
+  acc->a0 = a00;
+  acc->a1 = a01;
+  acc->a2 = a10;
+  acc->a3 = a11;
+  return end;
+#elif MTVM_CONV_DSP
   mtvm_acc4_t a = *acc;
   for (; chunks >= 2; chunks -= 2) {
     mtvm_mac_2x2_chunk(&xa, &xb, &w, &a);
@@ -148,11 +194,75 @@ MTVM_CONV_INLINE const int8_t* mtvm_mac_2x2(const int8_t* xa, const int8_t* xb, 
 #endif
 }
 
+#if MTVM_CONV_MVE
+/* Helium only: two pixels by two channel pairs (weights w0 and w1, each interleaved as for
+   mtvm_mac_2x2), eight accumulators: pa[0..3] pixel a channels 0..3 (channels 0, 1 from w0,
+   2, 3 from w1), pb[0..3] pixel b, added to. One pass over the inputs for four channels. */
+MTVM_CONV_INLINE void mtvm_mac_2x4(const int8_t* xa, const int8_t* xb, const int8_t* w0, const int8_t* w1,
+                                   int32_t chunks, int32_t pa[4], int32_t pb[4]) {
+  int32_t a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3], b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
+  const uint8x16_t offsets = vld1q_u8(mtvm_mve_pair_offsets);
+  const uint8x16_t offsets4 = vaddq_n_u8(offsets, 4);
+  int32_t n = chunks * 4;
+  for (; n >= 16; n -= 16, xa += 16, xb += 16, w0 += 32, w1 += 32) {
+    const int8x16_t x0 = vld1q_s8(xa);
+    const int8x16_t x1 = vld1q_s8(xb);
+    int8x16_t wv = vldrbq_gather_offset_s8(w0, offsets);
+    a0 = vmladavaq_s8(a0, x0, wv);
+    b0 = vmladavaq_s8(b0, x1, wv);
+    wv = vldrbq_gather_offset_s8(w0, offsets4);
+    a1 = vmladavaq_s8(a1, x0, wv);
+    b1 = vmladavaq_s8(b1, x1, wv);
+    wv = vldrbq_gather_offset_s8(w1, offsets);
+    a2 = vmladavaq_s8(a2, x0, wv);
+    b2 = vmladavaq_s8(b2, x1, wv);
+    wv = vldrbq_gather_offset_s8(w1, offsets4);
+    a3 = vmladavaq_s8(a3, x0, wv);
+    b3 = vmladavaq_s8(b3, x1, wv);
+  }
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    const int8x16_t x0 = vld1q_z_s8(xa, p);
+    const int8x16_t x1 = vld1q_z_s8(xb, p);
+    int8x16_t wv = vldrbq_gather_offset_z_s8(w0, offsets, p);
+    a0 = vmladavaq_s8(a0, x0, wv);
+    b0 = vmladavaq_s8(b0, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w0, offsets4, p);
+    a1 = vmladavaq_s8(a1, x0, wv);
+    b1 = vmladavaq_s8(b1, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w1, offsets, p);
+    a2 = vmladavaq_s8(a2, x0, wv);
+    b2 = vmladavaq_s8(b2, x1, wv);
+    wv = vldrbq_gather_offset_z_s8(w1, offsets4, p);
+    a3 = vmladavaq_s8(a3, x0, wv);
+    b3 = vmladavaq_s8(b3, x1, wv);
+  }
+  pa[0] = a0;
+  pa[1] = a1;
+  pa[2] = a2;
+  pa[3] = a3;
+  pb[0] = b0;
+  pb[1] = b1;
+  pb[2] = b2;
+  pb[3] = b3;
+}
+#endif
+
 /* acc[0] (pixel a), acc[1] (pixel b) += dot products of `chunks` 4-byte chunks with one plain
    weight row; returns the weights that follow. */
 static inline const int8_t* mtvm_mac_2x1(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t chunks,
                                          int32_t acc[2]) {
   int32_t a0 = acc[0], a1 = acc[1];
+#if MTVM_CONV_MVE
+  const int32_t n = chunks * 4;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    const int8x16_t wv = vld1q_z_s8(w + i, p);
+    a0 = vmladavaq_s8(a0, vld1q_z_s8(xa + i, p), wv);
+    a1 = vmladavaq_s8(a1, vld1q_z_s8(xb + i, p), wv);
+  }
+  w += n;
+#else
   for (int32_t c = 0; c < chunks; ++c, xa += 4, xb += 4, w += 4) {
 #if MTVM_CONV_DSP
     const uint32_t xaw = mtvm_load32(xa), xbw = mtvm_load32(xb), ww = mtvm_load32(w);
@@ -168,6 +278,7 @@ static inline const int8_t* mtvm_mac_2x1(const int8_t* xa, const int8_t* xb, con
     }
 #endif
   }
+#endif
   acc[0] = a0;
   acc[1] = a1;
   return w;
@@ -176,7 +287,32 @@ static inline const int8_t* mtvm_mac_2x1(const int8_t* xa, const int8_t* xb, con
 /* acc += x . the rows of a group of four (interleaved 4-byte chunks [r0 k0..3][r1 k0..3]
    [r2 k0..3][r3 k0..3]...); returns the weights that follow the chunks. */
 static inline const int8_t* mtvm_mac_1x4(const int8_t* x, const int8_t* w, int32_t chunks, mtvm_acc4_t* acc) {
-#if MTVM_CONV_DSP
+#if MTVM_CONV_MVE
+  int32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
+  const uint8x16_t offsets = vld1q_u8(mtvm_mve_quad_offsets);
+  const int8_t* const end = w + (size_t)chunks * 16;
+  int32_t n = chunks * 4;
+  for (; n >= 16; n -= 16, x += 16, w += 64) {
+    const int8x16_t xv = vld1q_s8(x);
+    a0 = vmladavaq_s8(a0, xv, vldrbq_gather_offset_s8(w, offsets));
+    a1 = vmladavaq_s8(a1, xv, vldrbq_gather_offset_s8(w + 4, offsets));
+    a2 = vmladavaq_s8(a2, xv, vldrbq_gather_offset_s8(w + 8, offsets));
+    a3 = vmladavaq_s8(a3, xv, vldrbq_gather_offset_s8(w + 12, offsets));
+  }
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    const int8x16_t xv = vld1q_z_s8(x, p);
+    a0 = vmladavaq_s8(a0, xv, vldrbq_gather_offset_z_s8(w, offsets, p));
+    a1 = vmladavaq_s8(a1, xv, vldrbq_gather_offset_z_s8(w + 4, offsets, p));
+    a2 = vmladavaq_s8(a2, xv, vldrbq_gather_offset_z_s8(w + 8, offsets, p));
+    a3 = vmladavaq_s8(a3, xv, vldrbq_gather_offset_z_s8(w + 12, offsets, p));
+  }
+  acc->a0 = a0;
+  acc->a1 = a1;
+  acc->a2 = a2;
+  acc->a3 = a3;
+  return end;
+#elif MTVM_CONV_DSP
   mtvm_acc4_t a = *acc;
   for (; chunks >= 2; chunks -= 2) {
     mtvm_mac_1x4_chunk(&x, &w, &a);
@@ -208,7 +344,13 @@ static inline const int8_t* mtvm_mac_1x4(const int8_t* x, const int8_t* w, int32
 static inline int32_t mtvm_dot_s8(const int8_t* x, const int8_t* w, int32_t n) {
   int32_t acc = 0;
   int32_t i = 0;
-#if MTVM_CONV_DSP
+#if MTVM_CONV_MVE
+  for (; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    acc = vmladavaq_s8(acc, vld1q_z_s8(x + i, p), vld1q_z_s8(w + i, p));
+  }
+  return acc;
+#elif MTVM_CONV_DSP
   for (; i + 4 <= n; i += 4) {
     const uint32_t xw = mtvm_load32(x + i), ww = mtvm_load32(w + i);
     acc = __smlad((int32_t)__sxtb16(xw), (int32_t)__sxtb16(ww), acc);

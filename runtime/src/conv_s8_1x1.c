@@ -46,6 +46,36 @@ MTVM_CONV_INLINE void mtvm_conv2d_s8_pointwise(const mtvm_conv2d_s8_params_t* p,
   /* With stride 1 the output has the input's size and pixel k reads input pixel k. */
   const int contiguous = g->stride_h == 1 && g->stride_w == 1;
   int32_t oc = 0;
+#if MTVM_CONV_MVE
+  /* Helium: four output channels (two pairs) by two pixels, the four accumulators of a pixel
+     requantized together in one vector (mtvm_requantize_fast_x4) and stored with VSTRB.32. */
+  for (; fast && oc + 4 <= out_c; oc += 4) {
+    const int8_t* const w = p->weights + (size_t)oc * (size_t)in_c;
+    const int32x4_t bias = vld1q_s32(p->folded_bias + oc);
+    int32x4_t multiplier, shift_plus_one;
+    mtvm_load_requant_x4(p->requant + 2 * oc, &multiplier, &shift_plus_one);
+    int8_t* out = output + oc;
+    for (int32_t px = 0; px < pixels; px += 2, out += 2 * out_c) {
+      const int has_b = px + 1 < pixels;
+      const int8_t *xa, *xb;
+      if (contiguous) {
+        xa = input + (size_t)px * (size_t)in_c;
+        xb = has_b ? xa + in_c : xa;
+      } else {
+        xa = mtvm_window_corner(g, mtvm_conv_window_at(g, input, px));
+        xb = mtvm_window_corner(g, mtvm_conv_window_at(g, input, has_b ? px + 1 : px));
+      }
+      int32_t sa[4] = {0, 0, 0, 0}, sb[4] = {0, 0, 0, 0};
+      mtvm_mac_2x4(xa, xb, w, w + 2 * in_c, chunks, sa, sb);
+      vstrbq_s32(out, mtvm_requantize_fast_x4(vaddq_s32(vld1q_s32(sa), bias), multiplier, shift_plus_one,
+                                               stage.half_offset));
+      if (has_b) {
+        vstrbq_s32(out + out_c, mtvm_requantize_fast_x4(vaddq_s32(vld1q_s32(sb), bias), multiplier, shift_plus_one,
+                                                         stage.half_offset));
+      }
+    }
+  }
+#endif
   for (; oc + 2 <= out_c; oc += 2) {
     const int8_t* const w = p->weights + (size_t)oc * (size_t)in_c;
     const mtvm_channel_pair_t c = {p->folded_bias[oc], p->folded_bias[oc + 1], p->requant[2 * oc],

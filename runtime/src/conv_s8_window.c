@@ -21,6 +21,14 @@
 /* Short copies and fills, a word at a time: memcpy and memset calls would cost more than the
    few bytes of a window row. */
 MTVM_CONV_INLINE void mtvm_copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+#if MTVM_CONV_MVE
+  /* Helium: sixteen bytes per predicated load and store. */
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    vstrbq_p_s8(dst + i, vld1q_z_s8(src + i, p), p);
+  }
+  return;
+#endif
   for (; n >= 4; n -= 4, dst += 4, src += 4) {
     uint32_t v;
     memcpy(&v, src, 4);
@@ -38,6 +46,13 @@ MTVM_CONV_INLINE void mtvm_copy_bytes(int8_t* dst, const int8_t* src, int32_t n)
 }
 
 MTVM_CONV_INLINE void mtvm_fill_bytes(int8_t* dst, int8_t value, int32_t n) {
+#if MTVM_CONV_MVE
+  const int8x16_t fill = vdupq_n_s8(value);
+  for (int32_t i = 0; i < n; i += 16) {
+    vstrbq_p_s8(dst + i, fill, vctp8q((uint32_t)(n - i)));
+  }
+  return;
+#endif
   const uint32_t v = (uint32_t)(uint8_t)value * 0x01010101u;
   for (; n >= 4; n -= 4, dst += 4) {
     memcpy(dst, &v, 4);
@@ -206,6 +221,35 @@ MTVM_CONV_INLINE void mtvm_conv2d_s8_blocked(const mtvm_conv2d_s8_params_t* p, c
       }
       int32_t oc = grp * per_group;
       const int32_t oc_end = oc + per_group;
+#if MTVM_CONV_MVE
+      /* Helium: four channels (two pairs, whose weights follow each other: a pair's are
+         2 * window bytes) by two pixels per pass (mtvm_mac_2x4), requantized in one vector. */
+      if (fast) {
+        int32_t window = 0;
+        for (int32_t r = 0; r < runs; ++r) {
+          window += 4 * chunks[r];
+        }
+        for (; oc + 4 <= oc_end; oc += 4) {
+          int32_t sa[4] = {0, 0, 0, 0}, sb[4] = {0, 0, 0, 0};
+          const int8_t* w1 = w + 2 * window;
+          for (int32_t r = 0; r < runs; ++r) {
+            mtvm_mac_2x4(run_a[r], run_b[r], w, w1, chunks[r], sa, sb);
+            w += 8 * chunks[r];
+            w1 += 8 * chunks[r];
+          }
+          w = w1;
+          const int32x4_t bias = vld1q_s32(folded_bias + oc);
+          int32x4_t multiplier, shift_plus_one;
+          mtvm_load_requant_x4(requant + 2 * oc, &multiplier, &shift_plus_one);
+          vstrbq_s32(out_a + oc, mtvm_requantize_fast_x4(vaddq_s32(vld1q_s32(sa), bias), multiplier, shift_plus_one,
+                                                          stage.half_offset));
+          if (has_b) {
+            vstrbq_s32(out_b + oc, mtvm_requantize_fast_x4(vaddq_s32(vld1q_s32(sb), bias), multiplier,
+                                                            shift_plus_one, stage.half_offset));
+          }
+        }
+      }
+#endif
       for (; oc + 2 <= oc_end; oc += 2) {
         mtvm_acc4_t acc = {folded_bias[oc], folded_bias[oc + 1], folded_bias[oc], folded_bias[oc + 1]};
         for (int32_t r = 0; r < runs; ++r) {

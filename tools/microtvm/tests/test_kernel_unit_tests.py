@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from microtvm_testing import qemu
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
@@ -54,7 +53,11 @@ def test_on_qemu(core: str, tmp_path: Path) -> None:
                                      ["-DMTVM_TEST_BARE_PRINT", *_includes()])
         assert ": ok (" in console and "FAULT" not in console, f"{core} {test}: {console}"
     objdump = shutil.which("arm-none-eabi-objdump")
-    if objdump is not None:  # the inner loops were built with their DSP paths
-        disassembly = subprocess.run([objdump, "-d", str(tmp_path / "conv_mac_s8_test" / "program.elf")],
+    if objdump is not None:  # the inner loops were built with their DSP (M55: Helium) paths
+        # objdump decodes Helium instructions only when told the architecture.
+        machine = ["-m", "armv8.1-m.main"] if core == "cortex-m55" else []
+        disassembly = subprocess.run([objdump, "-d", *machine, str(tmp_path / "conv_mac_s8_test" / "program.elf")],
                                      capture_output=True, text=True, check=True).stdout
-        assert "smlad" in disassembly and "smlabb" in disassembly
+        # VMLADAVA disassembles as VMLAVA.
+        expected = ("vmlava", "vldrb") if core == "cortex-m55" else ("smlad", "smlabb")
+        assert all(instruction in disassembly for instruction in expected), expected

@@ -21,7 +21,7 @@ multiples of 4, grouped convolution, depth multipliers 1-3, batches > 1, FULLY_C
 inputs of rank 2-4 and keep_num_dims, awkward scales and non-zero zero points; and together every
 int8 kernel variant of mtvm/conv.h (test_grids_cover_every_int8_kernel). The int8 kernels'
 Cortex-M DSP code, which the host never compiles, runs the same grids on emulated Cortex-M4F and
-M7 cores (test_dsp_kernels_on_qemu).
+M7 cores and their MVE code on an emulated Cortex-M55 (test_dsp_kernels_on_qemu).
 """
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 import pytest
-
 from microtvm import mlf, quant
 from microtvm.compiler import CompileOptions, compile_model
 from microtvm.errors import UnsupportedError
 from microtvm.frontend import read_tflite
 from microtvm.ops import conv
+from microtvm_testing import qemu
 from microtvm_testing.host import assert_matches_reference, build, run_compiled
 from microtvm_testing.reference import random_inputs, run_reference
 from microtvm_testing.tflite_writer import TensorSpec, single_op_model
@@ -535,46 +535,9 @@ def test_grids_cover_every_int8_kernel() -> None:
 # The int8 kernels have a second implementation for cores with the DSP extension (SMLAD and
 # friends), which the host never compiles. This test builds every int8 case of the grids above
 # into one bare-metal program per core, runs it under QEMU and compares with LiteRT's outputs.
-QEMU_CORES = {
-    "cortex-m4": ("mps2-an386", ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")),
-    "cortex-m7": ("mps2-an500", ("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16")),
-}
-
-# Just enough of a firmware: a vector table, a reset handler that zeroes .bss, enables the FPU
-# and calls main(), and semihosting to print and exit (the MPS2 boards' memory map).
-_BARE_METAL_C = r"""
-#include <stdint.h>
-extern uint32_t __bss_start__[], __bss_end__[], __stack_top__[];
-int main(void);
-static uint32_t semihost(uint32_t op, uint32_t arg) {
-  register uint32_t r0 __asm__("r0") = op;
-  register uint32_t r1 __asm__("r1") = arg;
-  __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-  return r0;
-}
-void bare_print(const char* text) { semihost(0x04u, (uint32_t)text); }
-static void bare_exit(void) { semihost(0x18u, 0x20026u); for (;;) {} }
-static void fault(void) { bare_print("FAULT\n"); bare_exit(); }
-static void reset(void) {
-  *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20;
-  __asm__ volatile("dsb\n\tisb" ::: "memory");
-  for (uint32_t* p = __bss_start__; p < __bss_end__; ++p) *p = 0;
-  main();
-  bare_exit();
-}
-__attribute__((section(".vectors"), used)) static void (*const vectors[8])(void) = {
-    (void (*)(void))__stack_top__, reset, fault, fault, fault, fault, fault, fault};
-"""
-
-_BARE_METAL_LD = """
-MEMORY { FLASH (rx) : ORIGIN = 0x00000000, LENGTH = 4M  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 4M }
-SECTIONS {
-  .text : { KEEP(*(.vectors)) *(.text .text.*) *(.rodata .rodata.*) } > FLASH
-  .data : { *(.data .data.*) } > RAM AT > FLASH
-  .bss (NOLOAD) : { __bss_start__ = .; *(.bss .bss.*) *(COMMON) . = ALIGN(4); __bss_end__ = .; } > RAM
-  __stack_top__ = ORIGIN(RAM) + LENGTH(RAM);
-}
-"""
+# The cores: the Cortex-M4F and M7 (DSP extension) and the Cortex-M55 (Helium/MVE paths); the
+# programs are built and run by microtvm_testing.qemu.
+QEMU_TEST_CORES = ("cortex-m4", "cortex-m7", "cortex-m55")
 
 
 def _c_bytes(values: np.ndarray) -> str:
@@ -616,26 +579,22 @@ def _qemu_main(modules: list[tuple[str, dict, list[tuple[list[np.ndarray], list[
 
 @pytest.fixture(scope="module")
 def int8_goldens() -> list[tuple[str, bytes, list]]:
-    """Each int8 case with LiteRT's outputs for seeds 0 and 1."""
+    """Each int8 case with LiteRT's outputs for seeds 0, 1 and 2."""
     cases = []
     for k, (name, model) in enumerate(sorted(_int8_cases().items())):
         runs = []
-        for seed in (0, 1):
+        for seed in (0, 1, 2):
             inputs = random_inputs(model, seed)
             runs.append((inputs, run_reference(model, inputs)))
         cases.append((f"c{k}_{name}"[:40], model, runs))
     return cases
 
 
-@pytest.mark.parametrize("core", sorted(QEMU_CORES))
+@pytest.mark.parametrize("core", QEMU_TEST_CORES)
 def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> None:
-    """Every int8 case on an emulated Cortex-M4F and M7 (the DSP paths, -O2), bit for bit."""
-    gcc, qemu = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-system-arm")
-    if gcc is None or qemu is None:
-        if os.environ.get("TEST_SRCDIR"):  # under Bazel both are in the build root
-            pytest.fail("arm-none-eabi-gcc and qemu-system-arm must be on PATH")
-        pytest.skip("arm-none-eabi-gcc or qemu-system-arm is not on PATH (they are in the Bazel build root)")
-    machine, cpu_flags = QEMU_CORES[core]
+    """Every int8 case on an emulated Cortex-M4F, M7 (the DSP paths) and M55 (the MVE paths), -O2,
+    bit for bit."""
+    qemu.tools_or_skip()
     modules, sources, includes, kernels = [], [], [], set()
     for name, model, runs in int8_goldens:
         files = compile_model(model, f"{name}.tflite", CompileOptions(module_name=name, target_cpu=core))
@@ -647,21 +606,9 @@ def test_dsp_kernels_on_qemu(core: str, int8_goldens: list, tmp_path: Path) -> N
         kernels |= {path.name for path in tree.glob("runtime/src/*.c")}  # what each MLF ships
     assert kernels >= set(INT8_KERNEL_SOURCES)  # the cases reach every int8 kernel variant
     (tmp_path / "main.c").write_text(_qemu_main(modules))
-    (tmp_path / "bare_metal.c").write_text(_BARE_METAL_C)
-    (tmp_path / "link.ld").write_text(_BARE_METAL_LD)
-    elf = tmp_path / "conv_tests.elf"
-    command = [gcc, "-mthumb", *cpu_flags, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror",
-               "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", f"-I{RUNTIME / 'include'}",
-               *includes, *map(str, sources), *(str(RUNTIME / "src" / k) for k in sorted(kernels)),
-               str(tmp_path / "main.c"),
-               str(tmp_path / "bare_metal.c"), "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-               "-Wl,--gc-sections", "-T", str(tmp_path / "link.ld"), "-lm", "-o", str(elf)]
-    built = subprocess.run(command, capture_output=True, text=True)
-    assert built.returncode == 0, built.stderr
-    ran = subprocess.run([qemu, "-M", machine, "-nographic", "-monitor", "none", "-semihosting-config",
-                          "enable=on,target=native", "-kernel", str(elf)], capture_output=True, text=True, timeout=120)
-    console = ran.stdout + ran.stderr  # QEMU writes semihosting output to either
-    assert "done\n" in console and "mismatches" not in console, f"{core}: {console}"
+    program = [*sources, *(RUNTIME / "src" / k for k in sorted(kernels)), tmp_path / "main.c"]
+    console = qemu.build_and_run(core, program, tmp_path / "program", [f"-I{RUNTIME / 'include'}", *includes])
+    assert "done\n" in console and "mismatches" not in console and "FAULT" not in console, f"{core}: {console}"
 
 
 # ---- what we reject --------------------------------------------------------------------------------
