@@ -106,6 +106,15 @@ class OutputsTest(unittest.TestCase):
         self.assertEqual(comparison.different, ["bin/y.txt"])
         self.assertIn("-old", "\n".join(comparison.details))
 
+    def test_a_param_file_of_an_action_that_ran_in_one_build_only_is_no_difference(self) -> None:
+        first = outputs.collect(self._tree("p1", {"bin/m.tar": b"t", "bin/m.tar-0.params": b"compile\n"}))
+        second = outputs.collect(self._tree("p2", {"bin/m.tar": b"t"}))
+        self.assertTrue(outputs.compare(first, second).identical)
+        third = outputs.collect(self._tree("p3", {"bin/m.tar": b"t", "bin/m.tar-0.params": b"other\n"}))
+        self.assertEqual(outputs.compare(first, third).different, ["bin/m.tar-0.params"])
+        fourth = outputs.collect(self._tree("p4", {"bin/m.tar": b"t", "bin/m.elf": b"e"}))
+        self.assertEqual(outputs.compare(first, fourth).only_second, ["bin/m.elf"])
+
     def test_leaks_and_missing_outputs(self) -> None:
         files = outputs.collect(self._tree("c", {"k8/bin/pkg/a.o": b"\x00/tmp/checkout-one/pkg/a.c\x00"}))
         leaks = outputs.find_leaks(files, {"/tmp/checkout-one": "the checkout path"})

@@ -8,6 +8,7 @@ build, a user name, a host name or today's date.
 from __future__ import annotations
 
 import difflib
+import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,10 +120,19 @@ class Comparison:
         return not (self.only_first or self.only_second or self.different)
 
 
+def _is_action_param_file(relative: str) -> bool:
+    return re.search(r"-[0-9]+\.params$", relative) is not None
+
+
 def compare(first: dict[str, Path], second: dict[str, Path]) -> Comparison:
-    """Byte-for-byte comparison of two builds' files (as collected by `collect`)."""
-    only_first = sorted(set(first) - set(second))
-    only_second = sorted(set(second) - set(first))
+    """Byte-for-byte comparison of two builds' files (as collected by `collect`).
+
+    A Starlark action's parameter file (`<output>-<n>.params`, from `args.use_param_file`) is
+    written by Bazel when it runs the action, not restored with the outputs on a cache hit: one
+    present in a single build is the trace of an action that ran there, not a difference of outputs.
+    Parameter files present in both builds are compared like everything else."""
+    only_first = sorted(f for f in set(first) - set(second) if not _is_action_param_file(f))
+    only_second = sorted(f for f in set(second) - set(first) if not _is_action_param_file(f))
     different, details = [], []
     for relative in sorted(set(first) & set(second)):
         a, b = first[relative].read_bytes(), second[relative].read_bytes()
